@@ -1,0 +1,130 @@
+package io.yugong.admin;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.yugong.accounts.Account;
+import io.yugong.gateway.ApiError;
+import io.yugong.gateway.Replies;
+import io.yugong.keypool.KeyPool;
+import io.yugong.keypool.UpstreamKey;
+import io.yugong.node.Services;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Yugong's own routes: {@code /admin/*} (admin key), {@code /x-users}, {@code /dashboard/*}. */
+public final class AdminRoutes {
+
+  private final Services services;
+  private final KeyPool pool;
+
+  public AdminRoutes(Services services) {
+    this.services = services;
+    this.pool = services.keyPool();
+  }
+
+  /** Adds the routes; authentication handlers are already in front of them. */
+  public void mount(Router router) {
+    router.post("/admin/keys").handler(this::addKeys);
+    router.get("/admin/keys").handler(this::listKeys);
+    router.delete("/admin/keys/:id").handler(this::deleteKey);
+    router.get("/admin/cluster").handler(this::cluster);
+    router.post("/x-users").handler(this::createAccount);
+    router.get("/dashboard/x_user/info").handler(this::accountInfo);
+  }
+
+  private void addKeys(RoutingContext ctx) {
+    JsonArray items;
+    boolean bulk;
+    try {
+      Object parsed = ctx.body().asString() == null ? null : io.vertx.core.json.Json.decodeValue(ctx.body().buffer());
+      bulk = parsed instanceof JsonArray || (parsed instanceof JsonObject o && o.containsKey("keys"));
+      items = parsed instanceof JsonArray a ? a
+          : parsed instanceof JsonObject o && o.getValue("keys") instanceof JsonArray a ? a
+          : parsed instanceof JsonObject o ? new JsonArray().add(o) : null;
+    } catch (RuntimeException e) {
+      items = null;
+      bulk = false;
+    }
+    if (items == null || items.isEmpty()) {
+      ApiError.invalidRequest("Send {\"key\": \"sk-...\"} or a list of such objects.", null)
+          .send(ctx.response());
+      return;
+    }
+    List<Future<UpstreamKey>> added = new ArrayList<>();
+    for (Object item : items) {
+      if (!(item instanceof JsonObject o)) {
+        ApiError.invalidRequest("Each key must be an object with a 'key' field.", null).send(ctx.response());
+        return;
+      }
+      added.add(pool.add(o));
+    }
+    boolean many = bulk;
+    Future.all(added).onComplete(ar -> {
+      if (ar.failed()) {
+        Replies.fail(ctx, ar.cause());
+        return;
+      }
+      JsonArray views = new JsonArray();
+      added.forEach(f -> views.add(pool.view(f.result())));
+      Replies.json(ctx, 201, many ? new JsonObject().put("data", views) : views.getJsonObject(0));
+    });
+  }
+
+  private void listKeys(RoutingContext ctx) {
+    JsonArray data = new JsonArray();
+    for (UpstreamKey k : pool.records()) {
+      data.add(pool.view(k));
+    }
+    Replies.json(ctx, 200, new JsonObject().put("object", "list").put("data", data));
+  }
+
+  private void deleteKey(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    pool.remove(id).onComplete(ar -> {
+      if (ar.failed()) {
+        Replies.fail(ctx, ar.cause());
+      } else if (!ar.result()) {
+        ApiError.notFound("No upstream key with id '" + id + "'.").send(ctx.response());
+      } else {
+        Replies.json(ctx, 200, new JsonObject().put("id", id).put("deleted", true));
+      }
+    });
+  }
+
+  private void cluster(RoutingContext ctx) {
+    services.cluster().snapshot().onComplete(ar -> {
+      if (ar.failed()) {
+        Replies.fail(ctx, ar.cause());
+      } else {
+        Replies.json(ctx, 200, ar.result().put("keyPool", pool.summary()));
+      }
+    });
+  }
+
+  private void createAccount(RoutingContext ctx) {
+    Account caller = ctx.get("account");
+    if (!caller.isRoot()) {
+      ApiError.forbidden("Only the admin can create accounts on this node.", "admin_only").send(ctx.response());
+      return;
+    }
+    JsonObject req = Replies.body(ctx);
+    if (req == null) {
+      return;
+    }
+    services.accounts().create(caller, req).onComplete(ar -> {
+      if (ar.failed()) {
+        Replies.fail(ctx, ar.cause());
+      } else {
+        Replies.json(ctx, 201, ar.result());
+      }
+    });
+  }
+
+  private void accountInfo(RoutingContext ctx) {
+    Account a = ctx.get("account");
+    Replies.json(ctx, 200, a.toPublicJson());
+  }
+}

@@ -1,0 +1,247 @@
+package io.yugong.config;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * The typed settings of one node. Every setting has an environment variable ({@code YUGONG_*});
+ * a properties file named by {@code YUGONG_CONFIG} may supply the same names, and the
+ * environment wins over the file. See README.md for the table of settings.
+ */
+public final class NodeConfig {
+
+  /** Thrown when a setting is missing or malformed; the message says how to fix it. */
+  public static final class Invalid extends RuntimeException {
+    public Invalid(String message) {
+      super(message);
+    }
+  }
+
+  private final Map<String, String> values;
+  private final byte[] masterKey;
+
+  private NodeConfig(Map<String, String> values) {
+    this.values = values;
+    this.masterKey = decodeMasterKey(values.get("YUGONG_MASTER_KEY"));
+    if (adminKey().isBlank()) {
+      throw new Invalid("YUGONG_ADMIN_KEY is not set: choose the bearer key of the root (admin) account, "
+          + "for example: export YUGONG_ADMIN_KEY=sk-admin-$(openssl rand -hex 24)");
+    }
+  }
+
+  /** Reads the process environment, plus the file named by YUGONG_CONFIG when set. */
+  public static NodeConfig fromEnvironment() {
+    return from(System.getenv());
+  }
+
+  /** Builds a config from the given variables (environment first, then the YUGONG_CONFIG file). */
+  public static NodeConfig from(Map<String, String> env) {
+    Map<String, String> merged = new LinkedHashMap<>();
+    String file = env.get("YUGONG_CONFIG");
+    if (file != null && !file.isBlank()) {
+      Properties props = new Properties();
+      try (var in = Files.newBufferedReader(Path.of(file))) {
+        props.load(in);
+      } catch (IOException e) {
+        throw new Invalid("YUGONG_CONFIG names " + file + " which cannot be read: " + e.getMessage());
+      }
+      props.forEach((k, v) -> merged.put(k.toString().trim(), v.toString().trim()));
+    }
+    env.forEach((k, v) -> {
+      if (k.startsWith("YUGONG_")) {
+        merged.put(k, v);
+      }
+    });
+    return new NodeConfig(merged);
+  }
+
+  private static byte[] decodeMasterKey(String b64) {
+    String howTo = "make one with: export YUGONG_MASTER_KEY=$(openssl rand -base64 32)";
+    if (b64 == null || b64.isBlank()) {
+      throw new Invalid("YUGONG_MASTER_KEY is not set. It seals upstream keys and peppers key hashes; " + howTo);
+    }
+    byte[] key;
+    try {
+      key = Base64.getDecoder().decode(b64.trim());
+    } catch (IllegalArgumentException e) {
+      throw new Invalid("YUGONG_MASTER_KEY is not valid base64; " + howTo);
+    }
+    if (key.length != 32) {
+      throw new Invalid("YUGONG_MASTER_KEY must be 32 bytes (it has " + key.length + "); " + howTo);
+    }
+    return key;
+  }
+
+  private String get(String name, String fallback) {
+    String v = values.get(name);
+    return v == null || v.isBlank() ? fallback : v.trim();
+  }
+
+  private int getInt(String name, int fallback) {
+    String v = get(name, null);
+    if (v == null) {
+      return fallback;
+    }
+    try {
+      return Integer.parseInt(v);
+    } catch (NumberFormatException e) {
+      throw new Invalid(name + " must be a whole number, not '" + v + "'");
+    }
+  }
+
+  private long getBytes(String name, long fallback) {
+    String v = get(name, null);
+    if (v == null) {
+      return fallback;
+    }
+    String s = v.toUpperCase();
+    long unit = 1;
+    if (s.endsWith("KB") || s.endsWith("K")) {
+      unit = 1024;
+    } else if (s.endsWith("MB") || s.endsWith("M")) {
+      unit = 1024 * 1024;
+    }
+    s = s.replaceAll("[KMB]+$", "");
+    try {
+      return Long.parseLong(s.trim()) * unit;
+    } catch (NumberFormatException e) {
+      throw new Invalid(name + " must be a size such as 4MB, 512KB or 1048576, not '" + v + "'");
+    }
+  }
+
+  private static List<String> list(String csv) {
+    List<String> out = new ArrayList<>();
+    if (csv == null) {
+      return out;
+    }
+    for (String s : csv.split(",")) {
+      if (!s.isBlank()) {
+        out.add(s.trim());
+      }
+    }
+    return out;
+  }
+
+  /** HTTP port of the node (YUGONG_PORT, default 8080). */
+  public int port() {
+    return getInt("YUGONG_PORT", 8080);
+  }
+
+  /** Address the HTTP server binds (YUGONG_HOST, default 0.0.0.0). */
+  public String host() {
+    return get("YUGONG_HOST", "0.0.0.0");
+  }
+
+  /** Redis connection string (YUGONG_REDIS, default redis://127.0.0.1:6379). */
+  public String redis() {
+    return get("YUGONG_REDIS", "redis://127.0.0.1:6379");
+  }
+
+  /** The 32-byte master key; callers must not log it. */
+  public byte[] masterKey() {
+    return masterKey.clone();
+  }
+
+  /** Bearer key of the root account; stored only as a hash. */
+  public String adminKey() {
+    return get("YUGONG_ADMIN_KEY", "");
+  }
+
+  /** Base URL for upstream keys that name none. */
+  public String upstream() {
+    String u = get("YUGONG_UPSTREAM", "https://api.openai.com");
+    return u.endsWith("/") ? u.substring(0, u.length() - 1) : u;
+  }
+
+  /** TCP-IP join list for Hazelcast. */
+  public List<String> clusterMembers() {
+    return list(get("YUGONG_CLUSTER_MEMBERS", "127.0.0.1"));
+  }
+
+  /** Hazelcast cluster name: nodes with different names never join. */
+  public String clusterName() {
+    return get("YUGONG_CLUSTER_NAME", "yugong");
+  }
+
+  /** Hazelcast member port (YUGONG_CLUSTER_PORT, default 5701; the next free one is taken if busy). */
+  public int clusterPort() {
+    return getInt("YUGONG_CLUSTER_PORT", 5701);
+  }
+
+  /** Address other members use to reach this one (YUGONG_CLUSTER_HOST, default: Hazelcast's choice). */
+  public String clusterHost() {
+    return get("YUGONG_CLUSTER_HOST", null);
+  }
+
+  /** Hazelcast XML file (YUGONG_CLUSTER_CONFIG, default ./cluster.xml, else the bundled copy). */
+  public String clusterConfigFile() {
+    return get("YUGONG_CLUSTER_CONFIG", "cluster.xml");
+  }
+
+  /** Largest JSON request body (YUGONG_MAX_JSON_BODY, default 4MB). */
+  public long maxJsonBody() {
+    return getBytes("YUGONG_MAX_JSON_BODY", 4L * 1024 * 1024);
+  }
+
+  /** Largest multipart or other streamed request body (YUGONG_MAX_UPLOAD_BODY, default 25MB). */
+  public long maxUploadBody() {
+    return getBytes("YUGONG_MAX_UPLOAD_BODY", 25L * 1024 * 1024);
+  }
+
+  /** HTTP verticle instances (YUGONG_HTTP_INSTANCES, default one per event loop). */
+  public int httpInstances() {
+    return getInt("YUGONG_HTTP_INSTANCES", 2 * Runtime.getRuntime().availableProcessors());
+  }
+
+  /** Connect timeout to upstream, ms (YUGONG_UPSTREAM_CONNECT_TIMEOUT_MS, default 5000). */
+  public int upstreamConnectTimeoutMs() {
+    return getInt("YUGONG_UPSTREAM_CONNECT_TIMEOUT_MS", 5000);
+  }
+
+  /** Time allowed for upstream's response headers, ms (YUGONG_FIRST_BYTE_TIMEOUT_MS, default 60000). */
+  public int firstByteTimeoutMs() {
+    return getInt("YUGONG_FIRST_BYTE_TIMEOUT_MS", 60000);
+  }
+
+  /** Longest silence inside an upstream response body, ms (YUGONG_IDLE_TIMEOUT_MS, default 300000). */
+  public int idleTimeoutMs() {
+    return getInt("YUGONG_IDLE_TIMEOUT_MS", 300000);
+  }
+
+  /** Connections per upstream host and event loop (YUGONG_UPSTREAM_POOL_SIZE, default 256). */
+  public int upstreamPoolSize() {
+    return getInt("YUGONG_UPSTREAM_POOL_SIZE", 256);
+  }
+
+  /** Attempts per request across keys (YUGONG_ATTEMPTS, default 4). */
+  public int attempts() {
+    return getInt("YUGONG_ATTEMPTS", 4);
+  }
+
+  /** Time budget for all attempts before the first byte, ms (YUGONG_DEADLINE_MS, default 30000). */
+  public int deadlineMs() {
+    return getInt("YUGONG_DEADLINE_MS", 30000);
+  }
+
+  /** Redis command timeout on the request path, ms (YUGONG_REDIS_TIMEOUT_MS, default 150). */
+  public int redisTimeoutMs() {
+    return getInt("YUGONG_REDIS_TIMEOUT_MS", 150);
+  }
+
+  /** Proxies whose X-Forwarded-For is believed (YUGONG_TRUSTED_PROXIES, CIDR list, default none). */
+  public List<String> trustedProxies() {
+    return list(get("YUGONG_TRUSTED_PROXIES", ""));
+  }
+
+  /** Raw view for diagnostics: names only, never values. */
+  public List<String> settingNames() {
+    return new ArrayList<>(values.keySet());
+  }
+}

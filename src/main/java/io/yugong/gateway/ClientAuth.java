@@ -1,0 +1,65 @@
+package io.yugong.gateway;
+
+import io.vertx.core.Handler;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.ext.web.RoutingContext;
+import io.yugong.accounts.Account;
+import io.yugong.accounts.Accounts;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Authenticates a request from its bearer key and puts the {@link Account} into the context
+ * under "account". Refuses with OpenAI's 401/403 errors.
+ */
+final class ClientAuth implements Handler<RoutingContext> {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ClientAuth.class);
+
+  private final Accounts accounts;
+  private final boolean rootOnly;
+
+  ClientAuth(Accounts accounts, boolean rootOnly) {
+    this.accounts = accounts;
+    this.rootOnly = rootOnly;
+  }
+
+  static String bearer(RoutingContext ctx) {
+    String h = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+    if (h == null || h.length() < 8 || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      return null;
+    }
+    String key = h.substring(7).trim();
+    return key.isEmpty() ? null : key;
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    String key = bearer(ctx);
+    if (key == null) {
+      ApiError.missingKey().send(ctx.response());
+      return;
+    }
+    accounts.authenticate(key).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.error("{} cannot authenticate: account store unreachable: {}", RequestIds.of(ctx),
+            ar.cause().toString());
+        ApiError.unavailable("The account store is unreachable; no request is served without it. "
+            + "Please retry shortly.", "store_unavailable", 1).send(ctx.response());
+        return;
+      }
+      Account a = ar.result();
+      if (a == null) {
+        ApiError.invalidKey().send(ctx.response());
+      } else if (!a.active()) {
+        ApiError.forbidden("This account is disabled. Ask its owner to enable it.", "account_disabled")
+            .send(ctx.response());
+      } else if (rootOnly && !a.isRoot()) {
+        ApiError.forbidden("This route needs the admin key.", "admin_only").send(ctx.response());
+      } else {
+        ctx.put("account", a);
+        ctx.next();
+      }
+    });
+  }
+}

@@ -1,0 +1,107 @@
+package io.yugong.gateway;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Request;
+import io.yugong.admin.AdminRoutes;
+import io.yugong.config.NodeConfig;
+import io.yugong.node.Services;
+import io.yugong.relay.Relay;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The HTTP face of a node; one instance per event loop, all sharing the node's {@link Services}. */
+public final class GatewayVerticle extends VerticleBase {
+
+  private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
+  private static final long ADMIN_BODY_LIMIT = 4L * 1024 * 1024;
+
+  private final Services services;
+  private HttpClientAgent upstream;
+
+  public GatewayVerticle(Services services) {
+    this.services = services;
+  }
+
+  @Override
+  public Future<?> start() {
+    NodeConfig cfg = services.config();
+    upstream = vertx.createHttpClient(new HttpClientOptions()
+            .setKeepAlive(true)
+            .setKeepAliveTimeout(30)
+            .setTcpNoDelay(true)
+            .setDecompressionSupported(false)
+            .setConnectTimeout(cfg.upstreamConnectTimeoutMs()),
+        new PoolOptions().setHttp1MaxSize(cfg.upstreamPoolSize()).setMaxWaitQueueSize(-1));
+
+    Router router = Router.router(vertx);
+    router.route().handler(ctx -> {
+      ctx.request().pause();
+      services.stats().begin();
+      ctx.addEndHandler(ar -> services.stats().end());
+      RequestIds.of(ctx);
+      ctx.next();
+    });
+    router.get("/health").handler(ctx -> Replies.json(ctx, 200, new JsonObject().put("status", "ok")));
+    router.get("/ready").handler(ctx -> ready().onComplete(ar -> {
+      JsonObject body = new JsonObject().put("redis", ar.succeeded() && ar.result()[0])
+          .put("cluster", ar.succeeded() && ar.result()[1]);
+      boolean ok = body.getBoolean("redis") && body.getBoolean("cluster");
+      Replies.json(ctx, ok ? 200 : 503, body.put("status", ok ? "ready" : "not ready"));
+    }));
+
+    BodyHandler bodies = BodyHandler.create(false).setBodyLimit(ADMIN_BODY_LIMIT);
+    ClientAuth anyAccount = new ClientAuth(services.accounts(), false);
+    ClientAuth rootOnly = new ClientAuth(services.accounts(), true);
+    AdminRoutes admin = new AdminRoutes(services);
+
+    router.route("/admin/*").handler(bodies).handler(rootOnly);
+    router.route("/x-users*").handler(bodies).handler(anyAccount);
+    router.route("/dashboard/*").handler(bodies).handler(anyAccount);
+    admin.mount(router);
+
+    Relay relay = new Relay(vertx, upstream, services.keyPool(), cfg);
+    router.route("/v1/*").handler(anyAccount).handler(relay);
+
+    router.route().last().handler(ctx -> {
+      ctx.request().resume();
+      ApiError.notFound("Invalid URL (" + ctx.request().method() + " " + ctx.request().path() + ")")
+          .send(ctx.response());
+    });
+    router.errorHandler(413, ctx -> ApiError.tooLarge(ADMIN_BODY_LIMIT).send(ctx.response()));
+    router.errorHandler(500, ctx -> {
+      String rid = RequestIds.of(ctx);
+      LOG.error("{} {} {} failed", rid, ctx.request().method(), ctx.request().path(), ctx.failure());
+      ApiError.internal(rid).send(ctx.response());
+    });
+
+    return vertx.createHttpServer(new HttpServerOptions()
+            .setPort(cfg.port())
+            .setHost(cfg.host())
+            .setTcpNoDelay(true)
+            .setCompressionSupported(false)
+            .setIdleTimeout(0))
+        .requestHandler(router)
+        .listen();
+  }
+
+  private Future<boolean[]> ready() {
+    Future<Boolean> redis = services.redis().send(Request.cmd(Command.PING))
+        .timeout(1, TimeUnit.SECONDS).map(r -> true).otherwise(false);
+    return redis.map(r -> new boolean[] {r, services.cluster().joined()});
+  }
+
+  @Override
+  public Future<?> stop() {
+    return upstream == null ? Future.succeededFuture() : upstream.close();
+  }
+}

@@ -1,0 +1,105 @@
+package io.yugong.node;
+
+import com.hazelcast.cluster.Member;
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
+import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.replicatedmap.ReplicatedMap;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
+
+/**
+ * What {@code /admin/cluster} shows: each node publishes a card about itself every second into a
+ * replicated map; any node can read every card locally. Cards of departed members are dropped.
+ */
+public final class ClusterView {
+
+  static final String MAP = "yugong.nodes";
+  private static final long PUBLISH_MS = 1000;
+
+  private final Vertx vertx;
+  private final HazelcastInstance hz;
+  private final ReplicatedMap<String, String> cards;
+  private final String nodeId;
+  private final JsonObject identity;
+  private final NodeStats stats;
+  private long timer = -1;
+
+  ClusterView(Vertx vertx, HazelcastInstance hz, String nodeId, JsonObject identity, NodeStats stats) {
+    this.vertx = vertx;
+    this.hz = hz;
+    this.cards = hz.getReplicatedMap(MAP);
+    this.nodeId = nodeId;
+    this.identity = identity;
+    this.stats = stats;
+  }
+
+  Future<Void> start() {
+    return vertx.executeBlocking(() -> {
+      hz.getCluster().addMembershipListener(new MembershipListener() {
+        @Override
+        public void memberAdded(MembershipEvent e) {
+        }
+
+        @Override
+        public void memberRemoved(MembershipEvent e) {
+          cards.remove(e.getMember().getUuid().toString());
+        }
+      });
+      cards.put(nodeId, card().encode());
+      return null;
+    }, false).onSuccess(v -> timer = vertx.setPeriodic(PUBLISH_MS, id -> publish())).mapEmpty();
+  }
+
+  void stop() {
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+    }
+  }
+
+  private void publish() {
+    String card = card().encode();
+    vertx.executeBlocking(() -> cards.put(nodeId, card), false);
+  }
+
+  private JsonObject card() {
+    long now = System.currentTimeMillis();
+    return identity.copy()
+        .put("uptimeSeconds", (now - stats.startedAt()) / 1000)
+        .put("requestsServed", stats.served())
+        .put("requestsInFlight", stats.inFlight())
+        .put("updatedAt", now);
+  }
+
+  /** True while this member is part of a running cluster. */
+  public boolean joined() {
+    return hz.getLifecycleService().isRunning()
+        && hz.getCluster().getClusterState() == com.hazelcast.cluster.ClusterState.ACTIVE;
+  }
+
+  /** Every current member's card, this node's fresh, sorted by node id. */
+  public Future<JsonObject> snapshot() {
+    return vertx.executeBlocking(() -> {
+      Set<String> members = hz.getCluster().getMembers().stream()
+          .map(Member::getUuid).map(Object::toString).collect(Collectors.toSet());
+      TreeMap<String, JsonObject> sorted = new TreeMap<>();
+      cards.forEach((id, card) -> {
+        if (members.contains(id)) {
+          sorted.put(id, new JsonObject(card));
+        }
+      });
+      sorted.put(nodeId, card().put("self", true));
+      JsonArray nodes = new JsonArray();
+      sorted.values().forEach(nodes::add);
+      return new JsonObject()
+          .put("clusterName", hz.getConfig().getClusterName())
+          .put("members", members.size())
+          .put("nodes", nodes);
+    }, false);
+  }
+}

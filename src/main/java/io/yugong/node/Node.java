@@ -1,0 +1,142 @@
+package io.yugong.node;
+
+import com.hazelcast.core.Hazelcast;
+import com.hazelcast.core.HazelcastInstance;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
+import io.yugong.accounts.Accounts;
+import io.yugong.config.NodeConfig;
+import io.yugong.gateway.GatewayVerticle;
+import io.yugong.keypool.KeyPool;
+import io.yugong.security.Vault;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** One running Yugong node: a clustered Vert.x, its services and its HTTP verticles. */
+public final class Node {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+
+  private final Vertx vertx;
+  private final Services services;
+  private final Redis redis;
+  private final HazelcastInstance hz;
+
+  private Node(Vertx vertx, Services services, Redis redis, HazelcastInstance hz) {
+    this.vertx = vertx;
+    this.services = services;
+    this.redis = redis;
+    this.hz = hz;
+  }
+
+  /** The version this jar was built as. */
+  public static String version() {
+    String v = Node.class.getPackage().getImplementationVersion();
+    return v == null ? "dev" : v;
+  }
+
+  /**
+   * Joins (or forms) the cluster, connects to Redis and starts serving. Joining Hazelcast blocks,
+   * so it runs on a thread of its own; call this from anywhere but an event loop.
+   */
+  public static Future<Node> start(NodeConfig cfg) {
+    Promise<HazelcastInstance> joined = Promise.promise();
+    Thread t = new Thread(() -> {
+      try {
+        joined.complete(Hazelcast.newHazelcastInstance(ClusterBoot.hazelcastConfig(cfg)));
+      } catch (Throwable e) {
+        joined.fail(e);
+      }
+    }, "yugong-cluster-join");
+    t.start();
+    return joined.future().compose(hz -> {
+      VertxOptions options = new VertxOptions();
+      if (cfg.clusterHost() != null) {
+        options.setEventBusOptions(new EventBusOptions().setHost(cfg.clusterHost())
+            .setClusterPublicHost(cfg.clusterHost()));
+      }
+      return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hz))
+          .buildClustered()
+          .recover(e -> {
+            hz.shutdown();
+            return Future.failedFuture(e);
+          })
+          .compose(vertx -> boot(vertx, hz, cfg).recover(e -> vertx.close()
+              .transform(x -> shutdown(hz)).transform(x -> Future.failedFuture(e))));
+    });
+  }
+
+  private static Future<Node> boot(Vertx vertx, HazelcastInstance hz, NodeConfig cfg) {
+    String nodeId = hz.getCluster().getLocalMember().getUuid().toString();
+    Redis redis = Redis.createClient(vertx, new RedisOptions()
+        .setConnectionString(cfg.redis())
+        .setMaxPoolSize(32)
+        .setMaxPoolWaiting(4096)
+        .setMaxWaitingHandlers(16384));
+    Vault vault = new Vault(cfg.masterKey());
+    NodeStats stats = new NodeStats();
+    KeyPool keyPool = new KeyPool(vertx, redis, hz, vault, cfg.upstream(), nodeId);
+    Accounts accounts = new Accounts(vertx, redis, vault);
+    JsonObject identity = new JsonObject()
+        .put("nodeId", nodeId)
+        .put("address", hz.getCluster().getLocalMember().getAddress().getHost())
+        .put("clusterPort", hz.getCluster().getLocalMember().getAddress().getPort())
+        .put("httpPort", cfg.port())
+        .put("version", version())
+        .put("startedAt", stats.startedAt());
+    ClusterView view = new ClusterView(vertx, hz, nodeId, identity, stats);
+    Services services = new Services(cfg, nodeId, redis, keyPool, accounts, stats, view);
+    return keyPool.start()
+        .compose(v -> accounts.start(cfg.adminKey()))
+        .compose(v -> view.start())
+        .compose(v -> vertx.deployVerticle(() -> new GatewayVerticle(services),
+            new DeploymentOptions().setInstances(cfg.httpInstances())))
+        .map(id -> {
+          LOG.info("node {} serving on port {} (cluster '{}', {} member(s))", nodeId, cfg.port(),
+              cfg.clusterName(), hz.getCluster().getMembers().size());
+          return new Node(vertx, services, redis, hz);
+        });
+  }
+
+  public Services services() {
+    return services;
+  }
+
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  public String nodeId() {
+    return services.nodeId();
+  }
+
+  public int port() {
+    return services.config().port();
+  }
+
+  /** Leaves the cluster and releases everything. */
+  public Future<Void> close() {
+    services.cluster().stop();
+    return redis.close().transform(x -> vertx.close()).transform(x -> shutdown(hz));
+  }
+
+  private static Future<Void> shutdown(HazelcastInstance hz) {
+    Promise<Void> done = Promise.promise();
+    new Thread(() -> {
+      try {
+        hz.shutdown();
+      } finally {
+        done.complete();
+      }
+    }, "yugong-cluster-leave").start();
+    return done.future();
+  }
+}

@@ -1,0 +1,17 @@
+package io.yugong.node;
+
+import io.vertx.redis.client.Redis;
+import io.yugong.accounts.Accounts;
+import io.yugong.config.NodeConfig;
+import io.yugong.keypool.KeyPool;
+
+/** The node-wide services every HTTP verticle instance shares. All are thread-safe. */
+public record Services(
+    NodeConfig config,
+    String nodeId,
+    Redis redis,
+    KeyPool keyPool,
+    Accounts accounts,
+    NodeStats stats,
+    ClusterView cluster) {
+}

@@ -1,0 +1,72 @@
+package io.yugong.relay;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import io.yugong.accounts.Account;
+import java.util.HashSet;
+import java.util.Set;
+
+/** The state of one relayed request across its attempts. Confined to one event loop. */
+final class Exchange {
+
+  final RoutingContext ctx;
+  final HttpServerRequest req;
+  final HttpServerResponse resp;
+  final String requestId;
+  final Account account;
+  final long startNanos = System.nanoTime();
+  final long deadlineNanos;
+
+  /** The whole JSON body when the request has one (replayable); null otherwise. */
+  Buffer body;
+  /** The parsed JSON body, or null. */
+  JsonObject json;
+  /** True when the body streams from the client to a single attempt (uploads). */
+  boolean streamedBody;
+  /** The model the client asked for, and the one sent upstream. */
+  String model;
+  String upstreamModel;
+  /** True when the client asked for a stream. */
+  boolean clientStream;
+
+  final Set<String> triedKeys = new HashSet<>();
+  int attempts;
+  /** The attempt under way, so a client disconnect can abort it. */
+  HttpClientRequest upstream;
+  /** True once any response byte went to the client: no retry after that. */
+  boolean committed;
+  boolean clientGone;
+  boolean finished;
+  /** What went wrong last, for the final error when every attempt failed. */
+  String lastFailure;
+  int shortestCooldownSeconds = 1;
+
+  Exchange(RoutingContext ctx, String requestId, Account account, long deadlineMs) {
+    this.ctx = ctx;
+    this.req = ctx.request();
+    this.resp = ctx.response();
+    this.requestId = requestId;
+    this.account = account;
+    this.deadlineNanos = startNanos + deadlineMs * 1_000_000L;
+  }
+
+  boolean replayable() {
+    return !streamedBody;
+  }
+
+  boolean pastDeadline() {
+    return System.nanoTime() > deadlineNanos;
+  }
+
+  long remainingMs() {
+    return Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000L);
+  }
+
+  long elapsedMs() {
+    return (System.nanoTime() - startNanos) / 1_000_000L;
+  }
+}

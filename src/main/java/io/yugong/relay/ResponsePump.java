@@ -1,0 +1,121 @@
+package io.yugong.relay;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientResponse;
+import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
+import io.yugong.keypool.KeyLease;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Streams one upstream response to the client with backpressure: status and end-to-end headers,
+ * then the body as it arrives. Event streams pass through an {@link SseTap}; a failure after the
+ * first byte ends an event stream with an OpenAI-shaped error event and cuts any other body.
+ */
+final class ResponsePump {
+
+  private static final Logger LOG = LoggerFactory.getLogger(ResponsePump.class);
+  private static final CharSequence YUGONG_REQUEST_ID = HttpHeaders.createOptimized("x-yugong-request-id");
+  private static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
+
+  private final Exchange x;
+  private final KeyLease lease;
+  private final HttpClientResponse up;
+  private final HttpServerResponse down;
+  private final Consumer<Exchange> onDone;
+  private final SseTap sse;
+  private boolean done;
+
+  ResponsePump(Exchange x, KeyLease lease, HttpClientResponse up, Consumer<Exchange> onDone) {
+    this.x = x;
+    this.lease = lease;
+    this.up = up;
+    this.down = x.resp;
+    this.onDone = onDone;
+    String type = up.getHeader(HttpHeaders.CONTENT_TYPE);
+    this.sse = type != null && type.startsWith("text/event-stream") ? new SseTap(false) : null;
+  }
+
+  void start() {
+    down.setStatusCode(up.statusCode());
+    if (up.statusMessage() != null) {
+      down.setStatusMessage(up.statusMessage());
+    }
+    HeaderRules.downstream(up.headers(), down.headers());
+    if (!down.headers().contains(X_REQUEST_ID)) {
+      down.putHeader(X_REQUEST_ID, x.requestId);
+    }
+    down.putHeader(YUGONG_REQUEST_ID, x.requestId);
+    String length = up.getHeader(HttpHeaders.CONTENT_LENGTH);
+    if (sse == null && length != null) {
+      down.putHeader(HttpHeaders.CONTENT_LENGTH, length);
+    } else {
+      down.setChunked(true);
+    }
+    up.handler(this::onChunk);
+    up.exceptionHandler(this::onUpstreamFailure);
+    up.endHandler(v -> onEnd());
+    if (sse != null) {
+      // Send the head now so the client sees the stream open even before the first event.
+      x.committed = true;
+      down.writeHead();
+    }
+  }
+
+  private void onChunk(Buffer chunk) {
+    Buffer out = sse == null ? chunk : sse.feed(chunk);
+    if (out.length() == 0) {
+      return;
+    }
+    x.committed = true;
+    down.write(out);
+    if (down.writeQueueFull()) {
+      up.pause();
+      down.drainHandler(v -> up.resume());
+    }
+  }
+
+  private void onEnd() {
+    if (sse != null) {
+      Buffer rest = sse.flush();
+      if (rest.length() > 0) {
+        down.write(rest);
+      }
+    }
+    down.end();
+    finish(up.statusCode());
+  }
+
+  private void onUpstreamFailure(Throwable cause) {
+    if (done) {
+      return;
+    }
+    if (x.clientGone) {
+      finish(0);
+      return;
+    }
+    LOG.warn("{} upstream failed mid-response on key {}: {}", x.requestId, lease.keyId(), cause.toString());
+    if (sse != null) {
+      JsonObject error = new JsonObject().put("error", new JsonObject()
+          .put("message", "The upstream connection failed while streaming. The response is incomplete; "
+              + "quote request id " + x.requestId + " if you ask about it.")
+          .put("type", "server_error").put("param", null).put("code", "upstream_stream_interrupted"));
+      down.end(Buffer.buffer("data: " + error.encode() + "\n\n"));
+    } else {
+      down.reset();
+    }
+    finish(0);
+  }
+
+  private void finish(int status) {
+    if (done) {
+      return;
+    }
+    done = true;
+    lease.release(status, 0);
+    onDone.accept(x);
+  }
+}
