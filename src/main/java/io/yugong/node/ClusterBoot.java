@@ -16,7 +16,10 @@ final class ClusterBoot {
   private ClusterBoot() {
   }
 
-  static Config hazelcastConfig(NodeConfig cfg) {
+  /** The member attribute vertx-hazelcast reads the Vert.x node id from. */
+  static final String VERTX_NODE_ID = "__vertx.nodeId";
+
+  static Config hazelcastConfig(NodeConfig cfg, String nodeId) {
     Config config;
     Path file = Path.of(cfg.clusterConfigFile());
     if (Files.isRegularFile(file)) {
@@ -29,6 +32,7 @@ final class ClusterBoot {
       config = new ClasspathXmlConfig("cluster.xml");
     }
     config.setClusterName(cfg.clusterName());
+    config.getMemberAttributeConfig().setAttribute(VERTX_NODE_ID, nodeId);
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.logging.type", "slf4j");
     config.getNetworkConfig().setPort(cfg.clusterPort()).setPortAutoIncrement(true);

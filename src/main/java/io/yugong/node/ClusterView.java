@@ -26,6 +26,7 @@ public final class ClusterView {
   private final HazelcastInstance hz;
   private final ReplicatedMap<String, String> cards;
   private final String nodeId;
+  private final String memberId;
   private final JsonObject identity;
   private final NodeStats stats;
   private long timer = -1;
@@ -35,6 +36,7 @@ public final class ClusterView {
     this.hz = hz;
     this.cards = hz.getReplicatedMap(MAP);
     this.nodeId = nodeId;
+    this.memberId = hz.getCluster().getLocalMember().getUuid().toString();
     this.identity = identity;
     this.stats = stats;
   }
@@ -51,7 +53,7 @@ public final class ClusterView {
           cards.remove(e.getMember().getUuid().toString());
         }
       });
-      cards.put(nodeId, card().encode());
+      cards.put(memberId, card().encode());
       return null;
     }, false).onSuccess(v -> timer = vertx.setPeriodic(PUBLISH_MS, id -> publish())).mapEmpty();
   }
@@ -64,7 +66,7 @@ public final class ClusterView {
 
   private void publish() {
     String card = card().encode();
-    vertx.executeBlocking(() -> cards.put(nodeId, card), false);
+    vertx.executeBlocking(() -> cards.put(memberId, card), false);
   }
 
   private JsonObject card() {
@@ -90,7 +92,8 @@ public final class ClusterView {
       TreeMap<String, JsonObject> sorted = new TreeMap<>();
       cards.forEach((id, card) -> {
         if (members.contains(id)) {
-          sorted.put(id, new JsonObject(card));
+          JsonObject c = new JsonObject(card);
+          sorted.put(c.getString("nodeId", id), c);
         }
       });
       sorted.put(nodeId, card().put("self", true));

@@ -48,10 +48,11 @@ public final class Node {
    * so it runs on a thread of its own; call this from anywhere but an event loop.
    */
   public static Future<Node> start(NodeConfig cfg) {
+    String nodeId = java.util.UUID.randomUUID().toString();
     Promise<HazelcastInstance> joined = Promise.promise();
     Thread t = new Thread(() -> {
       try {
-        joined.complete(Hazelcast.newHazelcastInstance(ClusterBoot.hazelcastConfig(cfg)));
+        joined.complete(Hazelcast.newHazelcastInstance(ClusterBoot.hazelcastConfig(cfg, nodeId)));
       } catch (Throwable e) {
         joined.fail(e);
       }
@@ -69,13 +70,12 @@ public final class Node {
             hz.shutdown();
             return Future.failedFuture(e);
           })
-          .compose(vertx -> boot(vertx, hz, cfg).recover(e -> vertx.close()
+          .compose(vertx -> boot(vertx, hz, cfg, nodeId).recover(e -> vertx.close()
               .transform(x -> shutdown(hz)).transform(x -> Future.failedFuture(e))));
     });
   }
 
-  private static Future<Node> boot(Vertx vertx, HazelcastInstance hz, NodeConfig cfg) {
-    String nodeId = hz.getCluster().getLocalMember().getUuid().toString();
+  private static Future<Node> boot(Vertx vertx, HazelcastInstance hz, NodeConfig cfg, String nodeId) {
     Redis redis = Redis.createClient(vertx, new RedisOptions()
         .setConnectionString(cfg.redis())
         .setMaxPoolSize(32)

@@ -36,16 +36,11 @@ public final class Secrets {
     return new String(out);
   }
 
-  /**
-   * The displayable part of a key: its prefix up to 3 characters after "sk-" (or the first 3),
-   * "..." and the last 4 characters; short keys show only "...".
-   */
+  /** The displayable part of a key: its first 3 characters, "..." and its last 4. */
   public static String mask(String key) {
-    if (key == null || key.length() < 12) {
+    if (key == null || key.length() < 16) {
       return "...";
     }
-    int dash = key.lastIndexOf('-', 12);
-    int head = Math.min(dash >= 0 ? dash + 4 : 3, key.length() - 8);
-    return key.substring(0, head) + "..." + key.substring(key.length() - 4);
+    return key.substring(0, 3) + "..." + key.substring(key.length() - 4);
   }
 }
