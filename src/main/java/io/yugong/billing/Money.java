@@ -1,19 +1,130 @@
 package io.yugong.billing;
 
 import java.math.BigDecimal;
+import java.math.BigInteger;
 
-/** Temporary stand-in; replaced by the billing package. */
+/**
+ * Money is a {@code long} count of nano-dollars (1e-9 USD). These helpers convert exactly
+ * between nano-dollars and decimal dollars; nothing here ever goes through floating point
+ * except {@link #fromJson(Object)} given a {@link Double}, which uses the double's shortest
+ * decimal representation ({@link BigDecimal#valueOf(double)}).
+ */
 public final class Money {
-  public static final long NANOS_PER_DOLLAR = 1_000_000_000L;
 
-  private Money() {
-  }
+    /** Nano-dollars in one dollar. */
+    public static final long NANOS_PER_DOLLAR = 1_000_000_000L;
 
-  public static BigDecimal toDollars(long nanos) {
-    return BigDecimal.valueOf(nanos, 9).stripTrailingZeros();
-  }
+    /** Nano-dollars in one cent. */
+    static final long NANOS_PER_CENT = 10_000_000L;
 
-  public static long fromDollars(BigDecimal d) {
-    return d.movePointRight(9).longValueExact();
-  }
+    private static final int SCALE = 9;
+
+    private Money() {
+    }
+
+    /**
+     * Parses a decimal dollar amount such as {@code "12.50"}, {@code "-3"} or {@code "1e-9"}.
+     *
+     * @throws IllegalArgumentException if the text is not a decimal number
+     * @throws ArithmeticException if it has more than 9 decimal places or does not fit a long
+     */
+    public static long parseDollars(String s) {
+        if (s == null || s.isBlank()) {
+            throw new IllegalArgumentException("empty dollar amount");
+        }
+        BigDecimal d;
+        try {
+            d = new BigDecimal(s.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("not a dollar amount: " + s);
+        }
+        return fromDollars(d);
+    }
+
+    /**
+     * Converts exact dollars to nano-dollars.
+     *
+     * @throws ArithmeticException if it has more than 9 decimal places or does not fit a long
+     */
+    public static long fromDollars(BigDecimal dollars) {
+        if (dollars == null) {
+            throw new IllegalArgumentException("null dollar amount");
+        }
+        if (dollars.signum() == 0) {
+            return 0L;
+        }
+        BigDecimal d = dollars.stripTrailingZeros();
+        if (d.scale() > SCALE) {
+            throw new ArithmeticException("more than 9 decimal places: " + dollars.toPlainString());
+        }
+        // integer digits; checked before scaling so "1e999999999" cannot allocate a huge number
+        if (d.precision() - d.scale() > 11) {
+            throw new ArithmeticException("dollar amount out of range: " + dollars);
+        }
+        return d.movePointRight(SCALE).longValueExact();
+    }
+
+    /**
+     * Converts a JSON value (a {@link Number} or a numeric {@link String}) in dollars to
+     * nano-dollars. Integers and {@link BigDecimal}s are converted exactly; a {@link Double}
+     * or {@link Float} via its shortest decimal representation.
+     */
+    public static long fromJson(Object value) {
+        if (value instanceof String s) {
+            return parseDollars(s);
+        }
+        return fromDollars(decimal(value));
+    }
+
+    /** Nano-dollars as exact dollars, without trailing zeros and with a scale of at least 0. */
+    public static BigDecimal toDollars(long nanos) {
+        return plain(BigDecimal.valueOf(nanos, SCALE));
+    }
+
+    /** Nano-dollars as a plain dollar string: {@code "12.5"}, {@code "0.000000001"}, {@code "-3"}. */
+    public static String format(long nanos) {
+        return toDollars(nanos).toPlainString();
+    }
+
+    /** Nano-dollars as exact (possibly fractional) cents, as the legacy billing routes report. */
+    public static BigDecimal toCents(long nanos) {
+        return plain(BigDecimal.valueOf(nanos, 7));
+    }
+
+    /** An exact decimal from a JSON number; shared with {@link Rate}. */
+    static BigDecimal decimal(Object value) {
+        if (value == null) {
+            throw new IllegalArgumentException("missing number");
+        }
+        if (value instanceof BigDecimal d) {
+            return d;
+        }
+        if (value instanceof Long || value instanceof Integer || value instanceof Short
+                || value instanceof Byte) {
+            return BigDecimal.valueOf(((Number) value).longValue());
+        }
+        if (value instanceof BigInteger i) {
+            return new BigDecimal(i);
+        }
+        if (value instanceof Double || value instanceof Float) {
+            double d = ((Number) value).doubleValue();
+            if (Double.isNaN(d) || Double.isInfinite(d)) {
+                throw new IllegalArgumentException("not a finite number: " + value);
+            }
+            return value instanceof Float ? new BigDecimal(value.toString()) : BigDecimal.valueOf(d);
+        }
+        if (value instanceof String s) {
+            try {
+                return new BigDecimal(s.trim());
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("not a number: " + s);
+            }
+        }
+        throw new IllegalArgumentException("not a number: " + value.getClass().getSimpleName());
+    }
+
+    static BigDecimal plain(BigDecimal d) {
+        BigDecimal s = d.stripTrailingZeros();
+        return s.scale() < 0 ? s.setScale(0) : s;
+    }
 }

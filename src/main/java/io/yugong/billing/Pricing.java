@@ -1,0 +1,131 @@
+package io.yugong.billing;
+
+import java.math.BigInteger;
+
+/**
+ * Exact charges and worst-case holds in nano-dollars.
+ *
+ * <p>Every amount is computed as an exact fraction — per-1M-token prices, per-minute audio and
+ * both multipliers included — and rounded up to a whole nano-dollar exactly once, at the end.
+ * Audio is billed per started second: the duration in milliseconds is rounded up to whole
+ * seconds, then priced at {@code perMinute / 60} per second (exact, not rounded per second).
+ */
+public final class Pricing {
+
+    /**
+     * Output tokens assumed for a hold when the request sets no limit and the price names no
+     * {@code maxOutputTokens} (only for models with an output price).
+     */
+    public static final int FALLBACK_MAX_OUTPUT_TOKENS = 32_768;
+
+    private static final BigInteger SIXTY = BigInteger.valueOf(60);
+    private static final BigInteger MILLION = BigInteger.valueOf(1_000_000);
+    /** Common denominator: per 1M units (tokens, characters) and per 60 seconds. */
+    private static final BigInteger DENOMINATOR = SIXTY.multiply(MILLION);
+
+    private Pricing() {
+    }
+
+    /**
+     * The exact charge for {@code usage}: {@code (prompt - cached) × input + cached × cachedInput +
+     * completion × output} (per 1M tokens) + images × per-image price + audio seconds × per-minute
+     * price / 60 + characters × per-1M-characters price, times both multipliers, rounded up once.
+     *
+     * @throws ArithmeticException if the charge does not fit a long
+     */
+    public static long charge(ModelPrice price, Usage usage, Rate globalMultiplier, Rate accountRate) {
+        long uncached = usage.promptTokens() - usage.cachedPromptTokens();
+        BigInteger perMillion = big(uncached).multiply(big(price.inputPerMillion()))
+                .add(big(usage.cachedPromptTokens()).multiply(big(price.cachedInputPerMillion())))
+                .add(big(usage.completionTokens()).multiply(big(price.outputPerMillion())))
+                .add(big(usage.characters()).multiply(big(price.perMillionCharacters())));
+        BigInteger whole = usage.images() == 0 ? BigInteger.ZERO
+                : big(usage.images()).multiply(big(price.imagePrice(usage.imageQuality(), usage.imageSize())));
+        BigInteger perMinute = big(audioSeconds(usage.audioMillis())).multiply(big(price.perMinute()));
+        return total(perMillion, perMinute, whole, globalMultiplier, accountRate);
+    }
+
+    /**
+     * The hold for a token-priced request (chat, completions, responses, embeddings): the prompt
+     * estimate at the input price (or the cached price, if someone configured it higher) plus
+     * {@code maxTokensRequested} — or, when null, the model's {@code maxOutputTokens} (else
+     * {@link #FALLBACK_MAX_OUTPUT_TOKENS}) — at the output price, times both multipliers, rounded
+     * up. Never less than {@link #charge} for the same prompt and at most that many output tokens.
+     */
+    public static long worstCase(ModelPrice price, long promptTokensEstimate, Integer maxTokensRequested,
+                                 Rate globalMultiplier, Rate accountRate) {
+        long out;
+        if (maxTokensRequested != null) {
+            out = Math.max(0, maxTokensRequested);
+        } else if (price.maxOutputTokens() > 0) {
+            out = price.maxOutputTokens();
+        } else {
+            out = price.outputPerMillion() > 0 ? FALLBACK_MAX_OUTPUT_TOKENS : 0;
+        }
+        BigInteger perMillion = promptPart(price, promptTokensEstimate)
+                .add(big(out).multiply(big(price.outputPerMillion())));
+        return total(perMillion, BigInteger.ZERO, BigInteger.ZERO, globalMultiplier, accountRate);
+    }
+
+    /**
+     * The hold for an image request: {@code n} images of {@code size}/{@code quality} (see
+     * {@link ModelPrice#imagePrice}) plus the prompt estimate at the input price, for models
+     * that also bill prompt tokens.
+     */
+    public static long worstCaseImages(ModelPrice price, long promptTokensEstimate, int n, String size,
+                                       String quality, Rate globalMultiplier, Rate accountRate) {
+        BigInteger whole = big(Math.max(0, n)).multiply(big(price.imagePrice(quality, size)));
+        return total(promptPart(price, promptTokensEstimate), BigInteger.ZERO, whole,
+                globalMultiplier, accountRate);
+    }
+
+    /** The hold for text-to-speech of {@code characters} input characters. */
+    public static long worstCaseSpeech(ModelPrice price, long characters, Rate globalMultiplier,
+                                       Rate accountRate) {
+        return charge(price, Usage.characters(Math.max(0, characters)), globalMultiplier, accountRate);
+    }
+
+    /**
+     * The hold for a transcription/translation of at most {@code audioSecondsCap} seconds (the
+     * caller picks the cap, e.g. from the upload size); per-minute pricing only.
+     */
+    public static long worstCaseTranscription(ModelPrice price, long audioSecondsCap, Rate globalMultiplier,
+                                              Rate accountRate) {
+        BigInteger perMinute = big(Math.max(0, audioSecondsCap)).multiply(big(price.perMinute()));
+        return total(BigInteger.ZERO, perMinute, BigInteger.ZERO, globalMultiplier, accountRate);
+    }
+
+    /** Audio billed per started second. */
+    static long audioSeconds(long millis) {
+        return millis / 1000 + (millis % 1000 == 0 ? 0 : 1);
+    }
+
+    private static BigInteger promptPart(ModelPrice price, long promptTokens) {
+        long in = Math.max(price.inputPerMillion(), price.cachedInputPerMillion());
+        return big(Math.max(0, promptTokens)).multiply(big(in));
+    }
+
+    /**
+     * {@code (perMillion / 1e6 + perMinuteSeconds / 60 + whole) × g × a}, rounded up once.
+     * perMillion is in nano-dollars × 1e6, perMinuteSeconds in nano-dollars × 60.
+     */
+    private static long total(BigInteger perMillion, BigInteger perMinuteSeconds, BigInteger whole,
+                              Rate g, Rate a) {
+        BigInteger numerator = perMillion.multiply(SIXTY)
+                .add(perMinuteSeconds.multiply(MILLION))
+                .add(whole.multiply(DENOMINATOR))
+                .multiply(g.unscaled())
+                .multiply(a.unscaled());
+        if (numerator.signum() == 0) {
+            return 0L;
+        }
+        BigInteger denominator = DENOMINATOR.multiply(BigInteger.TEN.pow(g.scale() + a.scale()));
+        BigInteger[] qr = numerator.divideAndRemainder(denominator);
+        BigInteger result = qr[1].signum() == 0 ? qr[0] : qr[0].add(BigInteger.ONE);
+        return result.longValueExact();
+    }
+
+    private static BigInteger big(long v) {
+        return BigInteger.valueOf(v);
+    }
+}
