@@ -9,6 +9,7 @@ import io.yugong.accounts.Account;
 import io.yugong.gateway.ApiError;
 import io.yugong.gateway.Replies;
 import io.yugong.keypool.KeyPool;
+import io.yugong.keypool.RoutingRules;
 import io.yugong.keypool.UpstreamKey;
 import io.yugong.node.Services;
 import java.util.ArrayList;
@@ -30,6 +31,19 @@ public final class AdminRoutes {
     router.post("/admin/keys").handler(this::addKeys);
     router.get("/admin/keys").handler(this::listKeys);
     router.delete("/admin/keys/:id").handler(this::deleteKey);
+    router.get("/admin/keys/:id").handler(this::getKey);
+    router.patch("/admin/keys/:id").handler(ctx -> updateKey(ctx, Replies.body(ctx)));
+    router.post("/admin/keys/:id/enable").handler(ctx -> updateKey(ctx, new JsonObject().put("enabled", true)));
+    router.post("/admin/keys/:id/disable").handler(ctx -> {
+      JsonObject b = Replies.body(ctx);
+      if (b != null) {
+        updateKey(ctx, new JsonObject().put("enabled", false)
+            .put("reason", b.getString("reason", "disabled by an operator")));
+      }
+    });
+    router.get("/admin/config/routing").handler(ctx ->
+        Replies.json(ctx, 200, pool.routing().toJson()));
+    router.put("/admin/config/routing").handler(this::setRouting);
     router.get("/admin/cluster").handler(this::cluster);
     router.post("/x-users").handler(this::createAccount);
     router.get("/dashboard/x_user/info").handler(this::accountInfo);
@@ -79,6 +93,50 @@ public final class AdminRoutes {
       data.add(pool.view(k));
     }
     Replies.json(ctx, 200, new JsonObject().put("object", "list").put("data", data));
+  }
+
+  private void getKey(RoutingContext ctx) {
+    String id = ctx.pathParam("id");
+    pool.find(id).ifPresentOrElse(k -> Replies.json(ctx, 200, pool.view(k)),
+        () -> ApiError.notFound("No upstream key with id '" + id + "'.").send(ctx.response()));
+  }
+
+  private void updateKey(RoutingContext ctx, JsonObject patch) {
+    if (patch == null) {
+      return;
+    }
+    String id = ctx.pathParam("id");
+    pool.update(id, patch).onComplete(ar -> {
+      if (ar.failed()) {
+        Replies.fail(ctx, ar.cause());
+      } else if (ar.result() == null) {
+        ApiError.notFound("No upstream key with id '" + id + "'.").send(ctx.response());
+      } else {
+        Replies.json(ctx, 200, pool.view(ar.result()));
+      }
+    });
+  }
+
+  private void setRouting(RoutingContext ctx) {
+    JsonObject body = Replies.body(ctx);
+    if (body == null) {
+      return;
+    }
+    JsonObject merged = pool.routing().toJson().mergeIn(body);
+    RoutingRules rules;
+    try {
+      rules = RoutingRules.fromJson(merged);
+    } catch (IllegalArgumentException e) {
+      Replies.fail(ctx, e);
+      return;
+    }
+    services.runtime().put("routing", rules.toJson()).onComplete(ar -> {
+      if (ar.failed()) {
+        Replies.fail(ctx, ar.cause());
+      } else {
+        Replies.json(ctx, 200, rules.toJson());
+      }
+    });
   }
 
   private void deleteKey(RoutingContext ctx) {

@@ -1,19 +1,24 @@
 package io.yugong.keypool;
 
+import io.vertx.core.MultiMap;
+
 /**
- * One request's use of one upstream key. {@link #release} must be called exactly once, with
- * what upstream answered, so that in-flight counts and health stay true.
+ * One request's use of one upstream key. Report upstream's headers with {@link #observe} when
+ * they arrive, and end the lease exactly once with {@link #release}, so that in-flight counts,
+ * capacity and health stay true on every node.
  */
 public final class KeyLease {
 
   private final LiveKey key;
-  private final KeyHealth health;
+  private final KeyPool pool;
+  private final int level;
   private boolean released;
 
-  KeyLease(LiveKey key, KeyHealth health) {
+  KeyLease(LiveKey key, KeyPool pool, int level) {
     this.key = key;
-    this.health = health;
-    key.inFlight.incrementAndGet();
+    this.pool = pool;
+    this.level = level;
+    key.stats.inFlight.incrementAndGet();
   }
 
   public String keyId() {
@@ -24,18 +29,31 @@ public final class KeyLease {
     return key.record().baseUrl();
   }
 
+  /** The level the key was chosen from (after any switch-over). */
+  public int level() {
+    return level;
+  }
+
   /** The opened secret, for the Authorization header only. */
   public String secret() {
     return key.secret();
   }
 
-  /** Ends the lease; {@code status} is upstream's status, or 0 when no answer came. */
-  public void release(int status, long tokens) {
+  /** Learns the key's remaining capacity from upstream's rate-limit headers. */
+  public void observe(MultiMap headers) {
+    RateLimits l = RateLimits.from(headers, System.currentTimeMillis());
+    if (l != null) {
+      key.stats.limits = l;
+    }
+  }
+
+  /** Ends the lease with upstream's verdict and the tokens the request used (0 if unknown). */
+  public void release(Verdict verdict, long tokens) {
     if (released) {
       return;
     }
     released = true;
-    key.inFlight.decrementAndGet();
-    health.record(key.record().id(), status, tokens);
+    key.stats.inFlight.decrementAndGet();
+    pool.settle(key, verdict, tokens);
   }
 }

@@ -1,5 +1,7 @@
 package io.yugong.keypool;
 
+import com.hazelcast.cluster.MembershipEvent;
+import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.EntryEvent;
 import com.hazelcast.core.EntryListener;
 import com.hazelcast.core.HazelcastInstance;
@@ -12,24 +14,27 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import io.yugong.security.Secrets;
 import io.yugong.security.Vault;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The pool of upstream keys as this node sees it. Records live sealed in Redis (the truth) and
  * in a Hazelcast replicated map (the cluster copy); each node keeps a local replica with the
- * secrets opened in memory, so choosing a key never leaves the node.
+ * secrets opened in memory, plus the shared health and load boards, so choosing a key never
+ * leaves the node.
  */
 public final class KeyPool {
 
@@ -39,27 +44,50 @@ public final class KeyPool {
 
   private final Vertx vertx;
   private final Redis redis;
+  private final HazelcastInstance hz;
   private final ReplicatedMap<String, String> cluster;
   private final Vault vault;
   private final String defaultBaseUrl;
-  private final KeyHealth health;
+  private final ExecutorService writer;
+  private final HealthBoard health;
+  private final LoadBoard load;
+  private final Prober prober;
   private final Map<String, LiveKey> live = new ConcurrentHashMap<>();
   private volatile LiveKey[] snapshot = new LiveKey[0];
-  private final AtomicLong roundRobin = new AtomicLong();
+  private volatile RoutingRules routing = RoutingRules.NONE;
 
-  public KeyPool(Vertx vertx, Redis redis, HazelcastInstance hz, Vault vault, String defaultBaseUrl,
-      String nodeId) {
+  public KeyPool(Vertx vertx, Redis redis, HazelcastInstance hz, Vault vault, String defaultBaseUrl) {
     this.vertx = vertx;
     this.redis = redis;
+    this.hz = hz;
     this.cluster = hz.getReplicatedMap(MAP_KEYS);
     this.vault = vault;
-    this.defaultBaseUrl = defaultBaseUrl;
-    this.health = new KeyHealth(vertx, hz, nodeId);
+    this.defaultBaseUrl = normaliseBaseUrl(defaultBaseUrl);
+    this.writer = Executors.newSingleThreadExecutor(r -> {
+      Thread t = new Thread(r, "yugong-keypool-writer");
+      t.setDaemon(true);
+      return t;
+    });
+    this.health = new HealthBoard(hz, writer);
+    this.load = new LoadBoard(vertx, hz, writer);
+    this.prober = new Prober(vertx, hz, this, health);
   }
 
-  /** Loads the keys from Redis into the cluster map and starts following the map. */
+  /** Loads the keys from Redis into the cluster map and starts following the cluster. */
   public Future<Void> start() {
     return vertx.executeBlocking(() -> {
+      health.start();
+      load.start();
+      hz.getCluster().addMembershipListener(new MembershipListener() {
+        @Override
+        public void memberAdded(MembershipEvent e) {
+        }
+
+        @Override
+        public void memberRemoved(MembershipEvent e) {
+          load.memberLeft(e.getMember().getUuid().toString());
+        }
+      });
       cluster.addEntryListener(new Follower());
       cluster.values().forEach(this::accept);
       return null;
@@ -74,38 +102,107 @@ public final class KeyPool {
           }
           return null;
         }, false))
-        .compose(v -> health.start());
+        .onSuccess(v -> prober.start())
+        .mapEmpty();
+  }
+
+  public void stop() {
+    prober.stop();
+    load.stop();
+    writer.shutdown();
+  }
+
+  /** Replaces the routing rules (model mapping, levels, switch-over). */
+  public void routing(RoutingRules rules) {
+    this.routing = rules;
+  }
+
+  public RoutingRules routing() {
+    return routing;
   }
 
   /** Adds a key from an admin request {@code {key, baseUrl?, models?, name?, level?, weight?, org?}}. */
   public Future<UpstreamKey> add(JsonObject req) {
-    String secret = req.getString("key");
-    if (secret == null || secret.isBlank()) {
-      return Future.failedFuture(new IllegalArgumentException("'key' is required"));
+    Object secretValue = req.getValue("key");
+    if (!(secretValue instanceof String secret) || secret.isBlank()) {
+      return Future.failedFuture(new IllegalArgumentException("'key' is required and must be a string"));
     }
-    String baseUrl = normaliseBaseUrl(req.getString("baseUrl", defaultBaseUrl));
     String id = "key_" + Secrets.randomHex(16);
-    List<String> models = new ArrayList<>();
-    JsonArray m = req.getJsonArray("models", new JsonArray());
-    m.forEach(x -> models.add(x.toString()));
-    UpstreamKey key = new UpstreamKey(id, req.getString("name", id), vault.seal(secret.trim(), id),
-        Secrets.mask(secret.trim()), baseUrl, models, req.getInteger("level", 1),
-        req.getInteger("weight", 1), req.getString("org"), true, null, System.currentTimeMillis());
+    UpstreamKey key;
+    try {
+      key = new UpstreamKey(id, req.getString("name", id), vault.seal(secret.trim(), id),
+          Secrets.mask(secret.trim()), normaliseBaseUrl(req.getString("baseUrl", defaultBaseUrl)),
+          models(req.getValue("models")), req.getInteger("level", 1), req.getInteger("weight", 1),
+          req.getString("org"), true, null, System.currentTimeMillis());
+    } catch (ClassCastException e) {
+      return Future.failedFuture(new IllegalArgumentException("a key field has the wrong type: " + e.getMessage()));
+    }
     return save(key).map(key);
   }
 
-  /** Persists a changed record in Redis, then in the cluster map. */
-  public Future<Void> save(UpstreamKey key) {
+  /** Changes level, models, weight, name or enabled of a key; null when there is none. */
+  public Future<UpstreamKey> update(String id, JsonObject patch) {
+    LiveKey k = live.get(id);
+    if (k == null) {
+      return Future.succeededFuture(null);
+    }
+    UpstreamKey r = k.record();
+    UpstreamKey next;
+    try {
+      next = r.withRouting(patch.getInteger("level", r.level()),
+          patch.containsKey("models") ? models(patch.getValue("models")) : r.models(),
+          patch.getInteger("weight", r.weight()), patch.getString("name", r.name()));
+    } catch (ClassCastException e) {
+      return Future.failedFuture(new IllegalArgumentException("a field has the wrong type: " + e.getMessage()));
+    }
+    Boolean enabled = patch.getBoolean("enabled");
+    if (Boolean.TRUE.equals(enabled)) {
+      next = next.withEnabled(true, null);
+      health.put(id, Health.FRESH);
+    } else if (Boolean.FALSE.equals(enabled)) {
+      next = next.withEnabled(false, patch.getString("reason", "disabled by an operator"));
+    }
+    UpstreamKey saved = next;
+    return save(saved).map(saved);
+  }
+
+  private static List<String> models(Object value) {
+    List<String> out = new ArrayList<>();
+    if (value instanceof JsonArray a) {
+      a.forEach(x -> out.add(String.valueOf(x).trim()));
+    } else if (value instanceof String s) {
+      for (String m : s.split(",")) {
+        if (!m.isBlank()) {
+          out.add(m.trim());
+        }
+      }
+    } else if (value != null) {
+      throw new IllegalArgumentException("'models' must be a list of model names");
+    }
+    return out;
+  }
+
+  /** Persists a record in Redis, then in the cluster map. */
+  Future<Void> save(UpstreamKey key) {
     String stored = key.toStored().encode();
     return redis.send(Request.cmd(Command.HSET).arg(REDIS_KEYS).arg(key.id()).arg(stored))
-        .compose(r -> vertx.executeBlocking(() -> cluster.put(key.id(), stored), false))
+        .compose(r -> vertx.executeBlocking(() -> {
+          accept(stored);
+          cluster.put(key.id(), stored);
+          return null;
+        }, false))
         .mapEmpty();
   }
 
   /** Removes a key everywhere; false when there was none. */
   public Future<Boolean> remove(String id) {
     return redis.send(Request.cmd(Command.HDEL).arg(REDIS_KEYS).arg(id))
-        .compose(r -> vertx.executeBlocking(() -> cluster.remove(id) != null || r.toInteger() > 0, false));
+        .compose(r -> vertx.executeBlocking(() -> {
+          boolean existed = cluster.remove(id) != null || r.toInteger() > 0;
+          drop(id);
+          health.forget(id);
+          return existed;
+        }, false));
   }
 
   public Optional<UpstreamKey> find(String id) {
@@ -113,7 +210,7 @@ public final class KeyPool {
     return k == null ? Optional.empty() : Optional.of(k.record());
   }
 
-  /** The records of this node's replica, in creation order. */
+  /** The records of this node's replica, oldest first. */
   public List<UpstreamKey> records() {
     List<UpstreamKey> out = new ArrayList<>();
     for (LiveKey k : snapshot) {
@@ -122,46 +219,112 @@ public final class KeyPool {
     return out;
   }
 
-  /** Operator's view of one key: masked, never the secret. */
+  /** Operator's view of one key: masked, never the secret; health and cluster-wide load. */
   public JsonObject view(UpstreamKey k) {
+    long now = System.currentTimeMillis();
+    Health h = health.get(k.id());
+    LoadBoard.Load l = load.load(k.id(), now);
+    String status = !k.enabled() ? Health.DISABLED : h.stateAt(now);
+    String reason = !k.enabled() ? k.disabledReason() : Health.ACTIVE.equals(status) ? null : h.reason();
     return new JsonObject()
         .put("id", k.id()).put("name", k.name()).put("key", k.hint()).put("baseUrl", k.baseUrl())
-        .put("models", new JsonArray(k.models())).put("level", k.level()).put("weight", k.weight())
-        .put("org", k.org()).put("enabled", k.enabled()).put("disabledReason", k.disabledReason())
-        .put("createdAt", k.createdAt())
-        .mergeIn(health.view(k.id()));
+        .put("level", k.level()).put("models", new JsonArray(k.models())).put("weight", k.weight())
+        .put("org", k.org()).put("enabled", k.enabled())
+        .put("status", status).put("reason", reason)
+        .put("cooldownUntil", Health.COOLING.equals(status) ? h.until() : null)
+        .put("nextProbeAt", Health.DISABLED.equals(status) && k.enabled() && !h.permanent() ? h.until() : null)
+        .put("lastMinute", new JsonObject().put("requests", l.requests()).put("tokens", l.tokens())
+            .put("errors", l.errors()).put("inFlight", l.inFlight()))
+        .put("consecutiveFailures", h.failures())
+        .put("lastError", h.lastError()).put("lastErrorAt", h.lastErrorAt() == 0 ? null : h.lastErrorAt())
+        .put("remaining", l.limits().toJson(now))
+        .put("createdAt", k.createdAt());
   }
 
   /** Counts for the cluster view. */
   public JsonObject summary() {
-    int enabled = 0;
+    long now = System.currentTimeMillis();
+    int active = 0;
+    int cooling = 0;
+    int disabled = 0;
     for (LiveKey k : snapshot) {
-      if (k.record().enabled()) {
-        enabled++;
+      String s = k.record().enabled() ? health.get(k.record().id()).stateAt(now) : Health.DISABLED;
+      switch (s) {
+        case Health.ACTIVE -> active++;
+        case Health.COOLING -> cooling++;
+        default -> disabled++;
       }
     }
-    return new JsonObject().put("keys", snapshot.length).put("enabled", enabled);
+    return new JsonObject().put("keys", snapshot.length).put("active", active).put("cooling", cooling)
+        .put("disabled", disabled);
   }
 
   /**
-   * Chooses a key for a model, skipping the ids in {@code exclude}; empty when none can serve.
-   * Reads only local memory.
+   * Chooses a key for an upstream model, skipping {@code exclude}: the model's level first, then
+   * the levels SWITCH_OVER falls to. Empty when none can serve now. Reads only local memory.
    */
-  public Optional<KeyLease> pick(String model, Set<String> exclude) {
+  public Optional<KeyLease> pick(String model, Set<String> exclude, long tokenEstimate) {
     LiveKey[] keys = snapshot;
-    int n = keys.length;
-    if (n == 0) {
-      return Optional.empty();
-    }
-    long start = roundRobin.getAndIncrement();
-    for (int i = 0; i < n; i++) {
-      LiveKey k = keys[(int) ((start + i) % n)];
-      UpstreamKey r = k.record();
-      if (r.enabled() && !exclude.contains(r.id()) && r.serves(model)) {
-        return Optional.of(new KeyLease(k, health));
+    long now = System.currentTimeMillis();
+    RoutingRules rules = routing;
+    int level = rules.levelOf(model);
+    Set<Integer> seen = new HashSet<>();
+    while (level > 0 && seen.add(level)) {
+      LiveKey k = Selector.choose(keys, level, model, exclude, tokenEstimate, health, load, now);
+      if (k != null) {
+        return Optional.of(new KeyLease(k, this, level));
       }
+      level = rules.fallbackOf(level);
     }
     return Optional.empty();
+  }
+
+  /** Seconds until some key that could serve the model is usable again (at least 1). */
+  public int secondsUntilCapacity(String model) {
+    long now = System.currentTimeMillis();
+    long soonest = Long.MAX_VALUE;
+    for (LiveKey k : snapshot) {
+      UpstreamKey r = k.record();
+      if (!r.enabled() || !r.serves(model)) {
+        continue;
+      }
+      Health h = health.get(r.id());
+      if (h.usable(now)) {
+        long reset = k.stats.limits.resetRequestsAt();
+        soonest = Math.min(soonest, reset > now ? reset - now : 1000);
+      } else if (Health.COOLING.equals(h.state()) || (!h.permanent() && h.until() > 0)) {
+        soonest = Math.min(soonest, Math.max(0, h.until() - now));
+      }
+    }
+    if (soonest == Long.MAX_VALUE) {
+      return 60;
+    }
+    return (int) Math.max(1, Math.min(3600, (soonest + 999) / 1000));
+  }
+
+  /** Called by a lease when it ends. */
+  void settle(LiveKey key, Verdict verdict, long tokens) {
+    long now = System.currentTimeMillis();
+    String id = key.record().id();
+    key.stats.requests.add(now, 1);
+    if (tokens > 0) {
+      key.stats.tokens.add(now, tokens);
+    }
+    if (verdict.retryElsewhere()) {
+      key.stats.errors.add(now, 1);
+    }
+    health.record(id, verdict, now);
+    if (verdict.kind() == Verdict.Kind.KEY_DEAD) {
+      LOG.warn("upstream key {} ({}) is disabled: {}", id, key.record().hint(), verdict.reason());
+      UpstreamKey disabled = key.record().withEnabled(false, verdict.reason());
+      vertx.runOnContext(v -> save(disabled).onFailure(e ->
+          LOG.error("could not persist the disabling of key {}: {}", id, e.toString())));
+    }
+  }
+
+  /** The live entries, for the prober. */
+  LiveKey[] live() {
+    return snapshot;
   }
 
   static String normaliseBaseUrl(String url) {
@@ -181,26 +344,28 @@ public final class KeyPool {
     if (existing != null && existing.record().equals(rec)) {
       return;
     }
+    String secret;
     try {
-      String secret = existing != null && existing.record().sealed().equals(rec.sealed())
+      secret = existing != null && existing.record().sealed().equals(rec.sealed())
           ? existing.secret() : vault.open(rec.sealed(), rec.id());
-      live.put(rec.id(), new LiveKey(rec, secret));
     } catch (RuntimeException e) {
       LOG.error("upstream key {} cannot be opened with this node's master key; it is not used here", rec.id());
       return;
     }
+    live.put(rec.id(), new LiveKey(rec, secret, load.stats(rec.id())));
     rebuild();
   }
 
   private void drop(String id) {
     if (live.remove(id) != null) {
+      load.forget(id);
       rebuild();
     }
   }
 
   private synchronized void rebuild() {
     LiveKey[] next = live.values().toArray(new LiveKey[0]);
-    java.util.Arrays.sort(next, Comparator.comparingLong((LiveKey k) -> k.record().createdAt())
+    Arrays.sort(next, Comparator.comparingLong((LiveKey k) -> k.record().createdAt())
         .thenComparing(k -> k.record().id()));
     snapshot = next;
   }

@@ -1,17 +1,16 @@
 package io.yugong.keypool;
 
-import java.util.concurrent.atomic.AtomicInteger;
-
-/** A key in this node's replica: the record, its opened secret, and local in-flight count. */
+/** A key in this node's replica: the record, its opened secret, and this node's counters for it. */
 final class LiveKey {
 
   private final UpstreamKey record;
   private final String secret;
-  final AtomicInteger inFlight = new AtomicInteger();
+  final KeyStats stats;
 
-  LiveKey(UpstreamKey record, String secret) {
+  LiveKey(UpstreamKey record, String secret, KeyStats stats) {
     this.record = record;
     this.secret = secret;
+    this.stats = stats;
   }
 
   UpstreamKey record() {

@@ -14,6 +14,8 @@ import io.vertx.redis.client.RedisOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.yugong.accounts.Accounts;
 import io.yugong.config.NodeConfig;
+import io.yugong.config.RuntimeConfig;
+import io.yugong.keypool.RoutingRules;
 import io.yugong.gateway.GatewayVerticle;
 import io.yugong.keypool.KeyPool;
 import io.yugong.security.Vault;
@@ -83,7 +85,7 @@ public final class Node {
         .setMaxWaitingHandlers(16384));
     Vault vault = new Vault(cfg.masterKey());
     NodeStats stats = new NodeStats();
-    KeyPool keyPool = new KeyPool(vertx, redis, hz, vault, cfg.upstream(), nodeId);
+    KeyPool keyPool = new KeyPool(vertx, redis, hz, vault, cfg.upstream());
     Accounts accounts = new Accounts(vertx, redis, vault);
     JsonObject identity = new JsonObject()
         .put("nodeId", nodeId)
@@ -93,8 +95,15 @@ public final class Node {
         .put("version", version())
         .put("startedAt", stats.startedAt());
     ClusterView view = new ClusterView(vertx, hz, nodeId, identity, stats);
-    Services services = new Services(cfg, nodeId, redis, keyPool, accounts, stats, view);
-    return keyPool.start()
+    RuntimeConfig runtime = new RuntimeConfig(vertx, redis);
+    Services services = new Services(cfg, runtime, nodeId, redis, keyPool, accounts, stats, view);
+    runtime.onChange((name, doc) -> {
+      if (name.equals("routing")) {
+        keyPool.routing(RoutingRules.fromJson(doc));
+      }
+    });
+    return runtime.start()
+        .compose(v -> keyPool.start())
         .compose(v -> accounts.start(cfg.adminKey()))
         .compose(v -> view.start())
         .compose(v -> vertx.deployVerticle(() -> new GatewayVerticle(services),
@@ -125,6 +134,7 @@ public final class Node {
   /** Leaves the cluster and releases everything. */
   public Future<Void> close() {
     services.cluster().stop();
+    services.keyPool().stop();
     return redis.close().transform(x -> vertx.close()).transform(x -> shutdown(hz));
   }
 

@@ -3,11 +3,13 @@ package io.yugong.node;
 import io.vertx.redis.client.Redis;
 import io.yugong.accounts.Accounts;
 import io.yugong.config.NodeConfig;
+import io.yugong.config.RuntimeConfig;
 import io.yugong.keypool.KeyPool;
 
 /** The node-wide services every HTTP verticle instance shares. All are thread-safe. */
 public record Services(
     NodeConfig config,
+    RuntimeConfig runtime,
     String nodeId,
     Redis redis,
     KeyPool keyPool,

@@ -25,8 +25,12 @@ final class Exchange {
   Buffer body;
   /** The parsed JSON body, or null. */
   JsonObject json;
-  /** True when the body streams from the client to a single attempt (uploads). */
-  boolean streamedBody;
+  /** The spooled upload (multipart and other non-JSON bodies), or null. */
+  UploadSpool upload;
+  /** True when Yugong asked upstream for a usage chunk the client did not ask for. */
+  boolean stripUsage;
+  /** A rough token count of the request, for choosing a key with room for it. */
+  long tokenEstimate;
   /** The model the client asked for, and the one sent upstream. */
   String model;
   String upstreamModel;
@@ -52,10 +56,6 @@ final class Exchange {
     this.requestId = requestId;
     this.account = account;
     this.deadlineNanos = startNanos + deadlineMs * 1_000_000L;
-  }
-
-  boolean replayable() {
-    return !streamedBody;
   }
 
   boolean pastDeadline() {

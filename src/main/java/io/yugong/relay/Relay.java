@@ -18,15 +18,17 @@ import io.yugong.gateway.ApiError;
 import io.yugong.gateway.RequestIds;
 import io.yugong.keypool.KeyLease;
 import io.yugong.keypool.KeyPool;
+import io.yugong.keypool.Verdict;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Relays one {@code /v1/*} request to an upstream key: reads the JSON body (bounded) or streams
- * an upload, chooses a key, forwards, and on a retryable failure before any byte reached the
- * client tries another key. The response streams back through {@link ResponsePump}.
+ * Relays one {@code /v1/*} request: reads the JSON body (bounded) or spools an upload, applies
+ * the model mapping, chooses a key, forwards, and — while no byte has reached the client — moves
+ * to another key whenever upstream's answer is the key's or upstream's fault. The answer then
+ * streams back through {@link ResponsePump}.
  */
 public final class Relay implements Handler<RoutingContext> {
 
@@ -52,6 +54,9 @@ public final class Relay implements Handler<RoutingContext> {
       if (ar.failed() && !x.finished) {
         clientGone(x);
       }
+      if (x.upload != null) {
+        x.upload.delete();
+      }
     });
     prepare(x).onComplete(ar -> {
       if (ar.succeeded()) {
@@ -71,12 +76,14 @@ public final class Relay implements Handler<RoutingContext> {
     String type = x.req.getHeader(HttpHeaders.CONTENT_TYPE);
     boolean json = type == null || type.toLowerCase().startsWith("application/json");
     if (!json) {
-      x.streamedBody = true;
       String declared = x.req.getHeader(HttpHeaders.CONTENT_LENGTH);
       if (declared != null && parseLong(declared) > config.maxUploadBody()) {
         return Future.failedFuture(ApiError.tooLarge(config.maxUploadBody()));
       }
-      return Future.succeededFuture();
+      return UploadSpool.receive(vertx, x.req, config.maxUploadBody()).map(spool -> {
+        x.upload = spool;
+        return null;
+      });
     }
     return BoundedBody.read(x.req, config.maxJsonBody()).compose(body -> {
       x.body = body;
@@ -90,12 +97,37 @@ public final class Relay implements Handler<RoutingContext> {
             + "request. (HINT: This likely means you aren't using your HTTP library correctly. The "
             + "OpenAI API expects a JSON payload, but what was sent was not valid JSON.)", null));
       }
-      Object model = x.json.getValue("model");
-      x.model = model instanceof String s ? s : null;
-      x.upstreamModel = x.model;
-      x.clientStream = Boolean.TRUE.equals(x.json.getValue("stream"));
+      shape(x);
       return Future.succeededFuture();
     });
+  }
+
+  /** Reads the model and stream flag, maps the model and asks for usage on streams. */
+  private void shape(Exchange x) {
+    JsonObject j = x.json;
+    Object model = j.getValue("model");
+    x.model = model instanceof String s ? s : null;
+    x.upstreamModel = pool.routing().upstreamModel(x.model);
+    x.clientStream = Boolean.TRUE.equals(j.getValue("stream"));
+    x.tokenEstimate = x.body.length() / 4 + 1;
+    boolean changed = false;
+    if (x.upstreamModel != null && !x.upstreamModel.equals(x.model)) {
+      j.put("model", x.upstreamModel);
+      changed = true;
+    }
+    String path = x.req.path();
+    if (x.clientStream && (path.endsWith("/chat/completions") || path.endsWith("/v1/completions"))) {
+      Object opts = j.getValue("stream_options");
+      JsonObject so = opts instanceof JsonObject o ? o : new JsonObject();
+      if (!Boolean.TRUE.equals(so.getValue("include_usage"))) {
+        x.stripUsage = true;
+        j.put("stream_options", so.copy().put("include_usage", true));
+        changed = true;
+      }
+    }
+    if (changed) {
+      x.body = j.toBuffer();
+    }
   }
 
   private static long parseLong(String s) {
@@ -107,10 +139,10 @@ public final class Relay implements Handler<RoutingContext> {
   }
 
   private void attempt(Exchange x) {
-    if (x.clientGone) {
+    if (x.clientGone || x.finished) {
       return;
     }
-    Optional<KeyLease> picked = pool.pick(x.upstreamModel, x.triedKeys);
+    Optional<KeyLease> picked = pool.pick(x.upstreamModel, x.triedKeys, x.tokenEstimate);
     if (picked.isEmpty()) {
       exhausted(x);
       return;
@@ -124,7 +156,7 @@ public final class Relay implements Handler<RoutingContext> {
         .setHeaders(HeaderRules.upstream(x.req.headers(), lease.secret(), x.requestId))
         .setConnectTimeout(config.upstreamConnectTimeoutMs())
         .setIdleTimeout(config.idleTimeoutMs());
-    long firstByteMs = Math.min(config.firstByteTimeoutMs(), Math.max(1, x.remainingMs()));
+    long firstByteMs = Math.max(1, Math.min(config.firstByteTimeoutMs(), x.remainingMs()));
     client.request(options)
         .compose(creq -> send(x, creq, firstByteMs))
         .onComplete(ar -> {
@@ -140,13 +172,14 @@ public final class Relay implements Handler<RoutingContext> {
     x.upstream = creq;
     if (x.clientGone) {
       creq.reset();
-      return Future.failedFuture("client gone");
+      return Future.failedFuture("the client went away");
     }
-    long timer = vertx.setTimer(firstByteMs,
-        id -> creq.reset(0, new TimeoutException("no response from upstream within " + firstByteMs + " ms")));
+    long timer = vertx.setTimer(firstByteMs, id -> creq.reset(0,
+        new TimeoutException("no answer from upstream within " + firstByteMs + " ms")));
     Future<HttpClientResponse> response;
-    if (x.streamedBody) {
-      response = streamUpload(x, creq);
+    if (x.upload != null) {
+      creq.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(x.upload.size()));
+      response = x.upload.open().compose(creq::send);
     } else if (x.body != null) {
       response = creq.send(x.body);
     } else {
@@ -155,67 +188,46 @@ public final class Relay implements Handler<RoutingContext> {
     return response.andThen(ar -> vertx.cancelTimer(timer));
   }
 
-  /** Streams the client's upload to upstream with backpressure, refusing it past the limit. */
-  private Future<HttpClientResponse> streamUpload(Exchange x, HttpClientRequest creq) {
-    long limit = config.maxUploadBody();
-    String declared = x.req.getHeader(HttpHeaders.CONTENT_LENGTH);
-    if (declared != null) {
-      creq.putHeader(HttpHeaders.CONTENT_LENGTH, declared);
-    } else {
-      creq.setChunked(true);
-    }
-    long[] seen = {0};
-    x.req.handler(chunk -> {
-      seen[0] += chunk.length();
-      if (seen[0] > limit) {
-        x.req.pause();
-        creq.reset();
-        refuse(x, ApiError.tooLarge(limit));
-        return;
-      }
-      creq.write(chunk);
-      if (creq.writeQueueFull()) {
-        x.req.pause();
-        creq.drainHandler(v -> x.req.resume());
-      }
-    });
-    x.req.endHandler(v -> creq.end());
-    x.req.exceptionHandler(e -> creq.reset());
-    x.req.resume();
-    return creq.response();
-  }
-
   private void onResponse(Exchange x, KeyLease lease, HttpClientResponse resp) {
+    lease.observe(resp.headers());
+    int status = resp.statusCode();
     if (x.clientGone) {
       resp.request().reset();
-      lease.release(resp.statusCode(), 0);
+      lease.release(Verdict.served(status), 0);
       return;
     }
-    int status = resp.statusCode();
-    if (Failures.retryable(status) && canRetry(x)) {
-      Failures.readError(resp).onComplete(ar -> {
-        lease.release(status, 0);
-        x.lastFailure = "upstream answered " + status;
-        LOG.info("{} key {} answered {}; trying another key", x.requestId, lease.keyId(), status);
+    if (!Verdict.needsBody(status)) {
+      new ResponsePump(x, lease, resp, this::finished).start();
+      return;
+    }
+    Failures.readError(resp).onComplete(ar -> {
+      Verdict v = Verdict.of(status, resp.headers(), ar.result());
+      lease.release(v, 0);
+      x.lastFailure = "key " + lease.keyId() + ": " + v.reason();
+      LOG.info("{} upstream key {} answered {} ({}); {}", x.requestId, lease.keyId(), status, v.reason(),
+          canRetry(x) ? "trying another key" : "no attempt left");
+      if (canRetry(x)) {
         attempt(x);
-      });
-      return;
-    }
-    new ResponsePump(x, lease, resp, this::finished).start();
+      } else {
+        exhausted(x);
+      }
+    });
   }
 
   private boolean canRetry(Exchange x) {
-    return x.replayable() && !x.committed && !x.clientGone && x.attempts < config.attempts()
-        && !x.pastDeadline();
+    return !x.committed && !x.clientGone && x.attempts < config.attempts() && !x.pastDeadline();
   }
 
   private void onAttemptFailed(Exchange x, KeyLease lease, Throwable cause) {
-    lease.release(0, 0);
+    String what = cause instanceof TimeoutException ? "time-out: " + cause.getMessage()
+        : cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+    lease.release(x.clientGone ? Verdict.served(0) : Verdict.network(what), 0);
     if (x.clientGone || x.finished) {
       return;
     }
-    x.lastFailure = cause.getClass().getSimpleName() + ": " + cause.getMessage();
-    LOG.info("{} key {} failed: {}", x.requestId, lease.keyId(), x.lastFailure);
+    x.lastFailure = "key " + lease.keyId() + ": " + what;
+    LOG.info("{} upstream key {} failed ({}); {}", x.requestId, lease.keyId(), what,
+        canRetry(x) ? "trying another key" : "no attempt left");
     if (canRetry(x)) {
       attempt(x);
     } else {
@@ -224,15 +236,17 @@ public final class Relay implements Handler<RoutingContext> {
   }
 
   private void exhausted(Exchange x) {
-    if (x.triedKeys.isEmpty()) {
+    int retryAfter = pool.secondsUntilCapacity(x.upstreamModel);
+    if (x.attempts == 0) {
       String what = x.upstreamModel == null ? "this request" : "model '" + x.upstreamModel + "'";
-      refuse(x, ApiError.unavailable("No upstream key can serve " + what + " right now.",
-          "no_upstream_available", x.shortestCooldownSeconds));
+      LOG.warn("{} no upstream key can serve {}", x.requestId, what);
+      refuse(x, ApiError.unavailable("No upstream key can serve " + what + " right now. Please retry "
+          + "in " + retryAfter + " s.", "no_upstream_available", retryAfter));
     } else {
-      LOG.warn("{} gave up after {} attempt(s) in {} ms: {}", x.requestId, x.attempts, x.elapsedMs(),
+      LOG.warn("{} gave up after {} attempt(s) in {} ms; last: {}", x.requestId, x.attempts, x.elapsedMs(),
           x.lastFailure);
-      refuse(x, ApiError.unavailable("The upstream service is unavailable: every attempt failed. "
-          + "Please retry.", "upstream_unavailable", x.shortestCooldownSeconds));
+      refuse(x, ApiError.unavailable("The upstream service is unavailable right now: " + x.attempts
+          + " attempt(s) failed. Please retry in " + retryAfter + " s.", "upstream_unavailable", retryAfter));
     }
   }
 
@@ -248,6 +262,7 @@ public final class Relay implements Handler<RoutingContext> {
     if (error.status() == 413) {
       x.resp.putHeader(HttpHeaders.CONNECTION, "close");
     }
+    x.resp.putHeader("x-yugong-request-id", x.requestId);
     error.send(x.resp);
   }
 

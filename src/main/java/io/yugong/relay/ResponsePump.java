@@ -6,6 +6,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.yugong.keypool.KeyLease;
+import io.yugong.keypool.Verdict;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -36,7 +37,7 @@ final class ResponsePump {
     this.down = x.resp;
     this.onDone = onDone;
     String type = up.getHeader(HttpHeaders.CONTENT_TYPE);
-    this.sse = type != null && type.startsWith("text/event-stream") ? new SseTap(false) : null;
+    this.sse = type != null && type.startsWith("text/event-stream") ? new SseTap(x.stripUsage) : null;
   }
 
   void start() {
@@ -115,7 +116,7 @@ final class ResponsePump {
       return;
     }
     done = true;
-    lease.release(status, 0);
+    lease.release(status == 0 && !x.clientGone ? Verdict.network("cut mid-response") : Verdict.served(status), 0);
     onDone.accept(x);
   }
 }

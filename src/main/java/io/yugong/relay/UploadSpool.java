@@ -1,0 +1,75 @@
+package io.yugong.relay;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import io.vertx.core.file.AsyncFile;
+import io.vertx.core.file.OpenOptions;
+import io.vertx.core.http.HttpServerRequest;
+import io.yugong.gateway.ApiError;
+
+/**
+ * Spools an upload (multipart audio, files) to a temporary file as it arrives, without holding
+ * it in memory, so that a retry on another key can send it again. The file is deleted when the
+ * request is over.
+ */
+final class UploadSpool {
+
+  private final Vertx vertx;
+  private final String path;
+  private long size;
+
+  private UploadSpool(Vertx vertx, String path) {
+    this.vertx = vertx;
+    this.path = path;
+  }
+
+  /** Streams the request body into a new temporary file, refusing it past {@code limit} bytes. */
+  static Future<UploadSpool> receive(Vertx vertx, HttpServerRequest req, long limit) {
+    return vertx.fileSystem().createTempFile("yugong-upload-", ".part").compose(path -> {
+      UploadSpool spool = new UploadSpool(vertx, path);
+      return vertx.fileSystem().open(path, new OpenOptions().setWrite(true).setTruncateExisting(true))
+          .compose(file -> spool.fill(req, file, limit))
+          .map(spool)
+          .recover(e -> spool.delete().transform(x -> Future.failedFuture(e)));
+    });
+  }
+
+  private Future<Void> fill(HttpServerRequest req, AsyncFile file, long limit) {
+    Promise<Void> done = Promise.promise();
+    req.handler(chunk -> {
+      if (done.future().isComplete()) {
+        return;
+      }
+      size += chunk.length();
+      if (size > limit) {
+        req.pause();
+        done.tryFail(ApiError.tooLarge(limit));
+        return;
+      }
+      file.write(chunk);
+      if (file.writeQueueFull()) {
+        req.pause();
+        file.drainHandler(v -> req.resume());
+      }
+    });
+    req.exceptionHandler(done::tryFail);
+    req.endHandler(v -> done.tryComplete());
+    req.resume();
+    return done.future().transform(ar -> file.close().transform(c -> ar.succeeded()
+        ? Future.succeededFuture() : Future.failedFuture(ar.cause())));
+  }
+
+  long size() {
+    return size;
+  }
+
+  /** Opens the spooled body for one attempt's upload. */
+  Future<AsyncFile> open() {
+    return vertx.fileSystem().open(path, new OpenOptions().setRead(true).setWrite(false));
+  }
+
+  Future<Void> delete() {
+    return vertx.fileSystem().delete(path).otherwiseEmpty();
+  }
+}
