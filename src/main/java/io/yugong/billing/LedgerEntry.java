@@ -1,0 +1,92 @@
+package io.yugong.billing;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One entry of an account's ledger (the Redis stream {@code yg:{a:ID}:ledger}).
+ *
+ * <p>{@code amount} is the entry's signed effect on the wallet balance in nano-dollars: negative
+ * for {@code charge}, {@code transfer_out} and {@code expired}; positive for {@code minted},
+ * {@code transfer_in} and {@code refund}; zero for {@code merged}. The sum of {@code amount} over
+ * an account's ledger equals its balance (while the stream is below its cap of ~1,000,000 entries).
+ *
+ * <p>{@code cost} is the amount the entry is about, unsigned: for a charge, the price asked of
+ * this entry ({@code cost = -amount + uncovered}, {@code uncovered} being what the balance could
+ * not cover and was forgiven); for the other kinds, the amount moved; 0 for {@code merged}.
+ * {@code balanceAfter} is the wallet balance right after the entry, {@code at} is Redis's clock
+ * in epoch milliseconds. A charge whose hold expired (its node died) is written with status 0 and
+ * note {@code "abandoned"}, model {@code "unknown"}.
+ */
+public record LedgerEntry(String requestId, String accountId, String kind, String model,
+    long promptTokens, long cachedTokens, long completionTokens, long cost, String upstreamKeyId,
+    String node, long latencyMs, int status, long at, long amount, long uncovered,
+    long balanceAfter, String note) {
+
+  /** Stream field names, in the order the scripts write them (see lib.lua). */
+  public static final List<String> FIELDS = List.of("requestId", "accountId", "kind", "model",
+      "promptTokens", "cachedTokens", "completionTokens", "cost", "upstreamKeyId", "node",
+      "latencyMs", "status", "at", "amount", "uncovered", "balanceAfter", "note");
+
+  public LedgerEntry {
+    requestId = orEmpty(requestId);
+    accountId = orEmpty(accountId);
+    kind = orEmpty(kind);
+    model = orEmpty(model);
+    upstreamKeyId = orEmpty(upstreamKeyId);
+    node = orEmpty(node);
+    note = orEmpty(note);
+  }
+
+  /**
+   * What the caller knows of a served request, to pass to {@link Wallets#settle}. The settle
+   * script fills in the rest (request and account id, cost, amount, uncovered, balance, time).
+   */
+  public static LedgerEntry charge(String model, long promptTokens, long cachedTokens,
+      long completionTokens, String upstreamKeyId, String node, long latencyMs, int status) {
+    return new LedgerEntry("", "", "charge", model, promptTokens, cachedTokens, completionTokens,
+        0, upstreamKeyId, node, latencyMs, status, 0, 0, 0, 0, "");
+  }
+
+  /** The stream fields of this entry, in {@link #FIELDS} order. */
+  public Map<String, String> toFields() {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("requestId", requestId);
+    m.put("accountId", accountId);
+    m.put("kind", kind);
+    m.put("model", model);
+    m.put("promptTokens", Long.toString(promptTokens));
+    m.put("cachedTokens", Long.toString(cachedTokens));
+    m.put("completionTokens", Long.toString(completionTokens));
+    m.put("cost", Long.toString(cost));
+    m.put("upstreamKeyId", upstreamKeyId);
+    m.put("node", node);
+    m.put("latencyMs", Long.toString(latencyMs));
+    m.put("status", Integer.toString(status));
+    m.put("at", Long.toString(at));
+    m.put("amount", Long.toString(amount));
+    m.put("uncovered", Long.toString(uncovered));
+    m.put("balanceAfter", Long.toString(balanceAfter));
+    m.put("note", note);
+    return m;
+  }
+
+  /** An entry read back from the stream; missing fields are empty or 0. */
+  public static LedgerEntry fromFields(Map<String, String> f) {
+    return new LedgerEntry(f.get("requestId"), f.get("accountId"), f.get("kind"), f.get("model"),
+        num(f, "promptTokens"), num(f, "cachedTokens"), num(f, "completionTokens"),
+        num(f, "cost"), f.get("upstreamKeyId"), f.get("node"), num(f, "latencyMs"),
+        (int) num(f, "status"), num(f, "at"), num(f, "amount"), num(f, "uncovered"),
+        num(f, "balanceAfter"), f.get("note"));
+  }
+
+  private static long num(Map<String, String> f, String name) {
+    String v = f.get(name);
+    return v == null || v.isEmpty() ? 0 : Long.parseLong(v);
+  }
+
+  private static String orEmpty(String s) {
+    return s == null ? "" : s;
+  }
+}

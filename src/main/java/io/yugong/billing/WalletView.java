@@ -1,0 +1,26 @@
+package io.yugong.billing;
+
+import java.util.List;
+
+/**
+ * An account's wallet as {@link Wallets#view} found it, amounts in nano-dollars.
+ *
+ * @param available balance minus held
+ * @param grants live grants, soonest expiry first
+ * @param monthCost cost settled this UTC month
+ * @param rpmUsed requests admitted in the last 60 seconds
+ * @param disabled true after {@link Wallets#refundAll} or {@link Wallets#setDisabled}
+ * @param at Redis's clock when the view was taken, epoch milliseconds
+ */
+public record WalletView(String accountId, long balance, long held, long available,
+    List<Grant> grants, long monthCost, long monthRequests, long monthPromptTokens,
+    long monthCachedTokens, long monthCompletionTokens, int rpmUsed, boolean disabled, long at) {
+
+  /**
+   * One grant: {@code amount} as granted, {@code balance} what is left of it; times are epoch
+   * milliseconds; {@code source} is "mint", "fund:PARENT", "return:CHILD", "refund:CHILD" or
+   * "merged".
+   */
+  public record Grant(String id, long amount, long balance, long grantedAt, long expiresAt,
+      String source) {}
+}

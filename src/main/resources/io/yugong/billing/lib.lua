@@ -1,0 +1,247 @@
+-- Yugong billing: helpers shared by every wallet script. Scripts.java prepends this file to each
+-- script before SCRIPT LOAD, so each script is one self-contained Lua chunk.
+--
+-- Money is integer nano-dollars. Stored amounts change only through HINCRBY (64-bit exact);
+-- Lua numbers (doubles) are used for comparisons and small sums, exact below 2^53 nanos
+-- (about 9,007,199 USD per account). Numbers handed back to Redis go through s(), never
+-- through Lua's own number formatting.
+--
+-- An account's keys all start with "yg:{a:ID}:". Each script receives an account as 8 KEYS in
+-- this order: wallet, grants, grant, grantinfo, holds, holdexp, rpm, ledger. Per-request and
+-- per-period keys (settled:<req>, abandoned:<req>, month:YYYYMM, day:YYYYMMDD) are derived from
+-- the same prefix, so they share the account's hash slot.
+
+local DAY_MS = 86400000
+local MARKER_MS = 7 * DAY_MS           -- settled:/abandoned: markers live 7 days
+local DAY_TTL_S = 400 * 86400          -- day:YYYYMMDD usage hashes
+local MONTH_TTL_S = 800 * 86400        -- month:YYYYMM usage hashes
+local MAX_GRANTS = 20                  -- more than this and all grants merge into one
+local LEDGER_MAXLEN = '1000000'
+
+-- exact decimal string of an integer-valued Lua number (|x| < 2^53)
+local function s(x)
+  if x == 0 then return '0' end
+  return string.format('%.0f', x)
+end
+
+local function num(v)
+  if not v then return 0 end
+  return tonumber(v) or 0
+end
+
+-- milliseconds since the epoch on Redis's own clock
+local function clock()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+-- the account whose 8 keys start at KEYS[o + 1]
+local function account(o)
+  local w = KEYS[o + 1]
+  local p = string.sub(w, 1, #w - 6)  -- strip "wallet"
+  return {
+    wallet = w, grants = KEYS[o + 2], grant = KEYS[o + 3], grantinfo = KEYS[o + 4],
+    holds = KEYS[o + 5], holdexp = KEYS[o + 6], rpm = KEYS[o + 7], ledger = KEYS[o + 8],
+    p = p, id = string.match(p, '^yg:{a:(.*)}:$') or p
+  }
+end
+
+-- UTC civil date of a millisecond instant (H. Hinnant's days-to-civil algorithm)
+local function ymd(ms)
+  local z = math.floor(ms / DAY_MS) + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524)
+      - math.floor(doe / 146096)) / 365)
+  local y = yoe + era * 400
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local d = doy - math.floor((153 * mp + 2) / 5) + 1
+  local m
+  if mp < 10 then m = mp + 3 else m = mp - 9 end
+  if m <= 2 then y = y + 1 end
+  return y, m, d
+end
+
+local function monthKey(A, now)
+  local y, m = ymd(now)
+  return A.p .. string.format('month:%04d%02d', y, m)
+end
+
+local function dayKey(A, now)
+  local y, m, d = ymd(now)
+  return A.p .. string.format('day:%04d%02d%02d', y, m, d)
+end
+
+local function balance(A)
+  return num(redis.call('HGET', A.wallet, 'balance'))
+end
+
+-- Ledger stream fields, always all of them in this order (streams store a repeated field list
+-- once). Must match LedgerEntry.FIELDS in Java.
+local LEDGER_FIELDS = { 'requestId', 'accountId', 'kind', 'model', 'promptTokens', 'cachedTokens',
+  'completionTokens', 'cost', 'upstreamKeyId', 'node', 'latencyMs', 'status', 'at', 'amount',
+  'uncovered', 'balanceAfter', 'note' }
+local LEDGER_NUMERIC = { promptTokens = true, cachedTokens = true, completionTokens = true,
+  cost = true, latencyMs = true, status = true, at = true, amount = true, uncovered = true,
+  balanceAfter = true }
+
+-- Appends one entry; call it after the balance change it records.
+local function ledger(A, e, now)
+  e.accountId = A.id
+  e.at = now
+  e.balanceAfter = redis.call('HGET', A.wallet, 'balance') or '0'
+  local args = { 'XADD', A.ledger, 'MAXLEN', '~', LEDGER_MAXLEN, '*' }
+  for _, f in ipairs(LEDGER_FIELDS) do
+    local v = e[f]
+    if v == nil or v == false then
+      if LEDGER_NUMERIC[f] then v = '0' else v = '' end
+    elseif type(v) == 'number' then
+      v = s(v)
+    end
+    args[#args + 1] = f
+    args[#args + 1] = v
+  end
+  redis.call(unpack(args))
+end
+
+local function dropGrant(A, g)
+  redis.call('ZREM', A.grants, g)
+  redis.call('HDEL', A.grant, g)
+  redis.call('HDEL', A.grantinfo, g)
+end
+
+-- Removes grants whose expiresAt <= now; their remaining balance leaves the wallet, each with
+-- an "expired" ledger entry.
+local function expireGrants(A, now)
+  local gone = redis.call('ZRANGEBYSCORE', A.grants, '-inf', s(now))
+  for _, g in ipairs(gone) do
+    local rem = num(redis.call('HGET', A.grant, g))
+    dropGrant(A, g)
+    if rem ~= 0 then
+      redis.call('HINCRBY', A.wallet, 'balance', s(-rem))
+      ledger(A, { kind = 'expired', cost = rem, amount = -rem, note = 'grant ' .. g }, now)
+    end
+  end
+end
+
+-- Takes up to `amount` from the grants, soonest expiry first; returns what was taken. The
+-- wallet balance is the sum of grant balances, so this takes all of it when amount <= balance.
+local function consume(A, amount)
+  local left = amount
+  if left <= 0 then return 0 end
+  local gs = redis.call('ZRANGE', A.grants, 0, -1)
+  for _, g in ipairs(gs) do
+    local b = num(redis.call('HGET', A.grant, g))
+    local take = math.min(b, left)
+    if take > 0 then
+      redis.call('HINCRBY', A.wallet, 'balance', s(-take))
+      left = left - take
+    end
+    if b - take <= 0 then
+      dropGrant(A, g)
+    else
+      redis.call('HINCRBY', A.grant, g, s(-take))
+    end
+    if left <= 0 then break end
+  end
+  return amount - left
+end
+
+local function grantJson(amount, grantedAt, expiresAt, source)
+  return '{"amount":' .. s(amount) .. ',"grantedAt":' .. s(grantedAt) .. ',"expiresAt":'
+      .. s(expiresAt) .. ',"source":' .. cjson.encode(source) .. '}'
+end
+
+local function newGrantId(A)
+  return string.format('g%012d', redis.call('HINCRBY', A.wallet, 'gseq', 1))
+end
+
+-- All grants become one: the total balance, the latest expiry. Ledger "merged", amount 0.
+local function mergeGrants(A, now)
+  local gs = redis.call('ZRANGE', A.grants, 0, -1, 'WITHSCORES')
+  local total, latest, n = 0, 0, 0
+  for i = 1, #gs, 2 do
+    total = total + num(redis.call('HGET', A.grant, gs[i]))
+    latest = math.max(latest, tonumber(gs[i + 1]))
+    n = n + 1
+  end
+  redis.call('DEL', A.grants, A.grant, A.grantinfo)
+  local g = newGrantId(A)
+  redis.call('ZADD', A.grants, s(latest), g)
+  redis.call('HSET', A.grant, g, s(total))
+  redis.call('HSET', A.grantinfo, g, grantJson(total, now, latest, 'merged'))
+  ledger(A, { kind = 'merged', note = n .. ' grants merged into ' .. g }, now)
+end
+
+-- Credits a new grant and appends entry `e` (its amount is set here); merges past MAX_GRANTS.
+local function addGrant(A, amount, expiresAt, source, e, now)
+  if amount <= 0 then return nil end
+  local g = newGrantId(A)
+  redis.call('ZADD', A.grants, s(expiresAt), g)
+  redis.call('HSET', A.grant, g, s(amount))
+  redis.call('HSET', A.grantinfo, g, grantJson(amount, now, expiresAt, source))
+  redis.call('HINCRBY', A.wallet, 'balance', s(amount))
+  e.amount = amount
+  if e.cost == nil then e.cost = amount end
+  if e.note == nil then e.note = 'grant ' .. g else e.note = e.note .. ' (grant ' .. g .. ')' end
+  ledger(A, e, now)
+  if redis.call('ZCARD', A.grants) > MAX_GRANTS then
+    mergeGrants(A, now)
+  end
+  return g
+end
+
+-- The latest expiry among the account's grants, or now + 365 days when it has none.
+local function latestExpiry(A, now)
+  local last = redis.call('ZRANGE', A.grants, -1, -1, 'WITHSCORES')
+  if #last == 2 then return tonumber(last[2]) end
+  return now + 365 * DAY_MS
+end
+
+-- Adds settled usage to this month's and today's counters.
+local function usage(A, now, model, cost, requests, prompt, cached, completion)
+  local mk, dk = monthKey(A, now), dayKey(A, now)
+  redis.call('HINCRBY', mk, 'cost', s(cost))
+  redis.call('HINCRBY', mk, 'requests', s(requests))
+  redis.call('HINCRBY', mk, 'prompt_tokens', s(prompt))
+  redis.call('HINCRBY', mk, 'cached_tokens', s(cached))
+  redis.call('HINCRBY', mk, 'completion_tokens', s(completion))
+  redis.call('HINCRBY', mk, 'cost:' .. model, s(cost))
+  redis.call('HINCRBY', mk, 'requests:' .. model, s(requests))
+  redis.call('EXPIRE', mk, MONTH_TTL_S)
+  redis.call('HINCRBY', dk, 'cost:' .. model, s(cost))
+  redis.call('HINCRBY', dk, 'requests:' .. model, s(requests))
+  redis.call('EXPIRE', dk, DAY_TTL_S)
+end
+
+-- Removes one hold (if present) and gives back its held amount; returns the decoded hold or nil.
+local function takeHold(A, req)
+  local h = redis.call('HGET', A.holds, req)
+  redis.call('ZREM', A.holdexp, req)
+  if not h then return nil end
+  redis.call('HDEL', A.holds, req)
+  local j = cjson.decode(h)
+  redis.call('HINCRBY', A.wallet, 'held', s(-j.amount))
+  return j
+end
+
+-- Holds past their expiry belong to requests whose node died. Each is settled at its floor
+-- (the caller's prompt estimate): a "charge" entry, status 0, note "abandoned", and an
+-- abandoned:<req> marker so a late settle charges only the difference.
+local function abandonHolds(A, now)
+  local dead = redis.call('ZRANGEBYSCORE', A.holdexp, '-inf', s(now))
+  for _, req in ipairs(dead) do
+    local j = takeHold(A, req)
+    if j and redis.call('EXISTS', A.p .. 'settled:' .. req) == 0 then
+      local floor = j.floor
+      local taken = consume(A, math.min(floor, balance(A)))
+      usage(A, now, 'unknown', taken, 1, 0, 0, 0)
+      ledger(A, { requestId = req, kind = 'charge', model = 'unknown', cost = floor,
+        amount = -taken, uncovered = floor - taken, status = 0, note = 'abandoned' }, now)
+      redis.call('SET', A.p .. 'abandoned:' .. req, s(floor), 'PX', s(MARKER_MS))
+    end
+  end
+end
+
+-- ===== script body follows =====

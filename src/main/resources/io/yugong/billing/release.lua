@@ -1,0 +1,11 @@
+-- release: drop a hold whose request never went upstream. No charge, no ledger entry; the
+-- request's rpm slot is given back too.
+-- KEYS: the account's 8 keys. ARGV: requestId. Returns 1 if a hold was released, else 0.
+local A = account(0)
+local req = ARGV[1]
+local now = clock()
+expireGrants(A, now)
+local j = takeHold(A, req)
+redis.call('ZREM', A.rpm, req)
+if j then return 1 end
+return 0
