@@ -5,13 +5,15 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 
 /**
  * Accounts in Redis. Per-account keys share the hash tag {@code {a:ID}}; the indexes from key
- * hash, name and email to id are global hashes.
+ * hash, name and email to id are global hashes, claimed with HSETNX so two nodes cannot give
+ * the same name to two accounts.
  */
 final class AccountStore {
 
@@ -35,12 +37,54 @@ final class AccountStore {
   }
 
   Future<String> idForKeyHash(String hash) {
-    return redis.send(Request.cmd(Command.HGET).arg(IDX_KEY).arg(hash))
-        .map(r -> r == null ? null : r.toString());
+    return redis.send(Request.cmd(Command.HGET).arg(IDX_KEY).arg(hash)).map(AccountStore::text);
+  }
+
+  Future<String> idForName(String name) {
+    return redis.send(Request.cmd(Command.HGET).arg(IDX_NAME).arg(name)).map(AccountStore::text);
+  }
+
+  Future<String> idForEmail(String email) {
+    return redis.send(Request.cmd(Command.HGET).arg(IDX_EMAIL).arg(email.toLowerCase())).map(AccountStore::text);
+  }
+
+  private static String text(Response r) {
+    return r == null ? null : r.toString();
   }
 
   Future<Account> load(String id) {
     return redis.send(Request.cmd(Command.HGETALL).arg(accountKey(id))).map(AccountStore::toAccount);
+  }
+
+  /** Loads many accounts in one pipelined round trip, skipping missing ones. */
+  Future<List<Account>> loadAll(List<String> ids) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    List<Request> batch = new ArrayList<>();
+    for (String id : ids) {
+      batch.add(Request.cmd(Command.HGETALL).arg(accountKey(id)));
+    }
+    return redis.batch(batch).map(rs -> {
+      List<Account> out = new ArrayList<>();
+      for (Response r : rs) {
+        Account a = toAccount(r);
+        if (a != null) {
+          out.add(a);
+        }
+      }
+      return out;
+    });
+  }
+
+  Future<List<String>> childIds(String id) {
+    return redis.send(Request.cmd(Command.SMEMBERS).arg(childrenKey(id))).map(r -> {
+      List<String> out = new ArrayList<>();
+      if (r != null) {
+        r.forEach(x -> out.add(x.toString()));
+      }
+      return out;
+    });
   }
 
   static Account toAccount(Response r) {
@@ -58,21 +102,32 @@ final class AccountStore {
     return redis.send(Request.cmd(Command.INCR).arg(SEQ)).map(r -> Long.toString(r.toLong() + 1));
   }
 
-  /** Writes an account and its indexes; the caller has checked name and email are free. */
+  /** Claims a unique name or email for an account: false when another account holds it. */
+  Future<Boolean> claim(String index, String value, String id) {
+    return redis.send(Request.cmd(Command.HSETNX).arg(index).arg(value).arg(id)).compose(r -> {
+      if (r.toInteger() == 1) {
+        return Future.succeededFuture(true);
+      }
+      return redis.send(Request.cmd(Command.HGET).arg(index).arg(value)).map(owner -> owner != null
+          && owner.toString().equals(id));
+    });
+  }
+
+  Future<Void> release(String index, String value, String id) {
+    String script = "if redis.call('HGET', KEYS[1], ARGV[1]) == ARGV[2] then "
+        + "return redis.call('HDEL', KEYS[1], ARGV[1]) end return 0";
+    return redis.send(Request.cmd(Command.EVAL).arg(script).arg(1).arg(index).arg(value).arg(id)).mapEmpty();
+  }
+
+  /** Writes an account and its key and tree indexes (names and emails are claimed separately). */
   Future<Void> save(Account a, String oldKeyHash) {
     Request hset = Request.cmd(Command.HSET).arg(accountKey(a.id()));
     a.toHash().forEach((k, v) -> hset.arg(k).arg(v));
-    List<Request> batch = new java.util.ArrayList<>();
+    List<Request> batch = new ArrayList<>();
     batch.add(hset);
     batch.add(Request.cmd(Command.HSET).arg(IDX_KEY).arg(a.keyHash()).arg(a.id()));
     if (oldKeyHash != null && !oldKeyHash.equals(a.keyHash())) {
       batch.add(Request.cmd(Command.HDEL).arg(IDX_KEY).arg(oldKeyHash));
-    }
-    if (a.name() != null) {
-      batch.add(Request.cmd(Command.HSET).arg(IDX_NAME).arg(a.name()).arg(a.id()));
-    }
-    if (a.email() != null) {
-      batch.add(Request.cmd(Command.HSET).arg(IDX_EMAIL).arg(a.email().toLowerCase()).arg(a.id()));
     }
     if (a.parentId() != null) {
       batch.add(Request.cmd(Command.SADD).arg(childrenKey(a.parentId())).arg(a.id()));
@@ -80,12 +135,16 @@ final class AccountStore {
     return redis.batch(batch).mapEmpty();
   }
 
-  Future<String> idForName(String name) {
-    return redis.send(Request.cmd(Command.HGET).arg(IDX_NAME).arg(name)).map(r -> r == null ? null : r.toString());
-  }
-
-  Future<String> idForEmail(String email) {
-    return redis.send(Request.cmd(Command.HGET).arg(IDX_EMAIL).arg(email.toLowerCase()))
-        .map(r -> r == null ? null : r.toString());
+  /** Removes an account record and every index pointing at it (its wallet and ledger stay). */
+  Future<Void> delete(Account a) {
+    List<Request> batch = new ArrayList<>();
+    batch.add(Request.cmd(Command.DEL).arg(accountKey(a.id())));
+    batch.add(Request.cmd(Command.HDEL).arg(IDX_KEY).arg(a.keyHash()));
+    if (a.parentId() != null) {
+      batch.add(Request.cmd(Command.SREM).arg(childrenKey(a.parentId())).arg(a.id()));
+    }
+    return redis.batch(batch)
+        .compose(r -> a.name() == null ? Future.succeededFuture() : release(IDX_NAME, a.name(), a.id()))
+        .compose(r -> a.email() == null ? Future.succeededFuture() : release(IDX_EMAIL, a.email(), a.id()));
   }
 }

@@ -2,20 +2,30 @@ package io.yugong.accounts;
 
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Redis;
+import io.yugong.billing.InsufficientBalanceException;
 import io.yugong.billing.Money;
+import io.yugong.billing.Rate;
+import io.yugong.billing.WalletView;
+import io.yugong.billing.Wallets;
+import io.yugong.gateway.ApiError;
 import io.yugong.security.Secrets;
 import io.yugong.security.Vault;
-import java.math.BigDecimal;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The door to accounts: authentication from a bearer key (through a node-local cache that every
- * node drops entries from when an account changes anywhere), and account management.
+ * node drops entries from when an account changes anywhere), and the account tree of the
+ * {@code /x-users} API — create, find, list, update, fund, delete, rotate keys — each account
+ * managing only its own descendants.
  */
 public final class Accounts {
 
@@ -25,23 +35,24 @@ public final class Accounts {
 
   private final Vertx vertx;
   private final Vault vault;
+  private final Wallets wallets;
   private final AccountStore store;
   private final Map<String, Cached> byKeyHash = new ConcurrentHashMap<>();
-  private MessageConsumer<JsonObject> consumer;
 
   private record Cached(Account account, long at) {
   }
 
-  public Accounts(Vertx vertx, Redis redis, Vault vault) {
+  public Accounts(Vertx vertx, Redis redis, Vault vault, Wallets wallets) {
     this.vertx = vertx;
     this.vault = vault;
+    this.wallets = wallets;
     this.store = new AccountStore(redis);
   }
 
   /** Subscribes to cluster-wide change notices and makes sure the root account holds the admin key. */
   public Future<Void> start(String adminKey) {
-    consumer = vertx.eventBus().consumer(CHANGED_ADDRESS, msg -> forget(msg.body()));
-    return consumer.completion().compose(v -> ensureRoot(adminKey));
+    return vertx.eventBus().<JsonObject>consumer(CHANGED_ADDRESS, msg -> forget(msg.body()))
+        .completion().compose(v -> ensureRoot(adminKey));
   }
 
   private Future<Void> ensureRoot(String adminKey) {
@@ -50,9 +61,18 @@ public final class Accounts {
       if (existing != null && hash.equals(existing.keyHash())) {
         return Future.succeededFuture();
       }
-      Account root = new Account(Account.ROOT_ID, null, "root", null, "admin", "active", hash,
-          Secrets.mask(adminKey), 0, existing == null ? System.currentTimeMillis() : existing.createdAt());
-      return store.save(root, existing == null ? null : existing.keyHash())
+      Map<String, String> h = new HashMap<>();
+      h.put("id", Account.ROOT_ID);
+      h.put("path", Account.ROOT_ID);
+      h.put("name", "root");
+      h.put("alias", "admin");
+      h.put("status", "active");
+      h.put("rates", "1");
+      h.put("createdAt", Long.toString(System.currentTimeMillis()));
+      Account base = existing != null ? existing : Account.fromHash(h);
+      Account root = base.with(Map.of("keyHash", hash, "partialKey", Secrets.mask(adminKey)));
+      return store.claim(AccountStore.IDX_NAME, "root", Account.ROOT_ID)
+          .compose(ok -> store.save(root, existing == null ? null : existing.keyHash()))
           .compose(v -> announce(root, existing == null ? null : existing.keyHash()));
     });
   }
@@ -82,43 +102,256 @@ public final class Accounts {
   }
 
   /**
-   * Creates a child of {@code parent} from a request in ProxyXAI's shape. Returns the account's
-   * public JSON with its {@code SecretKey}, which is shown only this once.
+   * Finds a descendant of {@code caller} by id, name or email; null when there is none or it is
+   * not below the caller (so another account's id is indistinguishable from a missing one).
    */
+  public Future<Account> findBelow(Account caller, String identifier) {
+    Future<String> id;
+    if (identifier.chars().allMatch(Character::isDigit)) {
+      id = Future.succeededFuture(identifier);
+    } else if (identifier.contains("@")) {
+      id = store.idForEmail(identifier);
+    } else {
+      id = store.idForName(identifier);
+    }
+    return id.compose(i -> i == null ? Future.succeededFuture(null) : store.load(i))
+        .map(a -> a != null && !a.id().equals(caller.id()) && caller.owns(a) ? a : null);
+  }
+
+  /** Creates a child of {@code parent}; the answer carries the child's {@code SecretKey}, shown once. */
   public Future<JsonObject> create(Account parent, JsonObject req) {
-    String name = trimmed(req.getString("Name"));
-    String email = trimmed(req.getString("Email"));
-    if (name == null) {
-      return Future.failedFuture(new IllegalArgumentException("Name is required"));
+    AccountForm form = AccountForm.parse(req, true);
+    Rate rates = form.changes.containsKey("rates") ? Rate.of(form.changes.get("rates")) : parent.rates();
+    if (rates.compareTo(parent.rates()) < 0) {
+      throw new IllegalArgumentException("Rates may not be below the parent's (" + parent.rates() + ")");
     }
-    long credit;
-    try {
-      Object raw = req.getValue("CreditGranted", 0);
-      credit = Money.fromDollars(new BigDecimal(raw.toString()));
-    } catch (RuntimeException e) {
-      return Future.failedFuture(new IllegalArgumentException("CreditGranted must be a dollar amount"));
+    if (form.credit < 0) {
+      throw new IllegalArgumentException("CreditGranted must not be negative when creating an account");
     }
-    return store.idForName(name).compose(taken -> {
-      if (taken != null) {
-        return Future.failedFuture(new IllegalStateException("an account named '" + name + "' exists"));
-      }
-      return email == null ? Future.succeededFuture(null) : store.idForEmail(email);
-    }).compose(taken -> {
-      if (taken != null) {
-        return Future.failedFuture(new IllegalStateException("an account with that Email exists"));
-      }
-      return store.nextId();
-    }).compose(id -> {
-      String key = Secrets.newAccountKey();
-      Account a = new Account(id, parent.id(), name, email, trimmed(req.getString("Alias")), "active",
-          vault.hashKey(key), Secrets.mask(key), credit, System.currentTimeMillis());
-      return store.save(a, null).compose(v -> announce(a, null))
-          .map(v -> a.toPublicJson().put("SecretKey", key));
+    String key = Secrets.newAccountKey();
+    return store.nextId().compose(id -> {
+      Map<String, String> h = new HashMap<>(form.changes);
+      h.put("id", id);
+      h.put("parent", parent.id());
+      h.put("path", parent.path() + "/" + id);
+      h.put("status", form.changes.getOrDefault("status", "active"));
+      h.put("rates", rates.toString());
+      h.put("days", Integer.toString(form.days));
+      h.put("keyHash", vault.hashKey(key));
+      h.put("partialKey", Secrets.mask(key));
+      h.put("createdAt", Long.toString(System.currentTimeMillis()));
+      h.putIfAbsent("alias", form.name);
+      Account child = Account.fromHash(h);
+      return claimUnique(child, null)
+          .compose(v -> fundNew(parent, child, form))
+          .compose(v -> store.save(child, null))
+          .compose(v -> "disabled".equals(child.status()) ? wallets.setDisabled(child.id(), true)
+              : Future.succeededFuture())
+          .compose(v -> announce(child, null))
+          .compose(v -> Future.all(describe(child), describe(parent)))
+          .map(all -> new JsonObject().put("Action", "add")
+              .put("User", ((JsonObject) all.resultAt(0)).put("SecretKey", key))
+              .put("Parent", (JsonObject) all.resultAt(1)))
+          .recover(e -> releaseUnique(child).transform(x -> Future.failedFuture(e)));
     });
   }
 
-  private static String trimmed(String s) {
-    return s == null || s.isBlank() ? null : s.trim();
+  private Future<Void> fundNew(Account parent, Account child, AccountForm form) {
+    if (form.credit == 0) {
+      return Future.succeededFuture();
+    }
+    return move(parent, child, form.credit, form.days);
+  }
+
+  /** Moves credit from a parent to its child (negative: back to the parent). */
+  private Future<Void> move(Account parent, Account child, long amount, int days) {
+    if (parent.isRoot() && amount > 0) {
+      return wallets.mint(child.id(), amount, days, "granted by root").mapEmpty();
+    }
+    return wallets.fund(parent.id(), child.id(), amount, parent.rates().toString(),
+        child.rates().toString(), days).<Void>mapEmpty().recover(e -> {
+          if (e instanceof InsufficientBalanceException ib) {
+            return Future.failedFuture(new ApiError(402, "Not enough balance for this transfer: "
+                + Money.format(ib.available()) + " USD available, " + Money.format(ib.needed())
+                + " USD needed.", "invalid_request_error", "CreditGranted", "insufficient_quota"));
+          }
+          return Future.failedFuture(e);
+        });
+  }
+
+  private Future<Void> claimUnique(Account a, Account before) {
+    Future<Boolean> name = a.name() == null || (before != null && a.name().equals(before.name()))
+        ? Future.succeededFuture(true) : store.claim(AccountStore.IDX_NAME, a.name(), a.id());
+    return name.compose(ok -> {
+      if (!ok) {
+        return Future.failedFuture(new IllegalStateException("An account named '" + a.name() + "' exists."));
+      }
+      if (a.email() == null || (before != null && a.email().equals(before.email()))) {
+        return Future.succeededFuture();
+      }
+      return store.claim(AccountStore.IDX_EMAIL, a.email(), a.id()).compose(eok -> {
+        if (!eok) {
+          Future<Void> undo = before == null || !a.name().equals(before.name())
+              ? store.release(AccountStore.IDX_NAME, a.name(), a.id()) : Future.succeededFuture();
+          return undo.<Void>transform(x -> Future.failedFuture(
+              new IllegalStateException("An account with the Email '" + a.email() + "' exists.")));
+        }
+        return Future.succeededFuture();
+      });
+    });
+  }
+
+  private Future<Void> releaseUnique(Account a) {
+    Future<Void> n = a.name() == null ? Future.succeededFuture() : store.release(AccountStore.IDX_NAME, a.name(), a.id());
+    return n.transform(x -> a.email() == null ? Future.succeededFuture()
+        : store.release(AccountStore.IDX_EMAIL, a.email(), a.id())).otherwiseEmpty();
+  }
+
+  /** Changes a descendant's settings and, from its direct parent only, moves credit. */
+  public Future<JsonObject> update(Account caller, Account target, JsonObject req) {
+    AccountForm form = AccountForm.parse(req, false);
+    if (form.credit != 0 && !caller.id().equals(target.parentId())) {
+      throw new ApiError(403, "Only an account's direct parent can move credit to or from it.",
+          "permission_error", "CreditGranted", "not_parent");
+    }
+    Account next = target.with(form.changes);
+    return store.load(target.parentId()).compose(parent -> {
+      if (parent != null && next.rates().compareTo(parent.rates()) < 0) {
+        return Future.failedFuture(new IllegalArgumentException(
+            "Rates may not be below the parent's (" + parent.rates() + ")"));
+      }
+      Future<Void> checkChildren = next.rates().equals(target.rates()) ? Future.succeededFuture()
+          : store.childIds(target.id()).compose(store::loadAll).compose(children -> {
+            for (Account c : children) {
+              if (c.rates().compareTo(next.rates()) < 0) {
+                return Future.failedFuture(new IllegalStateException("Rates may not rise above a "
+                    + "sub-account's (" + c.name() + " has " + c.rates() + ")"));
+              }
+            }
+            return Future.succeededFuture();
+          });
+      Account payer = parent;
+      return checkChildren
+          .compose(v -> claimUnique(next, target))
+          .compose(v -> form.credit == 0 ? Future.succeededFuture()
+              : move(payer, next, form.credit, form.days))
+          .compose(v -> store.save(next, null))
+          .compose(v -> releaseRenamed(target, next))
+          .compose(v -> next.status().equals(target.status()) ? Future.succeededFuture()
+              : wallets.setDisabled(next.id(), !next.active()))
+          .compose(v -> announce(next, null))
+          .compose(v -> describe(next))
+          .map(user -> new JsonObject().put("Action", "update").put("User", user));
+    });
+  }
+
+  private Future<Void> releaseRenamed(Account before, Account after) {
+    Future<Void> n = before.name() != null && !before.name().equals(after.name())
+        ? store.release(AccountStore.IDX_NAME, before.name(), before.id()) : Future.succeededFuture();
+    return n.compose(v -> before.email() != null && !before.email().equals(after.email())
+        ? store.release(AccountStore.IDX_EMAIL, before.email(), before.id()) : Future.succeededFuture());
+  }
+
+  /** Deletes a descendant that has no sub-accounts of its own, refunding its balance to its parent. */
+  public Future<JsonObject> delete(Account caller, Account target) {
+    return store.childIds(target.id()).compose(children -> {
+      if (!children.isEmpty()) {
+        return Future.failedFuture(new IllegalStateException("Account '" + target.name() + "' has "
+            + children.size() + " sub-account(s); delete them first."));
+      }
+      return store.load(target.parentId());
+    }).compose(parent -> {
+      Rate parentRates = parent == null ? Rate.ONE : parent.rates();
+      return wallets.refundAll(target.id(), target.parentId(), parentRates.toString(), target.rates().toString())
+          .compose(refunded -> store.delete(target).compose(v -> announce(target, null))
+              .map(v -> new JsonObject().put("Action", "delete")
+                  .put("User", new JsonObject().put("ID", target.id()).put("Name", target.name()))
+                  .put("Refunded", Money.toDollars(refunded))));
+    });
+  }
+
+  /** A page of the caller's direct children, or of all its descendants. */
+  public Future<JsonObject> list(Account caller, boolean descendants, int page, int size) {
+    Future<List<Account>> all = descendants ? descendantsOf(caller)
+        : store.childIds(caller.id()).compose(store::loadAll);
+    return all.compose(accounts -> {
+      List<Account> sorted = new ArrayList<>(accounts);
+      sorted.sort(Comparator.comparingLong(a -> Long.parseLong(a.id())));
+      int from = Math.min(sorted.size(), Math.max(0, (page - 1) * size));
+      int to = Math.min(sorted.size(), from + size);
+      List<Future<JsonObject>> views = new ArrayList<>();
+      for (Account a : sorted.subList(from, to)) {
+        views.add(describe(a));
+      }
+      return Future.all(views).map(v -> {
+        JsonArray users = new JsonArray();
+        views.forEach(f -> users.add(f.result()));
+        return new JsonObject().put("Total", sorted.size()).put("Page", page).put("Size", size)
+            .put("Users", users);
+      });
+    });
+  }
+
+  private Future<List<Account>> descendantsOf(Account root) {
+    List<Account> out = new ArrayList<>();
+    return expand(List.of(root.id()), out).map(v -> out);
+  }
+
+  private Future<Void> expand(List<String> frontier, List<Account> out) {
+    if (frontier.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    List<Future<List<String>>> kids = new ArrayList<>();
+    for (String id : frontier) {
+      kids.add(store.childIds(id));
+    }
+    return Future.all(kids).compose(v -> {
+      List<String> next = new ArrayList<>();
+      kids.forEach(f -> next.addAll(f.result()));
+      return store.loadAll(next);
+    }).compose(accounts -> {
+      out.addAll(accounts);
+      return expand(accounts.stream().map(Account::id).toList(), out);
+    });
+  }
+
+  /** Gives an account a new key; the old one stops working on every node at once. */
+  public Future<JsonObject> rotate(Account self) {
+    String key = Secrets.newAccountKey();
+    Account next = self.with(Map.of("keyHash", vault.hashKey(key), "partialKey", Secrets.mask(key)));
+    return store.save(next, self.keyHash())
+        .compose(v -> announce(next, self.keyHash()))
+        .map(v -> new JsonObject().put("Action", "rotate").put("ID", next.id())
+            .put("SecretKey", key).put("PartialKey", next.partialKey()));
+  }
+
+  /** An account's settings with its balance, grants and this month's usage, in ProxyXAI's names. */
+  public Future<JsonObject> describe(Account a) {
+    return wallets.view(a.id()).map(w -> a.toPublicJson()
+        .put("CreditBalance", grants(w))
+        .put("Balance", Money.toDollars(w.balance()))
+        .put("Held", Money.toDollars(w.held()))
+        .put("Available", Money.toDollars(w.available()))
+        .put("Usage", new JsonObject()
+            .put("Month", Money.toDollars(w.monthCost()))
+            .put("Requests", w.monthRequests())
+            .put("PromptTokens", w.monthPromptTokens())
+            .put("CachedTokens", w.monthCachedTokens())
+            .put("CompletionTokens", w.monthCompletionTokens())
+            .put("RequestsLastMinute", w.rpmUsed()))
+        .put("SoftLimitReached", a.softLimit() > 0 && w.monthCost() >= a.softLimit()));
+  }
+
+  private static JsonArray grants(WalletView w) {
+    JsonArray out = new JsonArray();
+    for (WalletView.Grant g : w.grants()) {
+      out.add(new JsonObject()
+          .put("amount", Money.toDollars(g.amount()))
+          .put("balance", Money.toDollars(g.balance()))
+          .put("granted_at", Instant.ofEpochMilli(g.grantedAt()).toString())
+          .put("expires_at", Instant.ofEpochMilli(g.expiresAt()).toString()));
+    }
+    return out;
   }
 
   /** Tells every node (this one included) to drop what it cached about an account. */

@@ -5,7 +5,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
-import io.yugong.accounts.Account;
+import io.yugong.billing.PriceBook;
 import io.yugong.gateway.ApiError;
 import io.yugong.gateway.Replies;
 import io.yugong.keypool.KeyPool;
@@ -45,8 +45,10 @@ public final class AdminRoutes {
         Replies.json(ctx, 200, pool.routing().toJson()));
     router.put("/admin/config/routing").handler(this::setRouting);
     router.get("/admin/cluster").handler(this::cluster);
-    router.post("/x-users").handler(this::createAccount);
-    router.get("/dashboard/x_user/info").handler(this::accountInfo);
+    router.get("/admin/config/prices").handler(ctx ->
+        Replies.json(ctx, 200, services.tariff().prices().toJson()));
+    router.put("/admin/config/prices").handler(this::setPrices);
+    router.patch("/admin/config/prices").handler(this::patchPrices);
   }
 
   private void addKeys(RoutingContext ctx) {
@@ -162,27 +164,54 @@ public final class AdminRoutes {
     });
   }
 
-  private void createAccount(RoutingContext ctx) {
-    Account caller = ctx.get("account");
-    if (!caller.isRoot()) {
-      ApiError.forbidden("Only the admin can create accounts on this node.", "admin_only").send(ctx.response());
+  private void setPrices(RoutingContext ctx) {
+    JsonObject body = Replies.body(ctx);
+    if (body != null) {
+      storePrices(ctx, () -> PriceBook.fromJson(body));
+    }
+  }
+
+  /** Merges {"multiplier"?, "default"?, "models": {name: price or null}} into the live book. */
+  private void patchPrices(RoutingContext ctx) {
+    JsonObject body = Replies.body(ctx);
+    if (body == null) {
       return;
     }
-    JsonObject req = Replies.body(ctx);
-    if (req == null) {
+    storePrices(ctx, () -> {
+      JsonObject merged = services.tariff().prices().toJson();
+      JsonObject models = merged.getJsonObject("models", new JsonObject());
+      body.getJsonObject("models", new JsonObject()).forEach(e -> {
+        if (e.getValue() == null) {
+          models.remove(e.getKey());
+        } else {
+          models.put(e.getKey(), e.getValue());
+        }
+      });
+      merged.put("models", models);
+      body.forEach(e -> {
+        if (!e.getKey().equals("models")) {
+          merged.put(e.getKey(), e.getValue());
+        }
+      });
+      return PriceBook.fromJson(merged);
+    });
+  }
+
+  private void storePrices(RoutingContext ctx, java.util.function.Supplier<PriceBook> build) {
+    PriceBook book;
+    try {
+      book = build.get();
+    } catch (RuntimeException e) {
+      Replies.fail(ctx, new IllegalArgumentException("The price book is not valid: " + e.getMessage()));
       return;
     }
-    services.accounts().create(caller, req).onComplete(ar -> {
+    services.runtime().put("prices", book.toJson()).onComplete(ar -> {
       if (ar.failed()) {
         Replies.fail(ctx, ar.cause());
       } else {
-        Replies.json(ctx, 201, ar.result());
+        Replies.json(ctx, 200, book.toJson());
       }
     });
   }
 
-  private void accountInfo(RoutingContext ctx) {
-    Account a = ctx.get("account");
-    Replies.json(ctx, 200, a.toPublicJson());
-  }
 }

@@ -240,6 +240,25 @@ public final class NodeConfig {
     return list(get("YUGONG_TRUSTED_PROXIES", ""));
   }
 
+  /** Least balance an account must keep to be served, in dollars (YUGONG_MIN_BALANCE, default 0). */
+  public String minBalance() {
+    return get("YUGONG_MIN_BALANCE", "0");
+  }
+
+  /** How long a hold lives unsettled before it is charged its floor (YUGONG_HOLD_TTL_MS, default 1800000). */
+  public long holdTtlMs() {
+    return getInt("YUGONG_HOLD_TTL_MS", 1_800_000);
+  }
+
+  /**
+   * Path prefixes of endpoints that cannot be billed per request (files, batches, fine-tuning,
+   * assistants, ...) that accounts other than root may use anyway (YUGONG_UNMETERED_ALLOWED,
+   * comma-separated, default none; "*" allows all).
+   */
+  public List<String> unmeteredAllowed() {
+    return list(get("YUGONG_UNMETERED_ALLOWED", ""));
+  }
+
   /** Raw view for diagnostics: names only, never values. */
   public List<String> settingNames() {
     return new ArrayList<>(values.keySet());

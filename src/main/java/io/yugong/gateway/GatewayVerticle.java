@@ -11,6 +11,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
+import io.yugong.admin.AccountRoutes;
 import io.yugong.admin.AdminRoutes;
 import io.yugong.config.NodeConfig;
 import io.yugong.node.Services;
@@ -66,10 +67,14 @@ public final class GatewayVerticle extends VerticleBase {
 
     router.route("/admin/*").handler(bodies).handler(rootOnly);
     router.route("/x-users*").handler(bodies).handler(anyAccount);
+    router.route("/x-dna*").handler(bodies).handler(anyAccount);
+    router.route("/x-self").handler(bodies).handler(anyAccount);
     router.route("/dashboard/*").handler(bodies).handler(anyAccount);
+    router.route("/v1/dashboard/*").handler(bodies).handler(anyAccount);
     admin.mount(router);
+    new AccountRoutes(services.accounts(), services.wallets()).mount(router);
 
-    Relay relay = new Relay(vertx, upstream, services.keyPool(), cfg);
+    Relay relay = new Relay(vertx, upstream, services);
     router.route("/v1/*").handler(anyAccount).handler(relay);
 
     router.route().last().handler(ctx -> {

@@ -25,7 +25,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -68,8 +70,15 @@ public final class KeyPool {
       t.setDaemon(true);
       return t;
     });
-    this.health = new HealthBoard(hz, writer);
-    this.load = new LoadBoard(vertx, hz, writer);
+    Executor publish = task -> {
+      try {
+        writer.execute(task);
+      } catch (RejectedExecutionException e) {
+        // the node is stopping: nothing more to publish
+      }
+    };
+    this.health = new HealthBoard(hz, publish);
+    this.load = new LoadBoard(vertx, hz, publish);
     this.prober = new Prober(vertx, hz, this, health);
   }
 

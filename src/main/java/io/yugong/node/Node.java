@@ -13,6 +13,10 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.yugong.accounts.Accounts;
+import io.yugong.billing.PriceBook;
+import io.yugong.billing.Tariff;
+import io.yugong.billing.TokenCounter;
+import io.yugong.billing.Wallets;
 import io.yugong.config.NodeConfig;
 import io.yugong.config.RuntimeConfig;
 import io.yugong.keypool.RoutingRules;
@@ -82,11 +86,16 @@ public final class Node {
         .setConnectionString(cfg.redis())
         .setMaxPoolSize(32)
         .setMaxPoolWaiting(4096)
-        .setMaxWaitingHandlers(16384));
+        .setMaxWaitingHandlers(16384)
+        .setNetClientOptions(new io.vertx.core.net.NetClientOptions()
+            .setConnectTimeout(Math.max(100, cfg.redisTimeoutMs()))
+            .setTcpKeepAlive(true).setTcpNoDelay(true)));
     Vault vault = new Vault(cfg.masterKey());
     NodeStats stats = new NodeStats();
     KeyPool keyPool = new KeyPool(vertx, redis, hz, vault, cfg.upstream());
-    Accounts accounts = new Accounts(vertx, redis, vault);
+    Wallets wallets = new Wallets(redis);
+    Accounts accounts = new Accounts(vertx, redis, vault, wallets);
+    Tariff tariff = new Tariff();
     JsonObject identity = new JsonObject()
         .put("nodeId", nodeId)
         .put("address", hz.getCluster().getLocalMember().getAddress().getHost())
@@ -96,13 +105,20 @@ public final class Node {
         .put("startedAt", stats.startedAt());
     ClusterView view = new ClusterView(vertx, hz, nodeId, identity, stats);
     RuntimeConfig runtime = new RuntimeConfig(vertx, redis);
-    Services services = new Services(cfg, runtime, nodeId, redis, keyPool, accounts, stats, view);
+    Services services = new Services(cfg, runtime, nodeId, redis, keyPool, accounts, wallets, tariff, stats, view);
     runtime.onChange((name, doc) -> {
       if (name.equals("routing")) {
         keyPool.routing(RoutingRules.fromJson(doc));
+      } else if (name.equals("prices")) {
+        tariff.prices(PriceBook.fromJson(doc));
       }
     });
     return runtime.start()
+        .compose(v -> wallets.start())
+        .compose(v -> vertx.executeBlocking(() -> {
+          TokenCounter.warmUp();
+          return null;
+        }, false))
         .compose(v -> keyPool.start())
         .compose(v -> accounts.start(cfg.adminKey()))
         .compose(v -> view.start())

@@ -2,6 +2,8 @@ package io.yugong.node;
 
 import io.vertx.redis.client.Redis;
 import io.yugong.accounts.Accounts;
+import io.yugong.billing.Tariff;
+import io.yugong.billing.Wallets;
 import io.yugong.config.NodeConfig;
 import io.yugong.config.RuntimeConfig;
 import io.yugong.keypool.KeyPool;
@@ -14,6 +16,8 @@ public record Services(
     Redis redis,
     KeyPool keyPool,
     Accounts accounts,
+    Wallets wallets,
+    Tariff tariff,
     NodeStats stats,
     ClusterView cluster) {
 }

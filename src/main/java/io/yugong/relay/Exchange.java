@@ -7,6 +7,8 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.yugong.accounts.Account;
+import io.yugong.billing.Endpoint;
+import io.yugong.billing.Quote;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -36,6 +38,14 @@ final class Exchange {
   String upstreamModel;
   /** True when the client asked for a stream. */
   boolean clientStream;
+
+  /** What the path is, for metering; the price quote and whether a hold was placed / settled. */
+  Endpoint endpoint = Endpoint.OTHER;
+  Quote quote;
+  boolean reserved;
+  boolean settled;
+  /** The key that served the answer the client got. */
+  String keyId;
 
   final Set<String> triedKeys = new HashSet<>();
   int attempts;

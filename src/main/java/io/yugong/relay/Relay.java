@@ -19,6 +19,8 @@ import io.yugong.gateway.RequestIds;
 import io.yugong.keypool.KeyLease;
 import io.yugong.keypool.KeyPool;
 import io.yugong.keypool.Verdict;
+import io.yugong.billing.Endpoint;
+import io.yugong.node.Services;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
@@ -38,12 +40,14 @@ public final class Relay implements Handler<RoutingContext> {
   private final HttpClientAgent client;
   private final KeyPool pool;
   private final NodeConfig config;
+  private final Accounting accounting;
 
-  public Relay(Vertx vertx, HttpClientAgent client, KeyPool pool, NodeConfig config) {
+  public Relay(Vertx vertx, HttpClientAgent client, Services services) {
     this.vertx = vertx;
     this.client = client;
-    this.pool = pool;
-    this.config = config;
+    this.pool = services.keyPool();
+    this.config = services.config();
+    this.accounting = new Accounting(vertx, services);
   }
 
   @Override
@@ -58,7 +62,8 @@ public final class Relay implements Handler<RoutingContext> {
         x.upload.delete();
       }
     });
-    prepare(x).onComplete(ar -> {
+    x.endpoint = Endpoint.of(x.req.path());
+    prepare(x).compose(v -> accounting.admit(x)).onComplete(ar -> {
       if (ar.succeeded()) {
         attempt(x);
       } else {
@@ -82,6 +87,8 @@ public final class Relay implements Handler<RoutingContext> {
       }
       return UploadSpool.receive(vertx, x.req, config.maxUploadBody()).map(spool -> {
         x.upload = spool;
+        x.model = spool.field("model");
+        x.upstreamModel = x.model;
         return null;
       });
     }
@@ -197,7 +204,8 @@ public final class Relay implements Handler<RoutingContext> {
       return;
     }
     if (!Verdict.needsBody(status)) {
-      new ResponsePump(x, lease, resp, this::finished).start();
+      x.keyId = lease.keyId();
+      new ResponsePump(x, lease, resp, accounting, this::finished).start();
       return;
     }
     Failures.readError(resp).onComplete(ar -> {
@@ -259,6 +267,7 @@ public final class Relay implements Handler<RoutingContext> {
     if (!(cause instanceof ApiError)) {
       LOG.error("{} failed inside Yugong", x.requestId, cause);
     }
+    accounting.release(x);
     if (error.status() == 413) {
       x.resp.putHeader(HttpHeaders.CONNECTION, "close");
     }
@@ -268,6 +277,9 @@ public final class Relay implements Handler<RoutingContext> {
 
   private void clientGone(Exchange x) {
     x.clientGone = true;
+    if (x.keyId == null) {
+      accounting.release(x);
+    }
     HttpClientRequest up = x.upstream;
     if (up != null) {
       up.reset();

@@ -7,6 +7,8 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.yugong.keypool.KeyLease;
 import io.yugong.keypool.Verdict;
+import io.yugong.billing.Usage;
+import io.vertx.core.Future;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,17 +29,26 @@ final class ResponsePump {
   private final HttpClientResponse up;
   private final HttpServerResponse down;
   private final Consumer<Exchange> onDone;
+  private static final int MAX_METERED_BODY = 16 * 1024 * 1024;
+
   private final SseTap sse;
+  private final Accounting accounting;
+  private final boolean success;
+  private Buffer body;
   private boolean done;
 
-  ResponsePump(Exchange x, KeyLease lease, HttpClientResponse up, Consumer<Exchange> onDone) {
+  ResponsePump(Exchange x, KeyLease lease, HttpClientResponse up, Accounting accounting,
+      Consumer<Exchange> onDone) {
     this.x = x;
     this.lease = lease;
     this.up = up;
     this.down = x.resp;
+    this.accounting = accounting;
     this.onDone = onDone;
+    this.success = up.statusCode() >= 200 && up.statusCode() < 300;
     String type = up.getHeader(HttpHeaders.CONTENT_TYPE);
     this.sse = type != null && type.startsWith("text/event-stream") ? new SseTap(x.stripUsage) : null;
+    this.body = sse == null && success && x.quote != null && x.quote.price() != null ? Buffer.buffer() : null;
   }
 
   void start() {
@@ -67,6 +78,9 @@ final class ResponsePump {
   }
 
   private void onChunk(Buffer chunk) {
+    if (body != null && body.length() + chunk.length() <= MAX_METERED_BODY) {
+      body.appendBuffer(chunk);
+    }
     Buffer out = sse == null ? chunk : sse.feed(chunk);
     if (out.length() == 0) {
       return;
@@ -86,8 +100,7 @@ final class ResponsePump {
         down.write(rest);
       }
     }
-    down.end();
-    finish(up.statusCode());
+    finish(up.statusCode()).onComplete(v -> down.end());
   }
 
   private void onUpstreamFailure(Throwable cause) {
@@ -98,25 +111,33 @@ final class ResponsePump {
       finish(0);
       return;
     }
+    Future<Void> settled = finish(0);
     LOG.warn("{} upstream failed mid-response on key {}: {}", x.requestId, lease.keyId(), cause.toString());
     if (sse != null) {
       JsonObject error = new JsonObject().put("error", new JsonObject()
           .put("message", "The upstream connection failed while streaming. The response is incomplete; "
               + "quote request id " + x.requestId + " if you ask about it.")
           .put("type", "server_error").put("param", null).put("code", "upstream_stream_interrupted"));
-      down.end(Buffer.buffer("data: " + error.encode() + "\n\n"));
+      settled.onComplete(v -> down.end(Buffer.buffer("data: " + error.encode() + "\n\n")));
     } else {
       down.reset();
     }
-    finish(0);
   }
 
-  private void finish(int status) {
+  /** Meters and settles (or releases) once; the future completes when the settlement is written. */
+  private Future<Void> finish(int status) {
     if (done) {
-      return;
+      return Future.succeededFuture();
     }
     done = true;
-    lease.release(status == 0 && !x.clientGone ? Verdict.network("cut mid-response") : Verdict.served(status), 0);
     onDone.accept(x);
+    Usage used = success ? Metering.measure(x, sse, body) : Usage.none();
+    lease.release(status == 0 && !x.clientGone ? Verdict.network("cut mid-response") : Verdict.served(status),
+        used.promptTokens() + used.completionTokens());
+    if (!success) {
+      accounting.release(x);
+      return Future.succeededFuture();
+    }
+    return accounting.settle(x, up.statusCode(), used);
   }
 }

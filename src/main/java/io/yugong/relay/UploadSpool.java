@@ -15,9 +15,14 @@ import io.yugong.gateway.ApiError;
  */
 final class UploadSpool {
 
+  private static final java.util.regex.Pattern FIELD = java.util.regex.Pattern.compile(
+      "name=\"(model|response_format)\"\r\n(?:[^\r\n]*\r\n)*?\r\n([^\r\n]{1,200})\r\n");
+
   private final Vertx vertx;
   private final String path;
   private long size;
+  private final java.util.Map<String, String> fields = new java.util.HashMap<>();
+  private String tail = "";
 
   private UploadSpool(Vertx vertx, String path) {
     this.vertx = vertx;
@@ -47,6 +52,7 @@ final class UploadSpool {
         done.tryFail(ApiError.tooLarge(limit));
         return;
       }
+      sniff(chunk);
       file.write(chunk);
       if (file.writeQueueFull()) {
         req.pause();
@@ -58,6 +64,24 @@ final class UploadSpool {
     req.resume();
     return done.future().transform(ar -> file.close().transform(c -> ar.succeeded()
         ? Future.succeededFuture() : Future.failedFuture(ar.cause())));
+  }
+
+  /** Looks for the small form fields Yugong needs (model, response_format) as the bytes pass. */
+  private void sniff(io.vertx.core.buffer.Buffer chunk) {
+    if (fields.size() == 2) {
+      return;
+    }
+    String text = tail + chunk.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
+    java.util.regex.Matcher m = FIELD.matcher(text);
+    while (m.find()) {
+      fields.putIfAbsent(m.group(1), m.group(2).trim());
+    }
+    tail = text.length() > 512 ? text.substring(text.length() - 512) : text;
+  }
+
+  /** A small text field of a multipart upload (model, response_format), or null. */
+  String field(String name) {
+    return fields.get(name);
   }
 
   long size() {

@@ -1,0 +1,65 @@
+package io.yugong.billing;
+
+import java.util.List;
+
+/** What a {@code /v1} path is, for metering: how its price is found and its usage read. */
+public enum Endpoint {
+  CHAT, COMPLETION, RESPONSES, EMBEDDINGS, IMAGES, SPEECH, TRANSCRIPTION,
+  /** Served at no charge: models, moderations. */
+  FREE,
+  /** Billable at OpenAI but not per request (files, batches, fine-tuning, assistants, ...). */
+  UNMETERED,
+  /** Not an OpenAI endpoint Yugong knows: relayed at no charge (upstream answers it). */
+  OTHER;
+
+  private static final List<String> UNMETERED_PREFIXES = List.of(
+      "/v1/files", "/v1/uploads", "/v1/batches", "/v1/fine_tuning", "/v1/fine-tunes", "/v1/assistants",
+      "/v1/threads", "/v1/vector_stores", "/v1/realtime", "/v1/containers", "/v1/evals",
+      "/v1/conversations", "/v1/videos", "/v1/chatkit", "/v1/organization");
+
+  /** Classifies a request path (no query string). */
+  public static Endpoint of(String path) {
+    String p = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
+    switch (p) {
+      case "/v1/chat/completions":
+        return CHAT;
+      case "/v1/completions":
+        return COMPLETION;
+      case "/v1/responses":
+        return RESPONSES;
+      case "/v1/embeddings":
+        return EMBEDDINGS;
+      case "/v1/images/generations":
+      case "/v1/images/edits":
+      case "/v1/images/variations":
+        return IMAGES;
+      case "/v1/audio/speech":
+        return SPEECH;
+      case "/v1/audio/transcriptions":
+      case "/v1/audio/translations":
+        return TRANSCRIPTION;
+      case "/v1/moderations":
+      case "/v1/models":
+        return FREE;
+      default:
+        break;
+    }
+    if (p.startsWith("/v1/models/")) {
+      return FREE;
+    }
+    if (p.startsWith("/v1/chat/completions/") || p.startsWith("/v1/responses/")) {
+      return FREE;
+    }
+    for (String prefix : UNMETERED_PREFIXES) {
+      if (p.equals(prefix) || p.startsWith(prefix + "/")) {
+        return UNMETERED;
+      }
+    }
+    return OTHER;
+  }
+
+  /** True when requests here need a price for their model. */
+  public boolean priced() {
+    return this != FREE && this != UNMETERED && this != OTHER;
+  }
+}

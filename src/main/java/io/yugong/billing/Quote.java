@@ -1,0 +1,17 @@
+package io.yugong.billing;
+
+/**
+ * What a request may cost, worked out before it is forwarded.
+ *
+ * @param price the model's price, null for endpoints served at no charge
+ * @param promptEstimate the tokenizer's count of the prompt (or input characters for speech)
+ * @param hold the worst-case charge, held on the balance while the request runs
+ * @param floor the prompt's part of the charge: what is charged if the request's node dies
+ */
+public record Quote(Endpoint endpoint, String model, ModelPrice price, long promptEstimate, long hold,
+    long floor, int images, String imageSize, String imageQuality, long characters) {
+
+  public static Quote free(Endpoint e, String model) {
+    return new Quote(e, model, null, 0, 0, 0, 0, null, null, 0);
+  }
+}

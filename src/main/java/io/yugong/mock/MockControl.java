@@ -1,0 +1,151 @@
+package io.yugong.mock;
+
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.json.JsonObject;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The emulator's remote control and memory, shared by every verticle instance of one {@link MockUpstream}.
+ * Thread-safe.
+ */
+public final class MockControl {
+
+  /** Oldest records are dropped beyond this many, so that benchmarks do not exhaust the heap. */
+  static final int MAX_RECORDS = 100_000;
+  private static final String NO_KEY = "(none)";
+
+  private final Map<String, KeyBehaviour> behaviours = new ConcurrentHashMap<>();
+  private final Map<String, KeyState> keyStates = new ConcurrentHashMap<>();
+  private final Map<String, Map<Integer, LongAdder>> statusCounts = new ConcurrentHashMap<>();
+  private final ArrayDeque<ServedRequest> records = new ArrayDeque<>();
+  private final AtomicLong total = new AtomicLong();
+  private final AtomicInteger abortedStreams = new AtomicInteger();
+  private final List<Promise<Void>> abortWaiters = new ArrayList<>();
+
+  MockControl() {
+  }
+
+  /** Sets how a key is treated from now on ({@code null} restores normal service). Resets the key's rate budget. */
+  public void behave(String apiKey, KeyBehaviour behaviour) {
+    if (apiKey == null) {
+      throw new IllegalArgumentException("apiKey must not be null");
+    }
+    if (behaviour == null) {
+      behaviours.remove(apiKey);
+    } else {
+      behaviours.put(apiKey, behaviour);
+    }
+    keyStates.remove(apiKey);
+  }
+
+  /** Forgets behaviours, rate budgets, records, counters and the aborted-stream count. */
+  public void reset() {
+    behaviours.clear();
+    keyStates.clear();
+    statusCounts.clear();
+    synchronized (records) {
+      records.clear();
+    }
+    total.set(0);
+    abortedStreams.set(0);
+  }
+
+  /** Every request answered so far (up to the last {@value #MAX_RECORDS}), oldest first. */
+  public List<ServedRequest> requests() {
+    synchronized (records) {
+      return List.copyOf(records);
+    }
+  }
+
+  /** The requests made with that key, oldest first. */
+  public List<ServedRequest> requests(String apiKey) {
+    List<ServedRequest> out = new ArrayList<>();
+    synchronized (records) {
+      for (ServedRequest r : records) {
+        if (apiKey == null ? r.apiKey() == null : apiKey.equals(r.apiKey())) {
+          out.add(r);
+        }
+      }
+    }
+    return out;
+  }
+
+  /** How many streaming answers the client abandoned before their end. */
+  public int clientAbortedStreams() {
+    return abortedStreams.get();
+  }
+
+  /** Completes when the next client-side abort of an in-progress streaming answer is detected. */
+  public Future<Void> nextClientAbort() {
+    Promise<Void> promise = Promise.promise();
+    synchronized (abortWaiters) {
+      abortWaiters.add(promise);
+    }
+    return promise.future();
+  }
+
+  /** Summary: totals, per key counts by status, aborted streams. */
+  public JsonObject stats() {
+    JsonObject keys = new JsonObject();
+    new TreeMap<>(statusCounts).forEach((key, byStatus) -> {
+      JsonObject counts = new JsonObject();
+      long sum = 0;
+      for (Map.Entry<Integer, LongAdder> e : new TreeMap<>(byStatus).entrySet()) {
+        long n = e.getValue().sum();
+        counts.put(Integer.toString(e.getKey()), n);
+        sum += n;
+      }
+      keys.put(key, new JsonObject().put("total", sum).put("byStatus", counts));
+    });
+    return new JsonObject()
+        .put("requests", total.get())
+        .put("clientAbortedStreams", abortedStreams.get())
+        .put("keys", keys);
+  }
+
+  KeyBehaviour behaviour(String apiKey) {
+    return apiKey == null ? null : behaviours.get(apiKey);
+  }
+
+  KeyState keyState(String apiKey, long nowNanos) {
+    KeyState state = keyStates.get(apiKey);
+    if (state == null) {
+      state = keyStates.computeIfAbsent(apiKey, k -> new KeyState(Organizations.of(k), nowNanos));
+    }
+    return state;
+  }
+
+  void record(ServedRequest request) {
+    total.incrementAndGet();
+    String key = request.apiKey() == null ? NO_KEY : request.apiKey();
+    statusCounts.computeIfAbsent(key, k -> new ConcurrentHashMap<>())
+        .computeIfAbsent(request.status(), s -> new LongAdder())
+        .increment();
+    synchronized (records) {
+      if (records.size() >= MAX_RECORDS) {
+        records.pollFirst();
+      }
+      records.addLast(request);
+    }
+  }
+
+  void clientAborted() {
+    abortedStreams.incrementAndGet();
+    List<Promise<Void>> waiters;
+    synchronized (abortWaiters) {
+      waiters = new ArrayList<>(abortWaiters);
+      abortWaiters.clear();
+    }
+    waiters.forEach(Promise::tryComplete);
+  }
+}

@@ -1,0 +1,170 @@
+package io.yugong.relay;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.yugong.accounts.Account;
+import io.yugong.billing.Endpoint;
+import io.yugong.billing.LedgerEntry;
+import io.yugong.billing.Money;
+import io.yugong.billing.Quote;
+import io.yugong.billing.Tariff;
+import io.yugong.billing.Usage;
+import io.yugong.billing.Wallets;
+import io.yugong.gateway.ApiError;
+import io.yugong.gateway.ClientAddress;
+import io.yugong.node.Services;
+import java.net.InetAddress;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The money side of a relayed request: policy and a hold before it is forwarded (one Redis
+ * call), and after it the exact charge with its ledger entry, or the hold's release (one more).
+ * Fails closed: without Redis nothing is forwarded.
+ */
+final class Accounting {
+
+  private static final Logger LOG = LoggerFactory.getLogger(Accounting.class);
+  private static final long[] SETTLE_RETRY_MS = {1000, 5000, 30_000, 120_000};
+
+  private final Vertx vertx;
+  private final Wallets wallets;
+  private final Tariff tariff;
+  private final ClientAddress clientAddress;
+  private final String nodeId;
+  private final long minBalance;
+  private final long holdTtlMs;
+  private final long redisTimeoutMs;
+  private final List<String> unmeteredAllowed;
+
+  Accounting(Vertx vertx, Services s) {
+    this.vertx = vertx;
+    this.wallets = s.wallets();
+    this.tariff = s.tariff();
+    this.clientAddress = new ClientAddress(s.config().trustedProxies());
+    this.nodeId = s.nodeId();
+    this.minBalance = Money.parseDollars(s.config().minBalance());
+    this.holdTtlMs = s.config().holdTtlMs();
+    this.redisTimeoutMs = s.config().redisTimeoutMs();
+    this.unmeteredAllowed = s.config().unmeteredAllowed();
+  }
+
+  /** Checks the account's rules, prices the request and places its hold. */
+  Future<Void> admit(Exchange x) {
+    Account a = x.account;
+    InetAddress ip = clientAddress.of(x.req);
+    if (ip != null && !a.access().allowsIp(ip)) {
+      return Future.failedFuture(ApiError.forbidden("Requests from " + ip.getHostAddress()
+          + " are not allowed for this key.", "ip_not_allowed"));
+    }
+    if (x.endpoint == Endpoint.UNMETERED && !a.isRoot() && !unmeteredAllowed(x.req.path())) {
+      return Future.failedFuture(ApiError.forbidden("The endpoint " + x.req.path() + " cannot be billed "
+          + "per request on this service and is not enabled for your account.", "endpoint_not_allowed"));
+    }
+    if ((x.model != null || x.endpoint.priced()) && x.endpoint != Endpoint.FREE
+        && !a.access().allowsModel(x.model)) {
+      return Future.failedFuture(new ApiError(403, "The model '" + x.model + "' is not allowed for "
+          + "this key.", "permission_error", "model", "model_not_allowed"));
+    }
+    try {
+      x.quote = tariff.quote(x.endpoint, x.upstreamModel, x.json,
+          x.upload == null ? 0 : x.upload.size(), a.rates());
+    } catch (Tariff.Unpriced e) {
+      return Future.failedFuture(new ApiError(400, e.getMessage(), "invalid_request_error", "model",
+          "model_not_priced"));
+    } catch (RuntimeException e) {
+      return Future.failedFuture(ApiError.invalidRequest("The request cannot be priced: " + e.getMessage(), null));
+    }
+    Quote q = x.quote;
+    return wallets.reserve(a.id(), x.requestId, q.hold(), q.floor(), a.rateLimit(), a.hardLimit(),
+            minBalance, holdTtlMs)
+        .timeout(redisTimeoutMs, TimeUnit.MILLISECONDS)
+        .recover(e -> {
+          LOG.error("{} cannot place a hold: the billing store is unreachable ({})", x.requestId, e.toString());
+          return Future.failedFuture(ApiError.unavailable("The billing store is unreachable, and no "
+              + "request is served without it. Please retry shortly.", "store_unavailable", 1));
+        })
+        .compose(r -> {
+          if (r.ok()) {
+            x.reserved = true;
+            return Future.succeededFuture();
+          }
+          return Future.failedFuture(refusal(r.refusal(), r.retryAfterMs(), q));
+        });
+  }
+
+  private boolean unmeteredAllowed(String path) {
+    for (String p : unmeteredAllowed) {
+      if (p.equals("*") || path.startsWith(p)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static ApiError refusal(String why, long retryAfterMs, Quote q) {
+    return switch (why) {
+      case "rate_limit_exceeded" -> new ApiError(429, "Rate limit reached for requests per minute on "
+          + "this key. Please try again in " + Math.max(1, (retryAfterMs + 999) / 1000) + "s.", "requests",
+          null, "rate_limit_exceeded").header("retry-after", Long.toString(Math.max(1, (retryAfterMs + 999) / 1000)));
+      case "monthly_limit_reached" -> new ApiError(429, "This key has reached its monthly spending "
+          + "limit (HardLimit).", "insufficient_quota", null, "monthly_limit_reached");
+      case "account_disabled" -> ApiError.forbidden("This account is disabled.", "account_disabled");
+      default -> new ApiError(429, "You exceeded your current quota: this request may cost up to "
+          + Money.format(q.hold()) + " USD and the balance does not cover it. Add credit, or lower "
+          + "max_tokens.", "insufficient_quota", null, "insufficient_quota");
+    };
+  }
+
+  /**
+   * Settles a served request: the exact charge for {@code used}, and its ledger entry. Completes
+   * when the first attempt is done; if Redis fails, retries in the background.
+   */
+  Future<Void> settle(Exchange x, int status, Usage used) {
+    if (!x.reserved || x.settled) {
+      return Future.succeededFuture();
+    }
+    x.settled = true;
+    long charge;
+    try {
+      charge = tariff.charge(x.quote, used, x.account.rates());
+    } catch (RuntimeException e) {
+      LOG.error("{} cannot price its usage; charging its hold", x.requestId, e);
+      charge = x.quote.hold();
+    }
+    LedgerEntry entry = LedgerEntry.charge(x.upstreamModel == null ? "" : x.upstreamModel,
+        used.promptTokens(), used.cachedPromptTokens(), used.completionTokens(),
+        x.keyId == null ? "" : x.keyId, nodeId, x.elapsedMs(), status);
+    return attemptSettle(x, charge, entry, 0);
+  }
+
+  private Future<Void> attemptSettle(Exchange x, long charge, LedgerEntry entry, int attempt) {
+    return wallets.settle(x.account.id(), x.requestId, charge, entry)
+        .timeout(Math.max(redisTimeoutMs, 1000), TimeUnit.MILLISECONDS)
+        .<Void>mapEmpty()
+        .recover(e -> {
+          if (attempt < SETTLE_RETRY_MS.length) {
+            LOG.warn("{} settling {} nano-USD failed ({}); retrying in {} ms", x.requestId, charge,
+                e.toString(), SETTLE_RETRY_MS[attempt]);
+            vertx.setTimer(SETTLE_RETRY_MS[attempt], t -> attemptSettle(x, charge, entry, attempt + 1));
+          } else {
+            LOG.error("{} could not settle {} nano-USD; its hold will be charged its floor when it "
+                + "expires", x.requestId, charge);
+          }
+          return Future.succeededFuture();
+        });
+  }
+
+  /** Gives back the hold of a request that was not served (refused, failed, or an upstream error). */
+  void release(Exchange x) {
+    if (!x.reserved || x.settled) {
+      return;
+    }
+    x.settled = true;
+    wallets.release(x.account.id(), x.requestId)
+        .onFailure(e -> LOG.warn("{} releasing its hold failed ({}); it expires on its own", x.requestId,
+            e.toString()));
+  }
+}

@@ -1,0 +1,132 @@
+package io.yugong.relay;
+
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.yugong.billing.Quote;
+import io.yugong.billing.Tariff;
+import io.yugong.billing.TokenCounter;
+import io.yugong.billing.Usage;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * What a served request used. Upstream's own usage wins whenever it sent one (the usage chunk of
+ * a stream, the usage object of a JSON answer); only a cut stream, a client that left, or an
+ * upstream that reports nothing falls back to the tokenizer.
+ */
+final class Metering {
+
+  /** Bitrate assumed for an upload when upstream reports no duration: 128 kbit/s. */
+  private static final long AUDIO_BYTES_PER_SECOND = 16_000;
+
+  private Metering() {
+  }
+
+  /**
+   * @param sse the stream tap when the answer was an event stream, else null
+   * @param body the JSON answer as read (possibly cut), else null
+   */
+  static Usage measure(Exchange x, SseTap sse, Buffer body) {
+    Quote q = x.quote;
+    if (q == null || q.price() == null) {
+      return Usage.none();
+    }
+    JsonObject reported = sse != null ? sse.usage() : body != null ? UsageScan.find(body) : null;
+    String model = x.upstreamModel == null ? "gpt-4o" : x.upstreamModel;
+    switch (q.endpoint()) {
+      case CHAT, COMPLETION, RESPONSES -> {
+        if (reported != null) {
+          return Tariff.tokensFrom(reported);
+        }
+        String text;
+        String tools;
+        if (sse != null) {
+          text = sse.text();
+          tools = sse.toolText();
+        } else {
+          String[] parts = textOf(body);
+          text = parts[0];
+          tools = parts[1];
+        }
+        List<String[]> calls = new ArrayList<>();
+        if (!tools.isEmpty()) {
+          calls.add(new String[] {tools, ""});
+        }
+        return Usage.tokens(q.promptEstimate(), 0, TokenCounter.countCompletion(model, text, calls));
+      }
+      case EMBEDDINGS -> {
+        return reported != null ? Tariff.tokensFrom(reported) : Usage.tokens(q.promptEstimate(), 0, 0);
+      }
+      case IMAGES -> {
+        if (reported != null && q.price().perImage().isEmpty()) {
+          return Tariff.tokensFrom(reported);
+        }
+        return Usage.images(q.images(), q.imageSize(), q.imageQuality());
+      }
+      case SPEECH -> {
+        return Usage.characters(q.characters());
+      }
+      case TRANSCRIPTION -> {
+        if (reported != null && reported.getValue("seconds") instanceof Number n) {
+          return Usage.audioMillis(Math.round(n.doubleValue() * 1000));
+        }
+        if (body != null) {
+          double duration = UsageScan.number(body, "duration");
+          if (duration >= 0) {
+            return Usage.audioMillis(Math.round(duration * 1000));
+          }
+        }
+        long bytes = x.upload == null ? 0 : x.upload.size();
+        return Usage.audioMillis(bytes * 1000 / AUDIO_BYTES_PER_SECOND);
+      }
+      default -> {
+        return Usage.none();
+      }
+    }
+  }
+
+  /** The generated text and tool-call text of a (possibly cut) JSON answer. */
+  private static String[] textOf(Buffer body) {
+    StringBuilder text = new StringBuilder();
+    StringBuilder tools = new StringBuilder();
+    if (body == null) {
+      return new String[] {"", ""};
+    }
+    try {
+      JsonObject j = new JsonObject(body);
+      JsonArray choices = j.getJsonArray("choices", new JsonArray());
+      for (int i = 0; i < choices.size(); i++) {
+        JsonObject c = choices.getJsonObject(i);
+        JsonObject m = c.getJsonObject("message");
+        if (m != null) {
+          append(text, m.getValue("content"));
+          JsonArray calls = m.getJsonArray("tool_calls");
+          if (calls != null) {
+            for (int k = 0; k < calls.size(); k++) {
+              JsonObject fn = calls.getJsonObject(k).getJsonObject("function");
+              if (fn != null) {
+                append(tools, fn.getValue("name"));
+                append(tools, fn.getValue("arguments"));
+              }
+            }
+          }
+        } else {
+          append(text, c.getValue("text"));
+        }
+      }
+      Object outputText = j.getValue("output_text");
+      append(text, outputText);
+    } catch (RuntimeException e) {
+      // A cut body: count what arrived as text.
+      text.append(body.toString());
+    }
+    return new String[] {text.toString(), tools.toString()};
+  }
+
+  private static void append(StringBuilder sb, Object v) {
+    if (v instanceof String s) {
+      sb.append(s);
+    }
+  }
+}

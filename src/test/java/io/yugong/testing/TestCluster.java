@@ -1,0 +1,169 @@
+package io.yugong.testing;
+
+import com.openai.client.OpenAIClient;
+import com.openai.client.okhttp.OpenAIOkHttpClient;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.yugong.config.NodeConfig;
+import io.yugong.mock.MockOptions;
+import io.yugong.mock.MockUpstream;
+import io.yugong.node.Node;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real Yugong cluster for tests, in this JVM: the OpenAI emulator, N nodes joined over
+ * Hazelcast TCP on 127.0.0.1 with free ports, and a real Redis (emptied first).
+ */
+public final class TestCluster implements AutoCloseable {
+
+  public final String adminKey = "sk-admin-" + randomHex(24);
+  public final String masterKey;
+  public final TestRedis redis = TestRedis.get();
+  public final List<Node> nodes = new ArrayList<>();
+  public final Vertx mockVertx;
+  public final MockUpstream mock;
+  private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private TestCluster(int count, MockOptions mockOptions, Map<String, String> extra) throws Exception {
+    byte[] mk = new byte[32];
+    new SecureRandom().nextBytes(mk);
+    masterKey = Base64.getEncoder().encodeToString(mk);
+    flushRedis();
+    mockVertx = Vertx.vertx();
+    mock = await(MockUpstream.start(mockVertx, mockOptions));
+    String clusterName = "test-" + randomHex(8);
+    int[] clusterPorts = new int[count];
+    StringBuilder members = new StringBuilder();
+    for (int i = 0; i < count; i++) {
+      clusterPorts[i] = TestRedis.freePort();
+      members.append(i == 0 ? "" : ",").append("127.0.0.1:").append(clusterPorts[i]);
+    }
+    for (int i = 0; i < count; i++) {
+      Map<String, String> env = new HashMap<>();
+      env.put("YUGONG_PORT", Integer.toString(TestRedis.freePort()));
+      env.put("YUGONG_HOST", "127.0.0.1");
+      env.put("YUGONG_REDIS", redis.url());
+      env.put("YUGONG_MASTER_KEY", masterKey);
+      env.put("YUGONG_ADMIN_KEY", adminKey);
+      env.put("YUGONG_UPSTREAM", "http://127.0.0.1:" + mock.port());
+      env.put("YUGONG_CLUSTER_NAME", clusterName);
+      env.put("YUGONG_CLUSTER_PORT", Integer.toString(clusterPorts[i]));
+      env.put("YUGONG_CLUSTER_MEMBERS", members.toString());
+      env.put("YUGONG_CLUSTER_CONFIG", "/nonexistent/use-bundled.xml");
+      env.put("YUGONG_HTTP_INSTANCES", "2");
+      env.putAll(extra);
+      nodes.add(await(Node.start(NodeConfig.from(env))));
+    }
+  }
+
+  public static TestCluster start(int nodes) throws Exception {
+    return new TestCluster(nodes, new MockOptions(), Map.of());
+  }
+
+  public static TestCluster start(int nodes, MockOptions mock, Map<String, String> extra) throws Exception {
+    return new TestCluster(nodes, mock, extra);
+  }
+
+  private void flushRedis() throws Exception {
+    Vertx v = Vertx.vertx();
+    try {
+      Redis r = Redis.createClient(v, redis.url());
+      await(r.send(Request.cmd(Command.FLUSHALL)));
+      await(r.close());
+    } finally {
+      await(v.close());
+    }
+  }
+
+  public static <T> T await(Future<T> f) throws Exception {
+    return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
+  }
+
+  public static String randomHex(int n) {
+    byte[] b = new byte[(n + 1) / 2];
+    new SecureRandom().nextBytes(b);
+    StringBuilder sb = new StringBuilder();
+    for (byte x : b) {
+      sb.append(String.format("%02x", x));
+    }
+    return sb.substring(0, n);
+  }
+
+  /** Base URL of node i (0-based), without /v1. */
+  public String base(int i) {
+    return "http://127.0.0.1:" + nodes.get(i).port();
+  }
+
+  /** An official OpenAI SDK client pointed at node i with the given Yugong key; no SDK retries. */
+  public OpenAIClient openai(int node, String key) {
+    return OpenAIOkHttpClient.builder()
+        .baseUrl(base(node) + "/v1")
+        .apiKey(key)
+        .maxRetries(0)
+        .timeout(Duration.ofSeconds(30))
+        .build();
+  }
+
+  /** A raw HTTP call; body may be null. */
+  public HttpResponse<String> call(int node, String method, String path, String key, String body)
+      throws Exception {
+    HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base(node) + path))
+        .timeout(Duration.ofSeconds(30))
+        .method(method, body == null ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(body));
+    if (key != null) {
+      b.header("Authorization", "Bearer " + key);
+    }
+    if (body != null) {
+      b.header("Content-Type", "application/json");
+    }
+    return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  /** Adds an upstream key (through node i) pointing at the emulator; returns its id. */
+  public String addKey(int node, String secret, JsonObject extra) throws Exception {
+    JsonObject body = new JsonObject().put("key", secret).mergeIn(extra == null ? new JsonObject() : extra);
+    HttpResponse<String> r = call(node, "POST", "/admin/keys", adminKey, body.encode());
+    if (r.statusCode() != 201) {
+      throw new IllegalStateException("adding a key failed: " + r.statusCode() + " " + r.body());
+    }
+    return new JsonObject(r.body()).getString("id");
+  }
+
+  /** Creates an account under the root (through node i); returns the create response. */
+  public JsonObject createAccount(int node, JsonObject request) throws Exception {
+    HttpResponse<String> r = call(node, "POST", "/x-users", adminKey, request.encode());
+    if (r.statusCode() != 201) {
+      throw new IllegalStateException("creating an account failed: " + r.statusCode() + " " + r.body());
+    }
+    return new JsonObject(r.body());
+  }
+
+  @Override
+  public void close() throws Exception {
+    for (Node n : nodes) {
+      try {
+        await(n.close());
+      } catch (Exception ignored) {
+        // closing the rest anyway
+      }
+    }
+    await(mock.close());
+    await(mockVertx.close());
+  }
+}
