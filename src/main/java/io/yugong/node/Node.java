@@ -147,6 +147,11 @@ public final class Node {
     return services.config().port();
   }
 
+  /** This node's Hazelcast member, for tools and tests that inspect the shared maps. */
+  public HazelcastInstance hazelcast() {
+    return hz;
+  }
+
   /** Leaves the cluster and releases everything. */
   public Future<Void> close() {
     services.cluster().stop();
