@@ -3,7 +3,11 @@ package io.yugong.gateway;
 import io.vertx.ext.web.RoutingContext;
 import io.yugong.security.Secrets;
 
-/** The request id of a request: the client's {@code x-request-id} when sane, else a new one. */
+/**
+ * The request id of a request: always Yugong's own ({@code req_} + 24 hex), since it keys the
+ * request's hold and ledger entry and must be unique; it is sent upstream as
+ * {@code x-request-id} and returned to the client as {@code x-yugong-request-id}.
+ */
 public final class RequestIds {
 
   static final String KEY = "yugong.rid";
@@ -14,9 +18,7 @@ public final class RequestIds {
   public static String of(RoutingContext ctx) {
     String id = ctx.get(KEY);
     if (id == null) {
-      String given = ctx.request().getHeader("x-request-id");
-      id = given != null && given.length() <= 128 && given.matches("[A-Za-z0-9_.:-]+")
-          ? given : "req_" + Secrets.randomHex(24);
+      id = "req_" + Secrets.randomHex(24);
       ctx.put(KEY, id);
     }
     return id;

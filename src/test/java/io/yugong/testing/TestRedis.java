@@ -157,6 +157,7 @@ public final class TestRedis {
       throw new IllegalStateException("redis-server did not answer on port " + port + "; see " + dir);
     }
 
+    /** Stops redis-server; its data is lost (the next {@link #start()} begins empty). */
     public synchronized void stop() {
       if (process != null) {
         process.destroy();
@@ -167,6 +168,42 @@ public final class TestRedis {
         }
         process = null;
       }
+      try {
+        Files.deleteIfExists(dir.resolve("dump.rdb"));
+      } catch (IOException ignored) {
+        // nothing to forget then
+      }
+    }
+
+    /**
+     * Stops redis-server the way an operator would ({@code SHUTDOWN SAVE}): it writes its data
+     * to a dump file and exits, so the next {@link #start()} comes back with the same data.
+     */
+    public synchronized void stopKeepingData() {
+      if (process == null) {
+        return;
+      }
+      try (Socket s = new Socket("127.0.0.1", port)) {
+        OutputStream out = s.getOutputStream();
+        out.write("SHUTDOWN SAVE\r\n".getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        s.getInputStream().read(new byte[64]);
+      } catch (IOException ignored) {
+        // the server closes the connection as it exits
+      }
+      try {
+        if (!process.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)) {
+          throw new IllegalStateException("redis-server did not shut down; see " + dir);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      process = null;
+    }
+
+    /** True while the process we started is alive. */
+    public synchronized boolean running() {
+      return process != null && process.isAlive();
     }
 
     private boolean ping() {
