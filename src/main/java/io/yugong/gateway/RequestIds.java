@@ -1,7 +1,7 @@
 package io.yugong.gateway;
 
 import io.vertx.ext.web.RoutingContext;
-import io.yugong.security.Secrets;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The request id of a request: always Yugong's own ({@code req_} + 24 hex), since it keys the
@@ -18,9 +18,18 @@ public final class RequestIds {
   public static String of(RoutingContext ctx) {
     String id = ctx.get(KEY);
     if (id == null) {
-      id = "req_" + Secrets.randomHex(24);
+      ThreadLocalRandom r = ThreadLocalRandom.current();
+      id = "req_" + hex(r.nextLong(), 16) + hex(r.nextLong(), 8);
       ctx.put(KEY, id);
     }
     return id;
+  }
+
+  private static String hex(long v, int digits) {
+    String h = Long.toHexString(v);
+    if (h.length() >= digits) {
+      return h.substring(h.length() - digits);
+    }
+    return "0".repeat(digits - h.length()) + h;
   }
 }

@@ -23,6 +23,7 @@ public final class Vault {
 
   private final SecretKeySpec sealKey;
   private final SecretKeySpec pepper;
+  private final ThreadLocal<Mac> hasher;
   private final SecureRandom random = new SecureRandom();
 
   public Vault(byte[] masterKey) {
@@ -31,6 +32,15 @@ public final class Vault {
     }
     this.sealKey = new SecretKeySpec(derive(masterKey, "yugong/seal/v1"), "AES");
     this.pepper = new SecretKeySpec(derive(masterKey, "yugong/key-hash/v1"), "HmacSHA256");
+    this.hasher = ThreadLocal.withInitial(() -> {
+      try {
+        Mac mac = Mac.getInstance("HmacSHA256");
+        mac.init(pepper);
+        return mac;
+      } catch (GeneralSecurityException e) {
+        throw new IllegalStateException(e);
+      }
+    });
   }
 
   private static byte[] derive(byte[] master, String purpose) {
@@ -83,14 +93,8 @@ public final class Vault {
 
   /** The stored form of a customer key: hex HMAC-SHA256 under the pepper. */
   public String hashKey(String key) {
-    try {
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(pepper);
-      byte[] h = mac.doFinal(key.getBytes(StandardCharsets.UTF_8));
-      return toHex(h);
-    } catch (GeneralSecurityException e) {
-      throw new IllegalStateException(e);
-    }
+    Mac mac = hasher.get();
+    return toHex(mac.doFinal(key.getBytes(StandardCharsets.UTF_8)));
   }
 
   /** Constant-time comparison of two hashes. */
