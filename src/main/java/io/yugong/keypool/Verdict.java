@@ -88,7 +88,7 @@ public record Verdict(Kind kind, int status, String reason, long retryAfterMs) {
 
   /** How long a rate-limited key should rest: retry-after, else the reset headers, bounded. */
   static long coolFor(MultiMap headers) {
-    long ms = RateLimits.durationMs(headers.get("retry-after-ms"));
+    long ms = plainMillis(headers.get("retry-after-ms"));
     if (ms <= 0) {
       ms = RateLimits.durationMs(headers.get("retry-after"));
     }
@@ -102,5 +102,17 @@ public record Verdict(Kind kind, int status, String reason, long retryAfterMs) {
       }
     }
     return Math.max(MIN_COOL_MS, Math.min(MAX_COOL_MS, ms));
+  }
+
+  /** {@code retry-after-ms} is a plain number of milliseconds (not seconds, not a duration). */
+  private static long plainMillis(String v) {
+    if (v == null || v.isBlank()) {
+      return 0;
+    }
+    try {
+      return Math.round(Double.parseDouble(v.trim()));
+    } catch (NumberFormatException e) {
+      return 0;
+    }
   }
 }

@@ -1,0 +1,156 @@
+package io.yugong.accounting;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.yugong.testing.TestCluster;
+import java.math.BigDecimal;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Small helpers shared by the accounting tests: accounts, ledger reads, Redis reads, polling. */
+final class Kit {
+
+  /** gpt-4o-mini's list price per token, in nano-dollars: input $0.15/1M, output $0.60/1M. */
+  static final long MINI_INPUT_NANOS = 150;
+  static final long MINI_OUTPUT_NANOS = 600;
+
+  private Kit() {
+  }
+
+  interface Check {
+    void run() throws Exception;
+  }
+
+  /** Retries {@code check} until it passes or {@code within} has passed (then rethrows its failure). */
+  static void eventually(Duration within, Check check) throws Exception {
+    long until = System.nanoTime() + within.toNanos();
+    while (true) {
+      try {
+        check.run();
+        return;
+      } catch (AssertionError | Exception e) {
+        if (System.nanoTime() > until) {
+          throw e;
+        }
+        Thread.sleep(20);
+      }
+    }
+  }
+
+  /** The emulator's prompt tokens for one user message: its words + 4, plus 3. */
+  static long emulatorPromptTokens(String userMessage) {
+    return userMessage.trim().split("\\s+").length + 4 + 3;
+  }
+
+  static JsonObject chatBody(String model, String text, int maxCompletionTokens, boolean stream) {
+    JsonObject b = new JsonObject().put("model", model)
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", text)))
+        .put("max_completion_tokens", maxCompletionTokens);
+    if (stream) {
+      b.put("stream", true);
+    }
+    return b;
+  }
+
+  static JsonObject json(HttpResponse<String> r) {
+    return new JsonObject(r.body());
+  }
+
+  static JsonObject error(HttpResponse<String> r) {
+    return json(r).getJsonObject("error");
+  }
+
+  /** Creates a sub-account of the account behind {@code parentKey}; expects 201. */
+  static JsonObject create(TestCluster c, int node, String parentKey, JsonObject req) throws Exception {
+    HttpResponse<String> r = c.call(node, "POST", "/x-users", parentKey, req.encode());
+    assertEquals(201, r.statusCode(), () -> "create " + req + " -> " + r.body());
+    return json(r);
+  }
+
+  static String secret(JsonObject created) {
+    return created.getJsonObject("User").getString("SecretKey");
+  }
+
+  static String id(JsonObject created) {
+    return created.getJsonObject("User").getString("ID");
+  }
+
+  static JsonObject info(TestCluster c, int node, String key) throws Exception {
+    HttpResponse<String> r = c.call(node, "GET", "/dashboard/x_user/info", key, null);
+    assertEquals(200, r.statusCode(), r::body);
+    return json(r);
+  }
+
+  /** The caller's ledger, newest first (up to 1000 entries). */
+  static List<JsonObject> ledger(TestCluster c, int node, String key) throws Exception {
+    HttpResponse<String> r = c.call(node, "GET", "/dashboard/x_user/ledger?limit=1000", key, null);
+    assertEquals(200, r.statusCode(), r::body);
+    List<JsonObject> out = new ArrayList<>();
+    json(r).getJsonArray("data").forEach(o -> out.add((JsonObject) o));
+    return out;
+  }
+
+  static List<JsonObject> charges(List<JsonObject> ledger) {
+    return ledger.stream().filter(e -> "charge".equals(e.getString("kind"))).toList();
+  }
+
+  /** A JSON dollar figure as an exact decimal (the routes print at most 9 decimals). */
+  static BigDecimal dollars(Object v) {
+    return new BigDecimal(String.valueOf(v));
+  }
+
+  static long nanos(Object dollars) {
+    return dollars(dollars).movePointRight(9).longValueExact();
+  }
+
+  /** Direct reads of the Redis the cluster uses (the store of money). */
+  static final class RedisReader implements AutoCloseable {
+    private final Vertx vertx = Vertx.vertx();
+    private final Redis redis;
+
+    RedisReader(String url) {
+      redis = Redis.createClient(vertx, url);
+    }
+
+    String hget(String key, String field) throws Exception {
+      Response r = TestCluster.await(redis.send(Request.cmd(Command.HGET).arg(key).arg(field)));
+      return r == null ? null : r.toString();
+    }
+
+    long walletField(String accountId, String field) throws Exception {
+      String v = hget("yg:{a:" + accountId + "}:wallet", field);
+      return v == null ? 0 : Long.parseLong(v);
+    }
+
+    /** Every ledger entry of an account, oldest first, as field maps. */
+    List<JsonObject> ledger(String accountId) throws Exception {
+      Response r = TestCluster.await(redis.send(Request.cmd(Command.XRANGE)
+          .arg("yg:{a:" + accountId + "}:ledger").arg("-").arg("+")));
+      List<JsonObject> out = new ArrayList<>();
+      for (Response entry : r) {
+        Response fields = entry.get(1);
+        JsonObject o = new JsonObject();
+        for (int i = 0; i + 1 < fields.size(); i += 2) {
+          o.put(fields.get(i).toString(), fields.get(i + 1).toString());
+        }
+        out.add(o);
+      }
+      return out;
+    }
+
+    @Override
+    public void close() throws Exception {
+      redis.close();
+      TestCluster.await(vertx.close());
+    }
+  }
+}

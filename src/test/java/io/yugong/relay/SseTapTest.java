@@ -1,0 +1,61 @@
+package io.yugong.relay;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.vertx.core.buffer.Buffer;
+import org.junit.jupiter.api.Test;
+
+class SseTapTest {
+
+  private static final String CHUNK1 = "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"Hel\"}}],\"usage\":null}\n\n";
+  private static final String CHUNK2 = "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"lo\"}}],\"usage\":null}\n\n";
+  private static final String USAGE = "data: {\"id\":\"c\",\"choices\":[],\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":2,\"total_tokens\":7}}\n\n";
+  private static final String DONE = "data: [DONE]\n\n";
+
+  private static String feedInPieces(SseTap tap, String all, int piece) {
+    StringBuilder out = new StringBuilder();
+    for (int i = 0; i < all.length(); i += piece) {
+      out.append(tap.feed(Buffer.buffer(all.substring(i, Math.min(all.length(), i + piece)))).toString());
+    }
+    out.append(tap.flush().toString());
+    return out.toString();
+  }
+
+  @Test
+  void forwardsEveryByteAndReadsUsageWhenTheClientAskedForIt() {
+    SseTap tap = new SseTap(false);
+    String all = CHUNK1 + CHUNK2 + USAGE + DONE;
+    assertThat(feedInPieces(tap, all, 7)).isEqualTo(all);
+    assertThat(tap.usage().getInteger("prompt_tokens")).isEqualTo(5);
+    assertThat(tap.text()).isEqualTo("Hello");
+    assertThat(tap.done()).isTrue();
+  }
+
+  @Test
+  void stripsTheUsageChunkAndNullUsageFieldsTheClientDidNotAskFor() {
+    SseTap tap = new SseTap(true);
+    String out = feedInPieces(tap, CHUNK1 + CHUNK2 + USAGE + DONE, 13);
+    assertThat(out).doesNotContain("usage");
+    assertThat(out).isEqualTo(CHUNK1.replace(",\"usage\":null", "") + CHUNK2.replace(",\"usage\":null", "") + DONE);
+    assertThat(tap.usage().getInteger("completion_tokens")).isEqualTo(2);
+  }
+
+  @Test
+  void keepsNamedEventsOfTheResponsesApiAndReadsTheirUsage() {
+    SseTap tap = new SseTap(false);
+    String all = "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"Hi\"}\n\n"
+        + "event: response.completed\ndata: {\"type\":\"response.completed\",\"response\":{\"usage\":{\"input_tokens\":3,\"output_tokens\":1}}}\n\n";
+    assertThat(feedInPieces(tap, all, 5)).isEqualTo(all);
+    assertThat(tap.text()).isEqualTo("Hi");
+    assertThat(tap.usage().getInteger("input_tokens")).isEqualTo(3);
+  }
+
+  @Test
+  void aCutStreamKeepsWhatArrivedForCountingAndHoldsBackAHalfEvent() {
+    SseTap tap = new SseTap(false);
+    String out = tap.feed(Buffer.buffer(CHUNK1 + CHUNK2.substring(0, 20))).toString();
+    assertThat(out).isEqualTo(CHUNK1);
+    assertThat(tap.usage()).isNull();
+    assertThat(tap.text()).isEqualTo("Hel");
+  }
+}
