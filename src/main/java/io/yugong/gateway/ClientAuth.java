@@ -5,6 +5,7 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import io.yugong.accounts.Account;
 import io.yugong.accounts.Accounts;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,10 +19,12 @@ final class ClientAuth implements Handler<RoutingContext> {
 
   private final Accounts accounts;
   private final boolean rootOnly;
+  private final long timeoutMs;
 
-  ClientAuth(Accounts accounts, boolean rootOnly) {
+  ClientAuth(Accounts accounts, boolean rootOnly, long timeoutMs) {
     this.accounts = accounts;
     this.rootOnly = rootOnly;
+    this.timeoutMs = timeoutMs;
   }
 
   static String bearer(RoutingContext ctx) {
@@ -40,7 +43,7 @@ final class ClientAuth implements Handler<RoutingContext> {
       ApiError.missingKey().send(ctx.response());
       return;
     }
-    accounts.authenticate(key).onComplete(ar -> {
+    accounts.authenticate(key).timeout(timeoutMs, TimeUnit.MILLISECONDS).onComplete(ar -> {
       if (ar.failed()) {
         LOG.error("{} cannot authenticate: account store unreachable: {}", RequestIds.of(ctx),
             ar.cause().toString());

@@ -61,8 +61,8 @@ public final class GatewayVerticle extends VerticleBase {
     }));
 
     BodyHandler bodies = BodyHandler.create(false).setBodyLimit(ADMIN_BODY_LIMIT);
-    ClientAuth anyAccount = new ClientAuth(services.accounts(), false);
-    ClientAuth rootOnly = new ClientAuth(services.accounts(), true);
+    ClientAuth anyAccount = new ClientAuth(services.accounts(), false, Math.max(cfg.redisTimeoutMs(), 100));
+    ClientAuth rootOnly = new ClientAuth(services.accounts(), true, Math.max(cfg.redisTimeoutMs(), 100));
     AdminRoutes admin = new AdminRoutes(services);
 
     router.route("/admin/*").handler(bodies).handler(rootOnly);
