@@ -1,9 +1,11 @@
 package io.yugong.gateway;
 
 import io.vertx.core.Future;
+import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
@@ -25,6 +27,8 @@ public final class GatewayVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
   private static final long ADMIN_BODY_LIMIT = 4L * 1024 * 1024;
+  private static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
+  private static final CharSequence X_YUGONG_REQUEST_ID = HttpHeaders.createOptimized("x-yugong-request-id");
 
   private final Services services;
   private HttpClientAgent upstream;
@@ -49,7 +53,17 @@ public final class GatewayVerticle extends VerticleBase {
       ctx.request().pause();
       services.stats().begin();
       ctx.addEndHandler(ar -> services.stats().end());
-      RequestIds.of(ctx);
+      String rid = RequestIds.of(ctx);
+      // Every answer carries a request id, Yugong's own errors too; a relayed answer keeps upstream's.
+      ctx.addHeadersEndHandler(v -> {
+        MultiMap headers = ctx.response().headers();
+        if (!headers.contains(X_REQUEST_ID)) {
+          headers.set(X_REQUEST_ID, rid);
+        }
+        if (!headers.contains(X_YUGONG_REQUEST_ID)) {
+          headers.set(X_YUGONG_REQUEST_ID, rid);
+        }
+      });
       ctx.next();
     });
     router.get("/health").handler(ctx -> Replies.json(ctx, 200, new JsonObject().put("status", "ok")));

@@ -96,10 +96,10 @@ public record Verdict(Kind kind, int status, String reason, long retryAfterMs) {
       long r = RateLimits.durationMs(headers.get("x-ratelimit-reset-requests"));
       long t = RateLimits.durationMs(headers.get("x-ratelimit-reset-tokens"));
       String remReq = headers.get("x-ratelimit-remaining-requests");
-      ms = "0".equals(remReq != null ? remReq.trim() : null) ? Math.max(r, t) : Math.max(Math.min(r, t), 0);
-      if (ms <= 0) {
-        ms = Math.max(r, t);
-      }
+      boolean requestsLeft = remReq != null && !remReq.isBlank() && !"0".equals(remReq.trim());
+      // With requests left it is the token budget that ran out: wait for its reset, not the
+      // (usually much sooner) reset of the request window.
+      ms = requestsLeft && t > 0 ? t : Math.max(r, t);
     }
     return Math.max(MIN_COOL_MS, Math.min(MAX_COOL_MS, ms));
   }

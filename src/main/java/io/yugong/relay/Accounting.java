@@ -7,6 +7,7 @@ import io.yugong.billing.Endpoint;
 import io.yugong.billing.LedgerEntry;
 import io.yugong.billing.Money;
 import io.yugong.billing.Quote;
+import io.yugong.billing.Reservation;
 import io.yugong.billing.Tariff;
 import io.yugong.billing.Usage;
 import io.yugong.billing.Wallets;
@@ -78,11 +79,20 @@ final class Accounting {
       return Future.failedFuture(ApiError.invalidRequest("The request cannot be priced: " + e.getMessage(), null));
     }
     Quote q = x.quote;
-    return wallets.reserve(a.id(), x.requestId, q.hold(), q.floor(), a.rateLimit(), a.hardLimit(),
-            minBalance, holdTtlMs)
+    Future<Reservation> reserve = wallets.reserve(a.id(), x.requestId, q.hold(), q.floor(), a.rateLimit(),
+        a.hardLimit(), minBalance, holdTtlMs);
+    return reserve
         .timeout(redisTimeoutMs, TimeUnit.MILLISECONDS)
         .recover(e -> {
           LOG.error("{} cannot place a hold: the billing store is unreachable ({})", x.requestId, e.toString());
+          // A reply after the deadline may still have placed a hold for a request that is refused:
+          // give it back, or it would be charged its floor when it expires.
+          reserve.onSuccess(late -> {
+            if (late.ok()) {
+              wallets.release(a.id(), x.requestId).onFailure(f -> LOG.warn("{} releasing its late hold "
+                  + "failed ({}); it expires on its own", x.requestId, f.toString()));
+            }
+          });
           return Future.failedFuture(ApiError.unavailable("The billing store is unreachable, and no "
               + "request is served without it. Please retry shortly.", "store_unavailable", 1));
         })

@@ -35,6 +35,7 @@ import org.slf4j.LoggerFactory;
 public final class Relay implements Handler<RoutingContext> {
 
   private static final Logger LOG = LoggerFactory.getLogger(Relay.class);
+  private static final long LINGER_MS = 2000;
 
   private final Vertx vertx;
   private final HttpClientAgent client;
@@ -181,8 +182,12 @@ public final class Relay implements Handler<RoutingContext> {
       creq.reset();
       return Future.failedFuture("the client went away");
     }
-    long timer = vertx.setTimer(firstByteMs, id -> creq.reset(0,
-        new TimeoutException("no answer from upstream within " + firstByteMs + " ms")));
+    TimeoutException timeout = new TimeoutException("no answer from upstream within " + firstByteMs + " ms");
+    boolean[] timedOut = {false};
+    long timer = vertx.setTimer(firstByteMs, id -> {
+      timedOut[0] = true;
+      creq.reset(0, timeout);
+    });
     Future<HttpClientResponse> response;
     if (x.upload != null) {
       creq.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(x.upload.size()));
@@ -192,7 +197,9 @@ public final class Relay implements Handler<RoutingContext> {
     } else {
       response = creq.send();
     }
-    return response.andThen(ar -> vertx.cancelTimer(timer));
+    // The reset fails the request with Vert.x's own StreamResetException; report the time-out.
+    return response.andThen(ar -> vertx.cancelTimer(timer))
+        .recover(e -> Future.failedFuture(timedOut[0] ? timeout : e));
   }
 
   private void onResponse(Exchange x, KeyLease lease, HttpClientResponse resp) {
@@ -268,11 +275,47 @@ public final class Relay implements Handler<RoutingContext> {
       LOG.error("{} failed inside Yugong", x.requestId, cause);
     }
     accounting.release(x);
-    if (error.status() == 413) {
+    boolean http1 = x.req.version() != io.vertx.core.http.HttpVersion.HTTP_2;
+    if (error.status() == 413 && http1) {
       x.resp.putHeader(HttpHeaders.CONNECTION, "close");
     }
     x.resp.putHeader("x-yugong-request-id", x.requestId);
-    error.send(x.resp);
+    Future<Void> sent = error.send(x.resp);
+    if (error.status() == 413) {
+      sent.onComplete(v -> discardRest(x, http1));
+    }
+  }
+
+  /**
+   * After refusing a body as too large: reads and drops what the client is still sending, so it
+   * reads the refusal rather than a reset and (on HTTP/2) the connection's flow-control window is
+   * given back; then, on HTTP/1.x, closes the connection as announced. Gives up after
+   * {@link #LINGER_MS} (closing the connection, or resetting the HTTP/2 stream).
+   */
+  private void discardRest(Exchange x, boolean http1) {
+    io.vertx.core.http.HttpServerRequest req = x.req;
+    io.vertx.core.http.HttpConnection conn = req.connection();
+    if (req.isEnded()) {
+      if (http1) {
+        conn.close();
+      }
+      return;
+    }
+    long timer = vertx.setTimer(LINGER_MS, t -> {
+      if (http1) {
+        conn.close();
+      } else {
+        x.resp.reset();
+      }
+    });
+    req.handler(chunk -> { });
+    req.endHandler(v -> {
+      vertx.cancelTimer(timer);
+      if (http1) {
+        conn.close();
+      }
+    });
+    req.resume();
   }
 
   private void clientGone(Exchange x) {

@@ -13,6 +13,7 @@ import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
 import io.vertx.core.json.JsonObject;
+import io.yugong.mock.MockOptions;
 import io.yugong.testing.TestCluster;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
@@ -45,7 +46,7 @@ class ConcurrentSpendingTest {
 
   @BeforeAll
   void start() throws Exception {
-    c = TestCluster.start(2);
+    c = TestCluster.start(2, new MockOptions(), Kit.ENV);
     c.addKey(0, "sk-spend-one-1234567890", null);
     c.addKey(0, "sk-spend-two-1234567890", null);
     c.addKey(1, "sk-spend-three-1234567890", null);

@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /** Small helpers shared by the accounting tests: accounts, ledger reads, Redis reads, polling. */
 final class Kit {
@@ -22,6 +23,13 @@ final class Kit {
   /** gpt-4o-mini's list price per token, in nano-dollars: input $0.15/1M, output $0.60/1M. */
   static final long MINI_INPUT_NANOS = 150;
   static final long MINI_OUTPUT_NANOS = 600;
+
+  /**
+   * Node settings for these tests. The request path's Redis deadline (150 ms by default) is the
+   * outage test's subject; elsewhere the clients, two nodes, the emulator and Redis share a small
+   * machine whose cold JVMs can exceed it, which would turn a reserve into a 503.
+   */
+  static final Map<String, String> ENV = Map.of("YUGONG_REDIS_TIMEOUT_MS", "2000");
 
   private Kit() {
   }
@@ -124,6 +132,15 @@ final class Kit {
     String hget(String key, String field) throws Exception {
       Response r = TestCluster.await(redis.send(Request.cmd(Command.HGET).arg(key).arg(field)));
       return r == null ? null : r.toString();
+    }
+
+    /** Any command, e.g. {@code send("CLIENT", "PAUSE", "1000", "ALL")}. */
+    Response send(String command, String... args) throws Exception {
+      Request req = Request.cmd(Command.create(command));
+      for (String a : args) {
+        req.arg(a);
+      }
+      return TestCluster.await(redis.send(req));
     }
 
     long walletField(String accountId, String field) throws Exception {

@@ -123,6 +123,11 @@ final class RawHttp implements AutoCloseable {
     return new Response(status, headers, body.toByteArray());
   }
 
+  /** True when the server closes the connection without sending anything more. */
+  boolean atEof() throws IOException {
+    return in.read() < 0;
+  }
+
   private String readLine() throws IOException {
     ByteArrayOutputStream line = new ByteArrayOutputStream();
     int c;

@@ -38,6 +38,12 @@ class VerdictTest {
   void rateLimitCooldownFallsBackToResetHeadersAndIsBoundedBetweenOneSecondAndFiveMinutes() {
     assertEquals(7_000, Verdict.of(429, headers("x-ratelimit-remaining-requests", "0",
         "x-ratelimit-reset-requests", "7s", "x-ratelimit-reset-tokens", "120ms"), null).retryAfterMs());
+    // Requests left: the token budget is what ran out, so its reset counts.
+    assertEquals(8_000, Verdict.of(429, headers("x-ratelimit-remaining-requests", "499",
+        "x-ratelimit-reset-requests", "20ms", "x-ratelimit-reset-tokens", "8s"), null).retryAfterMs());
+    assertEquals(6_000, Verdict.of(429, headers("x-ratelimit-reset-requests", "6s",
+        "x-ratelimit-reset-tokens", "120ms"), null).retryAfterMs());
+    // retry-after-ms is milliseconds and wins over retry-after.
     assertEquals(1_500, Verdict.of(429, headers("retry-after-ms", "1500", "retry-after", "9"), null).retryAfterMs());
     assertEquals(1_000, Verdict.of(429, headers("retry-after", "0"), null).retryAfterMs());
     assertEquals(1_000, Verdict.of(429, headers(), null).retryAfterMs());
