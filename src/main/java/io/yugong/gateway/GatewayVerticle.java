@@ -27,6 +27,8 @@ public final class GatewayVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
   private static final long ADMIN_BODY_LIMIT = 4L * 1024 * 1024;
+  /** A client connection silent in both directions this long is closed (slow models included). */
+  private static final int SERVER_IDLE_TIMEOUT_S = 900;
   private static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
   private static final CharSequence X_YUGONG_REQUEST_ID = HttpHeaders.createOptimized("x-yugong-request-id");
 
@@ -52,7 +54,12 @@ public final class GatewayVerticle extends VerticleBase {
     router.route().handler(ctx -> {
       ctx.request().pause();
       services.stats().begin();
-      ctx.addEndHandler(ar -> services.stats().end());
+      ctx.addEndHandler(ar -> {
+        services.stats().end();
+        if (ar.succeeded()) {
+          discardUnread(ctx.request());
+        }
+      });
       String rid = RequestIds.of(ctx);
       // Every answer carries a request id, Yugong's own errors too; a relayed answer keeps upstream's.
       ctx.addHeadersEndHandler(v -> {
@@ -108,9 +115,30 @@ public final class GatewayVerticle extends VerticleBase {
             .setHost(cfg.host())
             .setTcpNoDelay(true)
             .setCompressionSupported(false)
-            .setIdleTimeout(0))
+            .setIdleTimeout(SERVER_IDLE_TIMEOUT_S))
         .requestHandler(router)
         .listen();
+  }
+
+  /**
+   * After an answer that did not read the request body (an early refusal), reads and drops the
+   * rest so the connection can carry the next request; a client that keeps sending past the
+   * upload limit has its connection closed instead.
+   */
+  private void discardUnread(io.vertx.core.http.HttpServerRequest req) {
+    if (req.isEnded()) {
+      return;
+    }
+    long limit = services.config().maxUploadBody();
+    long[] seen = {0};
+    req.handler(chunk -> {
+      seen[0] += chunk.length();
+      if (seen[0] > limit) {
+        req.connection().close();
+      }
+    });
+    req.exceptionHandler(e -> { });
+    req.resume();
   }
 
   private Future<boolean[]> ready() {

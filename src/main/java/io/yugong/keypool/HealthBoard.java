@@ -1,9 +1,6 @@
 package io.yugong.keypool;
 
-import com.hazelcast.core.EntryEvent;
-import com.hazelcast.core.EntryListener;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.MapEvent;
 import com.hazelcast.replicatedmap.ReplicatedMap;
 import io.vertx.core.json.JsonObject;
 import java.util.Map;
@@ -37,7 +34,8 @@ final class HealthBoard {
   }
 
   void start() {
-    map.addEntryListener(new Follower());
+    map.addEntryListener(new MapFollower((k, v) -> local.put(k, Health.fromJson(new JsonObject(v))),
+        local::remove, local::clear));
     map.forEach((k, v) -> local.put(k, Health.fromJson(new JsonObject(v))));
   }
 
@@ -50,32 +48,60 @@ final class HealthBoard {
     return h == null || h.usable(now);
   }
 
-  /** Applies what upstream answered to the key's health. */
-  void record(String keyId, Verdict v, long now) {
-    Health h = get(keyId);
+  /**
+   * Applies what upstream answered to the key's health. {@code startedAt} is when the request
+   * was sent: a failure of a request sent before the key's last recorded failure belongs to the
+   * same incident, so it neither lengthens the streak nor the cooldown.
+   */
+  void record(String keyId, Verdict v, long startedAt, long now) {
+    Health[] changed = new Health[1];
+    local.compute(keyId, (k, current) -> {
+      Health h = current == null ? Health.FRESH : current;
+      Health next = next(keyId, h, v, startedAt, now);
+      changed[0] = next == h ? null : next;
+      return next == Health.FRESH && current == null ? null : next;
+    });
+    if (changed[0] != null) {
+      publish(keyId, changed[0]);
+    }
+  }
+
+  private static Health next(String keyId, Health h, Verdict v, long startedAt, long now) {
     switch (v.kind()) {
       case SERVED -> {
         // A success ends a failure streak; it does not lift a cooldown or a disable, since it may
         // come from a request that was sent before the key was taken out.
-        if (h.failures() > 0) {
-          put(keyId, Health.ACTIVE.equals(h.stateAt(now)) ? h.recovered() : h.withoutStreak());
+        if (h.failures() == 0) {
+          return h;
         }
+        return Health.ACTIVE.equals(h.stateAt(now)) ? h.recovered() : h.withoutStreak();
       }
-      case RATE_LIMITED -> put(keyId, h.cooled(now + v.retryAfterMs(), v.reason(), h.failures(), now));
-      case KEY_DEAD -> put(keyId, h.disabled(v.reason(), true, 0, h.failures(), now));
+      case RATE_LIMITED -> {
+        long until = now + v.retryAfterMs();
+        if (h.permanent() || Health.DISABLED.equals(h.state())
+            || (Health.COOLING.equals(h.state()) && h.until() >= until)) {
+          return h;
+        }
+        return h.cooled(until, v.reason(), h.failures(), now);
+      }
+      case KEY_DEAD -> {
+        return h.permanent() ? h : h.dead(v.reason(), now);
+      }
       case UPSTREAM_FAILED -> {
+        if (Health.DISABLED.equals(h.state()) || (h.lastErrorAt() > 0 && startedAt < h.lastErrorAt())) {
+          return h;
+        }
         int n = h.failures() + 1;
         if (n >= FAILURES_BEFORE_DISABLE) {
           LOG.warn("upstream key {} failed {} times in a row ({}); taking it out until a probe passes",
               keyId, n, v.reason());
-          put(keyId, h.disabled(n + " consecutive failures, last: " + v.reason(), false,
-              now + FIRST_PROBE_MS, n, now));
-        } else {
-          long cool = Math.min(MAX_COOL_MS, BASE_COOL_MS << (n - 1));
-          put(keyId, h.cooled(now + cool, v.reason(), n, now));
+          return h.suspended(n + " consecutive failures, last: " + v.reason(), n, FIRST_PROBE_MS, now);
         }
+        long cool = Math.min(MAX_COOL_MS, BASE_COOL_MS << (n - 1));
+        return h.cooled(now + cool, v.reason(), n, now);
       }
       default -> {
+        return h;
       }
     }
   }
@@ -83,6 +109,10 @@ final class HealthBoard {
   /** Sets a key's health outright (operator action or a probe's result). */
   void put(String keyId, Health h) {
     local.put(keyId, h);
+    publish(keyId, h);
+  }
+
+  private void publish(String keyId, Health h) {
     String encoded = h.toJson().encode();
     writer.execute(() -> map.put(keyId, encoded));
   }
@@ -94,42 +124,5 @@ final class HealthBoard {
 
   Map<String, Health> all() {
     return local;
-  }
-
-  private final class Follower implements EntryListener<String, String> {
-    @Override
-    public void entryAdded(EntryEvent<String, String> e) {
-      local.put(e.getKey(), Health.fromJson(new JsonObject(e.getValue())));
-    }
-
-    @Override
-    public void entryUpdated(EntryEvent<String, String> e) {
-      entryAdded(e);
-    }
-
-    @Override
-    public void entryRemoved(EntryEvent<String, String> e) {
-      local.remove(e.getKey());
-    }
-
-    @Override
-    public void entryEvicted(EntryEvent<String, String> e) {
-      local.remove(e.getKey());
-    }
-
-    @Override
-    public void entryExpired(EntryEvent<String, String> e) {
-      local.remove(e.getKey());
-    }
-
-    @Override
-    public void mapCleared(MapEvent e) {
-      local.clear();
-    }
-
-    @Override
-    public void mapEvicted(MapEvent e) {
-      local.clear();
-    }
   }
 }

@@ -12,6 +12,7 @@ public final class KeyLease {
   private final LiveKey key;
   private final KeyPool pool;
   private final int level;
+  private final long startedAt = System.currentTimeMillis();
   private boolean released;
 
   KeyLease(LiveKey key, KeyPool pool, int level) {
@@ -54,6 +55,6 @@ public final class KeyLease {
     }
     released = true;
     key.stats.inFlight.decrementAndGet();
-    pool.settle(key, verdict, tokens);
+    pool.settle(key, verdict, tokens, startedAt);
   }
 }

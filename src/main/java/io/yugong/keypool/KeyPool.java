@@ -2,10 +2,7 @@ package io.yugong.keypool;
 
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
-import com.hazelcast.core.EntryEvent;
-import com.hazelcast.core.EntryListener;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.MapEvent;
 import com.hazelcast.replicatedmap.ReplicatedMap;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -97,7 +94,10 @@ public final class KeyPool {
           load.memberLeft(e.getMember().getUuid().toString());
         }
       });
-      cluster.addEntryListener(new Follower());
+      cluster.addEntryListener(new MapFollower((k, v) -> accept(v), this::drop, () -> {
+        live.clear();
+        rebuild();
+      }));
       cluster.values().forEach(this::accept);
       return null;
     }, false).compose(v -> redis.send(Request.cmd(Command.HGETALL).arg(REDIS_KEYS)))
@@ -312,7 +312,7 @@ public final class KeyPool {
   }
 
   /** Called by a lease when it ends. */
-  void settle(LiveKey key, Verdict verdict, long tokens) {
+  void settle(LiveKey key, Verdict verdict, long tokens, long startedAt) {
     long now = System.currentTimeMillis();
     String id = key.record().id();
     key.stats.requests.add(now, 1);
@@ -322,7 +322,7 @@ public final class KeyPool {
     if (verdict.retryElsewhere()) {
       key.stats.errors.add(now, 1);
     }
-    health.record(id, verdict, now);
+    health.record(id, verdict, startedAt, now);
     if (verdict.kind() == Verdict.Kind.KEY_DEAD) {
       LOG.warn("upstream key {} ({}) is disabled: {}", id, key.record().hint(), verdict.reason());
       UpstreamKey disabled = key.record().withEnabled(false, verdict.reason());
@@ -377,43 +377,5 @@ public final class KeyPool {
     Arrays.sort(next, Comparator.comparingLong((LiveKey k) -> k.record().createdAt())
         .thenComparing(k -> k.record().id()));
     snapshot = next;
-  }
-
-  private final class Follower implements EntryListener<String, String> {
-    @Override
-    public void entryAdded(EntryEvent<String, String> e) {
-      accept(e.getValue());
-    }
-
-    @Override
-    public void entryUpdated(EntryEvent<String, String> e) {
-      accept(e.getValue());
-    }
-
-    @Override
-    public void entryRemoved(EntryEvent<String, String> e) {
-      drop(e.getKey());
-    }
-
-    @Override
-    public void entryEvicted(EntryEvent<String, String> e) {
-      drop(e.getKey());
-    }
-
-    @Override
-    public void entryExpired(EntryEvent<String, String> e) {
-      drop(e.getKey());
-    }
-
-    @Override
-    public void mapCleared(MapEvent e) {
-      live.clear();
-      rebuild();
-    }
-
-    @Override
-    public void mapEvicted(MapEvent e) {
-      mapCleared(e);
-    }
   }
 }

@@ -1,9 +1,6 @@
 package io.yugong.keypool;
 
-import com.hazelcast.core.EntryEvent;
-import com.hazelcast.core.EntryListener;
 import com.hazelcast.core.HazelcastInstance;
-import com.hazelcast.map.MapEvent;
 import com.hazelcast.replicatedmap.ReplicatedMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -41,7 +38,7 @@ final class LoadBoard {
   }
 
   void start() {
-    map.addEntryListener(new Follower());
+    map.addEntryListener(new MapFollower(this::accept, others::remove, others::clear));
     map.forEach(this::accept);
     timer = vertx.setPeriodic(PUBLISH_MS, id -> publish());
   }
@@ -106,6 +103,20 @@ final class LoadBoard {
     return new Load(f, r, t, e, limits);
   }
 
+  /** The newest rate-limit headers any node has seen for a key. */
+  RateLimits limits(String keyId) {
+    KeyStats mine = local.get(keyId);
+    RateLimits best = mine == null ? RateLimits.UNKNOWN : mine.limits;
+    for (JsonObject member : others.values()) {
+      JsonObject k = member.getJsonObject(keyId);
+      JsonObject l = k == null ? null : k.getJsonObject("l");
+      if (l != null && l.getLong("o", 0L) > best.observedAt()) {
+        best = RateLimits.fromWire(l);
+      }
+    }
+    return best;
+  }
+
   /** In-flight requests of a key: this node's exact count plus the others' latest. */
   long inFlight(String keyId) {
     KeyStats mine = local.get(keyId);
@@ -122,43 +133,6 @@ final class LoadBoard {
   private void accept(String member, String value) {
     if (!member.equals(memberId) && value != null) {
       others.put(member, new JsonObject(value));
-    }
-  }
-
-  private final class Follower implements EntryListener<String, String> {
-    @Override
-    public void entryAdded(EntryEvent<String, String> e) {
-      accept(e.getKey(), e.getValue());
-    }
-
-    @Override
-    public void entryUpdated(EntryEvent<String, String> e) {
-      accept(e.getKey(), e.getValue());
-    }
-
-    @Override
-    public void entryRemoved(EntryEvent<String, String> e) {
-      others.remove(e.getKey());
-    }
-
-    @Override
-    public void entryEvicted(EntryEvent<String, String> e) {
-      others.remove(e.getKey());
-    }
-
-    @Override
-    public void entryExpired(EntryEvent<String, String> e) {
-      others.remove(e.getKey());
-    }
-
-    @Override
-    public void mapCleared(MapEvent e) {
-      others.clear();
-    }
-
-    @Override
-    public void mapEvicted(MapEvent e) {
-      others.clear();
     }
   }
 }

@@ -115,11 +115,9 @@ final class Prober {
             LOG.info("upstream key {} passed its probe; back in service", id);
             health.put(id, h.recovered());
           } else if (v.kind() == Verdict.Kind.KEY_DEAD) {
-            pool.settle(k, v, 0);
+            pool.settle(k, v, 0, now);
           } else {
-            long since = Math.max(HealthBoard.FIRST_PROBE_MS, h.until() - h.lastErrorAt());
-            long next = Math.min(MAX_BACKOFF_MS, since * 2);
-            health.put(id, h.disabled(h.reason(), false, now + next, h.failures(), h.lastErrorAt() == 0 ? now : h.lastErrorAt()));
+            health.put(id, h.probeFailed(now, MAX_BACKOFF_MS));
           }
         });
   }

@@ -27,7 +27,7 @@ final class Selector {
           || !health.usable(r.id(), now)) {
         continue;
       }
-      int capacity = capacityClass(k.stats.limits, tokenEstimate, now);
+      int capacity = capacityClass(load.limits(r.id()), tokenEstimate, now);
       long inFlight = load.inFlight(r.id());
       int cmp = compare(capacity, inFlight, r.weight(), bestCapacity, bestInFlight, bestWeight);
       if (cmp > 0) {

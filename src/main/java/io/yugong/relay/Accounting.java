@@ -55,6 +55,11 @@ final class Accounting {
   /** Checks the account's rules, prices the request and places its hold. */
   Future<Void> admit(Exchange x) {
     Account a = x.account;
+    if (a.isRoot()) {
+      return Future.failedFuture(ApiError.forbidden("The admin key manages Yugong and has no balance "
+          + "of its own; create an account (POST /x-users) and use its key for API calls.",
+          "admin_key_not_for_api"));
+    }
     InetAddress ip = clientAddress.of(x.req);
     if (ip != null && !a.access().allowsIp(ip)) {
       return Future.failedFuture(ApiError.forbidden("Requests from " + ip.getHostAddress()

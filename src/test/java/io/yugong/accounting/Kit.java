@@ -1,5 +1,6 @@
 package io.yugong.accounting;
 
+import io.yugong.testing.Eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.vertx.core.Vertx;
@@ -34,24 +35,9 @@ final class Kit {
   private Kit() {
   }
 
-  interface Check {
-    void run() throws Exception;
-  }
-
   /** Retries {@code check} until it passes or {@code within} has passed (then rethrows its failure). */
-  static void eventually(Duration within, Check check) throws Exception {
-    long until = System.nanoTime() + within.toNanos();
-    while (true) {
-      try {
-        check.run();
-        return;
-      } catch (AssertionError | Exception e) {
-        if (System.nanoTime() > until) {
-          throw e;
-        }
-        Thread.sleep(20);
-      }
-    }
+  static void eventually(Duration within, Eventually.Check check) throws Exception {
+    Eventually.eventually(within, check);
   }
 
   /** The emulator's prompt tokens for one user message: its words + 4, plus 3. */

@@ -1,5 +1,6 @@
 package io.yugong.foundation;
 
+import io.yugong.testing.Eventually;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.Future;

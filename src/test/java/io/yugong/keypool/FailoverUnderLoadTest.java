@@ -1,5 +1,6 @@
 package io.yugong.keypool;
 
+import io.yugong.testing.Eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

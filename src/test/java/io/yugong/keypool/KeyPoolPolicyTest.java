@@ -1,6 +1,6 @@
 package io.yugong.keypool;
 
-import static io.yugong.keypool.Eventually.eventually;
+import static io.yugong.testing.Eventually.eventually;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;

@@ -1,18 +1,18 @@
-package io.yugong.keypool;
+package io.yugong.testing;
 
 import java.time.Duration;
 
-/** Polls an assertion until it holds or the time is up; only for cross-node propagation. */
-final class Eventually {
+/** Polls an assertion until it holds or a deadline passes; only for cross-node propagation. */
+public final class Eventually {
 
-  interface Check {
+  public interface Check {
     void run() throws Exception;
   }
 
   private Eventually() {
   }
 
-  static void eventually(Duration within, Check check) throws Exception {
+  public static void eventually(Duration within, Check check) throws Exception {
     long deadline = System.nanoTime() + within.toNanos();
     while (true) {
       try {
