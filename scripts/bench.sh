@@ -63,8 +63,8 @@ LUA
 
 run() { # run NAME URL KEY -> prints "rps p50 p99"
   local out
-  # warm up, then measure
-  BENCH_KEY=$3 wrk -t"$THREADS" -c"$CONNECTIONS" -d3s -s "$LUA" "$2" >/dev/null 2>&1 || true
+  # warm up (the JIT compiles the hot path), then measure
+  BENCH_KEY=$3 wrk -t"$THREADS" -c"$CONNECTIONS" -d10s -s "$LUA" "$2" >/dev/null 2>&1 || true
   out=$(BENCH_KEY=$3 wrk -t"$THREADS" -c"$CONNECTIONS" -d"${DURATION}s" --latency -s "$LUA" "$2")
   echo "$out" >"data/logs/bench-$1.txt"
   local rps p50 p99 errors

@@ -338,7 +338,7 @@ public final class Accounts {
             .put("PromptTokens", w.monthPromptTokens())
             .put("CachedTokens", w.monthCachedTokens())
             .put("CompletionTokens", w.monthCompletionTokens())
-            .put("RequestsLastMinute", w.rpmUsed()))
+            .put("RequestsLastMinute", a.rateLimit() > 0 ? w.rpmUsed() : null))
         .put("SoftLimitReached", a.softLimit() > 0 && w.monthCost() >= a.softLimit()));
   }
 

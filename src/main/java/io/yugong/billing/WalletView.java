@@ -8,7 +8,8 @@ import java.util.List;
  * @param available balance minus held
  * @param grants live grants, soonest expiry first
  * @param monthCost cost settled this UTC month
- * @param rpmUsed requests admitted in the last 60 seconds
+ * @param rpmUsed requests admitted in the last 60 seconds (counted only while the account has a
+ *     per-minute limit)
  * @param disabled true after {@link Wallets#refundAll} or {@link Wallets#setDisabled}
  * @param at Redis's clock when the view was taken, epoch milliseconds
  */

@@ -44,8 +44,12 @@ if available - hold < minBalance or hold > available then
   return { 0, 'insufficient_quota', s(available), '0' }
 end
 
-redis.call('ZADD', A.rpm, s(now), req)
-redis.call('PEXPIRE', A.rpm, '61000')
+-- the window is kept only for accounts with a limit: a busy account without one would hold a
+-- member per request of the last minute for nothing
+if rpmLimit > 0 then
+  redis.call('ZADD', A.rpm, s(now), req)
+  redis.call('PEXPIRE', A.rpm, '61000')
+end
 redis.call('HINCRBY', A.wallet, 'held', s(hold))
 redis.call('HSET', A.holds, req,
     '{"amount":' .. s(hold) .. ',"floor":' .. s(floor) .. ',"expiresAt":' .. s(now + ttl) .. '}')

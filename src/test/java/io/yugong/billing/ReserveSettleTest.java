@@ -129,9 +129,9 @@ class ReserveSettleTest {
     String a = WalletFixture.newAccount();
     await(wallets.mint(a, 1_000, 30, "t"));
 
-    Reservation tooBig = await(wallets.reserve(a, "r1", 1_001, 0, 0, 0, 0, 60_000));
-    Reservation belowMin = await(wallets.reserve(a, "r2", 600, 0, 0, 0, 500, 60_000));
-    Reservation fine = await(wallets.reserve(a, "r3", 500, 0, 0, 0, 500, 60_000));
+    Reservation tooBig = await(wallets.reserve(a, "r1", 1_001, 0, 100, 0, 0, 60_000));
+    Reservation belowMin = await(wallets.reserve(a, "r2", 600, 0, 100, 0, 500, 60_000));
+    Reservation fine = await(wallets.reserve(a, "r3", 500, 0, 100, 0, 500, 60_000));
 
     assertThat(tooBig).isEqualTo(new Reservation(false, "insufficient_quota", 1_000, 0));
     assertThat(belowMin).isEqualTo(new Reservation(false, "insufficient_quota", 1_000, 0));
