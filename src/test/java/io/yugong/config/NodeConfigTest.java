@@ -1,0 +1,58 @@
+package io.yugong.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Base64;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class NodeConfigTest {
+
+  private static final String MASTER = Base64.getEncoder().encodeToString(new byte[32]);
+
+  @Test
+  void refusesToStartWithoutAMasterKeyAndSaysHowToMakeOne() {
+    assertThatThrownBy(() -> NodeConfig.from(Map.of("YUGONG_ADMIN_KEY", "sk-admin-x")))
+        .isInstanceOf(NodeConfig.Invalid.class)
+        .hasMessageContaining("YUGONG_MASTER_KEY")
+        .hasMessageContaining("openssl rand -base64 32");
+    assertThatThrownBy(() -> NodeConfig.from(Map.of("YUGONG_ADMIN_KEY", "sk-admin-x",
+        "YUGONG_MASTER_KEY", Base64.getEncoder().encodeToString(new byte[16]))))
+        .hasMessageContaining("must be 32 bytes");
+    assertThatThrownBy(() -> NodeConfig.from(Map.of("YUGONG_MASTER_KEY", MASTER)))
+        .hasMessageContaining("YUGONG_ADMIN_KEY");
+  }
+
+  @Test
+  void hasTheDocumentedDefaults() {
+    NodeConfig c = NodeConfig.from(Map.of("YUGONG_MASTER_KEY", MASTER, "YUGONG_ADMIN_KEY", "sk-admin-x"));
+    assertThat(c.port()).isEqualTo(8080);
+    assertThat(c.redis()).isEqualTo("redis://127.0.0.1:6379");
+    assertThat(c.upstream()).isEqualTo("https://api.openai.com");
+    assertThat(c.clusterMembers()).containsExactly("127.0.0.1");
+    assertThat(c.maxUploadBody()).isEqualTo(25L * 1024 * 1024);
+    assertThat(c.attempts()).isEqualTo(4);
+  }
+
+  @Test
+  void aFileMayHoldSettingsAndTheEnvironmentWins(@TempDir Path dir) throws Exception {
+    Path file = dir.resolve("yugong.properties");
+    Files.writeString(file, "YUGONG_PORT=9000\nYUGONG_MAX_JSON_BODY=64KB\nYUGONG_UPSTREAM=http://up:1/v1/\n"
+        + "YUGONG_ADMIN_KEY=sk-admin-from-file\nYUGONG_MASTER_KEY=" + MASTER + "\n");
+    NodeConfig c = NodeConfig.from(Map.of("YUGONG_CONFIG", file.toString(), "YUGONG_PORT", "9100"));
+    assertThat(c.port()).isEqualTo(9100);
+    assertThat(c.maxJsonBody()).isEqualTo(64 * 1024);
+    assertThat(c.adminKey()).isEqualTo("sk-admin-from-file");
+  }
+
+  @Test
+  void malformedNumbersAreNamedInTheError() {
+    assertThatThrownBy(() -> NodeConfig.from(Map.of("YUGONG_MASTER_KEY", MASTER, "YUGONG_ADMIN_KEY", "k",
+        "YUGONG_PORT", "eighty")).port())
+        .isInstanceOf(NodeConfig.Invalid.class).hasMessageContaining("YUGONG_PORT");
+  }
+}
