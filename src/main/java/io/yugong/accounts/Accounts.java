@@ -19,7 +19,6 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The door to accounts: authentication from a bearer key (through a node-local cache that every
@@ -30,23 +29,19 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Accounts {
 
   static final String CHANGED_ADDRESS = "yugong.accounts.changed";
-  private static final long CACHE_TTL_MS = 60_000;
-  private static final long NEGATIVE_TTL_MS = 30_000;
 
   private final Vertx vertx;
   private final Vault vault;
   private final Wallets wallets;
   private final AccountStore store;
-  private final Map<String, Cached> byKeyHash = new ConcurrentHashMap<>();
-
-  private record Cached(Account account, long at) {
-  }
+  private final KeyCache cache;
 
   public Accounts(Vertx vertx, Redis redis, Vault vault, Wallets wallets) {
     this.vertx = vertx;
     this.vault = vault;
     this.wallets = wallets;
     this.store = new AccountStore(redis);
+    this.cache = new KeyCache(vault, store);
   }
 
   /** Subscribes to cluster-wide change notices and makes sure the root account holds the admin key. */
@@ -82,19 +77,7 @@ public final class Accounts {
    * cache when fresh; one or two Redis reads otherwise.
    */
   public Future<Account> authenticate(String bearerKey) {
-    String hash = vault.hashKey(bearerKey);
-    Cached c = byKeyHash.get(hash);
-    long now = System.currentTimeMillis();
-    if (c != null && now - c.at < (c.account == null ? NEGATIVE_TTL_MS : CACHE_TTL_MS)) {
-      return Future.succeededFuture(c.account);
-    }
-    return store.idForKeyHash(hash)
-        .compose(id -> id == null ? Future.succeededFuture(null) : store.load(id))
-        .map(a -> {
-          Account found = a != null && Vault.sameHash(a.keyHash(), hash) ? a : null;
-          byKeyHash.put(hash, new Cached(found, now));
-          return found;
-        });
+    return cache.lookup(bearerKey);
   }
 
   public Future<Account> get(String id) {
@@ -367,8 +350,7 @@ public final class Accounts {
   }
 
   private void forget(JsonObject notice) {
-    String id = notice.getString("id");
-    notice.getJsonArray("hashes", new JsonArray()).forEach(h -> byKeyHash.remove(h.toString()));
-    byKeyHash.values().removeIf(c -> c.account != null && c.account.id().equals(id));
+    cache.forget(notice);
   }
+
 }

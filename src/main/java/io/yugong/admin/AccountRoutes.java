@@ -47,9 +47,11 @@ public final class AccountRoutes {
     router.get("/x-dna").handler(ctx -> list(ctx, true));
     router.get("/x-users/:who").handler(this::getOne);
     router.get("/x-dna/:who").handler(this::getOne);
-    router.put("/x-users/:who").handler(this::update);
-    router.post("/x-users/:who").handler(this::update);
-    router.delete("/x-users/:who").handler(this::delete);
+    for (String base : List.of("/x-users/:who", "/x-dna/:who")) {
+      router.put(base).handler(this::update);
+      router.post(base).handler(this::update);
+      router.delete(base).handler(this::delete);
+    }
     router.post("/x-self").handler(ctx -> reply(ctx, 200, accounts.rotate(caller(ctx))));
     router.get("/dashboard/x_user/info").handler(ctx -> reply(ctx, 200, accounts.describe(caller(ctx))));
     router.get("/dashboard/x_user/ledger").handler(this::ledger);
