@@ -28,7 +28,7 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 ensure_jar
-ensure_redis
+ensure_redis bench
 mkdir -p data/logs
 export YUGONG_MASTER_KEY=$(random_master_key)
 export YUGONG_ADMIN_KEY=sk-admin-bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')

@@ -20,8 +20,17 @@ ensure_jar
 ensure_redis
 mkdir -p data/logs
 
-export YUGONG_MASTER_KEY=${YUGONG_MASTER_KEY:-$(random_master_key)}
-export YUGONG_ADMIN_KEY=${YUGONG_ADMIN_KEY:-sk-admin-$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')}
+# The demo's secrets are made once and kept beside its data, so a second run can open what the
+# first one sealed.
+if [ -z "${YUGONG_MASTER_KEY:-}" ] && [ -f data/demo-secrets.env ]; then
+  . data/demo-secrets.env
+fi
+if [ -z "${YUGONG_MASTER_KEY:-}" ]; then
+  YUGONG_MASTER_KEY=$(random_master_key)
+  YUGONG_ADMIN_KEY=sk-admin-$(head -c 18 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  (umask 077; printf 'YUGONG_MASTER_KEY=%s\nYUGONG_ADMIN_KEY=%s\n' "$YUGONG_MASTER_KEY" "$YUGONG_ADMIN_KEY" >data/demo-secrets.env)
+fi
+export YUGONG_MASTER_KEY YUGONG_ADMIN_KEY
 export YUGONG_CLUSTER_NAME=${YUGONG_CLUSTER_NAME:-yugong-demo-$$}
 JAVA=(java -Xmx1g --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED -jar target/yugong.jar)
 
@@ -47,6 +56,10 @@ wait_http "http://127.0.0.1:$N2/ready" 120
 ADMIN=(-H "Authorization: Bearer $YUGONG_ADMIN_KEY" -H "Content-Type: application/json")
 echo
 echo "== adding three emulator keys to the pool (through node 1)"
+# keys left by an earlier demo point at that run's emulator: remove them first
+for id in $(curl -fsS "${ADMIN[@]}" "http://127.0.0.1:$N1/admin/keys" | grep -o '"id":"key_[0-9a-f]*","name":"demo-[^"]*"' | sed 's/"id":"\(key_[0-9a-f]*\)".*/\1/'); do
+  curl -fsS "${ADMIN[@]}" -X DELETE "http://127.0.0.1:$N1/admin/keys/$id" >/dev/null
+done
 curl -fsS "${ADMIN[@]}" -X POST "http://127.0.0.1:$N1/admin/keys" \
   -d '[{"key":"sk-demo-key-one-0000000001","name":"demo-1"},{"key":"sk-demo-key-two-0000000002","name":"demo-2"},{"key":"sk-demo-key-three-000000003","name":"demo-3"}]' >/dev/null
 curl -fsS "${ADMIN[@]}" "http://127.0.0.1:$N2/admin/keys" | sed 's/},{/},\n {/g'

@@ -40,9 +40,10 @@ ensure_jar() {
   fi
 }
 
-# Starts a throwaway local redis-server with data under ./data (AOF on) unless YUGONG_REDIS is
-# set; sets YUGONG_REDIS and REDIS_PID.
+# Starts a local redis-server with data under ./data (AOF on; files named after $1, default
+# "demo") unless YUGONG_REDIS is set; sets YUGONG_REDIS and REDIS_PID.
 ensure_redis() {
+  local name=${1:-demo}
   if [ -n "${YUGONG_REDIS:-}" ]; then
     return 0
   fi
@@ -57,20 +58,19 @@ MSG
   fi
   local port
   port=$(free_port 6390)
-  mkdir -p data
-  redis-server --port "$port" --bind 127.0.0.1 --dir "$PWD/data" --appendonly yes \
-    --appendfilename "yugong-demo.aof" --dbfilename "yugong-demo.rdb" --save "" \
-    --daemonize no >data/redis.log 2>&1 &
+  mkdir -p "data/redis-$name"
+  redis-server --port "$port" --bind 127.0.0.1 --dir "$PWD/data/redis-$name" --appendonly yes \
+    --save "" --daemonize no >"data/redis-$name.log" 2>&1 &
   REDIS_PID=$!
   local i=0
   until redis-cli -p "$port" ping >/dev/null 2>&1; do
     i=$((i + 1))
     if [ "$i" -ge 100 ]; then
-      echo "redis-server did not start; see data/redis.log" >&2
+      echo "redis-server did not start; see data/redis-$name.log" >&2
       exit 1
     fi
     sleep 0.1
   done
   export YUGONG_REDIS="redis://127.0.0.1:$port"
-  echo "redis:        $YUGONG_REDIS (data in ./data, AOF on)"
+  echo "redis:        $YUGONG_REDIS (data in ./data/redis-$name, AOF on)"
 }

@@ -39,6 +39,7 @@ public final class KeyPool {
 
   static final String REDIS_KEYS = "yg:keys";
   static final String MAP_KEYS = "yugong.keys";
+  static final String UNOPENABLE = "cannot be opened with this node's master key";
   private static final Logger LOG = LoggerFactory.getLogger(KeyPool.class);
 
   private final Vertx vertx;
@@ -52,6 +53,8 @@ public final class KeyPool {
   private final LoadBoard load;
   private final Prober prober;
   private final Map<String, LiveKey> live = new ConcurrentHashMap<>();
+  /** Records this node cannot open (sealed under another master key): listed, never used. */
+  private final Map<String, UpstreamKey> unopenable = new ConcurrentHashMap<>();
   private volatile LiveKey[] snapshot = new LiveKey[0];
   private volatile RoutingRules routing = RoutingRules.NONE;
 
@@ -216,7 +219,11 @@ public final class KeyPool {
 
   public Optional<UpstreamKey> find(String id) {
     LiveKey k = live.get(id);
-    return k == null ? Optional.empty() : Optional.of(k.record());
+    if (k == null) {
+      UpstreamKey sealed = unopenable.get(id);
+      return sealed == null ? Optional.empty() : Optional.of(sealed.withEnabled(false, UNOPENABLE));
+    }
+    return Optional.of(k.record());
   }
 
   /** The records of this node's replica, oldest first. */
@@ -225,6 +232,8 @@ public final class KeyPool {
     for (LiveKey k : snapshot) {
       out.add(k.record());
     }
+    unopenable.values().stream().sorted(Comparator.comparingLong(UpstreamKey::createdAt))
+        .map(k -> k.withEnabled(false, UNOPENABLE)).forEach(out::add);
     return out;
   }
 
@@ -264,8 +273,9 @@ public final class KeyPool {
         default -> disabled++;
       }
     }
-    return new JsonObject().put("keys", snapshot.length).put("active", active).put("cooling", cooling)
-        .put("disabled", disabled);
+    disabled += unopenable.size();
+    return new JsonObject().put("keys", snapshot.length + unopenable.size()).put("active", active)
+        .put("cooling", cooling).put("disabled", disabled);
   }
 
   /**
@@ -358,14 +368,19 @@ public final class KeyPool {
       secret = existing != null && existing.record().sealed().equals(rec.sealed())
           ? existing.secret() : vault.open(rec.sealed(), rec.id());
     } catch (RuntimeException e) {
-      LOG.error("upstream key {} cannot be opened with this node's master key; it is not used here", rec.id());
+      if (unopenable.put(rec.id(), rec) == null) {
+        LOG.error("upstream key {} cannot be opened with this node's master key (sealed under another "
+            + "one?); it is not used here. Delete it, or start the node with the right key.", rec.id());
+      }
       return;
     }
+    unopenable.remove(rec.id());
     live.put(rec.id(), new LiveKey(rec, secret, load.stats(rec.id())));
     rebuild();
   }
 
   private void drop(String id) {
+    unopenable.remove(id);
     if (live.remove(id) != null) {
       load.forget(id);
       rebuild();
