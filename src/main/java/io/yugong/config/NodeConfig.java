@@ -259,6 +259,22 @@ public final class NodeConfig {
     return list(get("YUGONG_UNMETERED_ALLOWED", ""));
   }
 
+  /**
+   * A PEM file of extra CAs to trust for HTTPS upstreams, besides the JDK's public ones
+   * (YUGONG_UPSTREAM_CA_FILE, default none).
+   */
+  public java.nio.file.Path upstreamCaFile() {
+    String f = get("YUGONG_UPSTREAM_CA_FILE", null);
+    if (f == null) {
+      return null;
+    }
+    java.nio.file.Path p = java.nio.file.Path.of(f);
+    if (!java.nio.file.Files.isReadable(p)) {
+      throw new Invalid("YUGONG_UPSTREAM_CA_FILE names " + f + ", which cannot be read");
+    }
+    return p;
+  }
+
   /** Raw view for diagnostics: names only, never values. */
   public List<String> settingNames() {
     return new ArrayList<>(values.keySet());

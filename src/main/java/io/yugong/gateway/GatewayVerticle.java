@@ -42,12 +42,16 @@ public final class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     NodeConfig cfg = services.config();
-    upstream = vertx.createHttpClient(new HttpClientOptions()
-            .setKeepAlive(true)
-            .setKeepAliveTimeout(30)
-            .setTcpNoDelay(true)
-            .setDecompressionSupported(false)
-            .setConnectTimeout(cfg.upstreamConnectTimeoutMs()),
+    HttpClientOptions upstreamOptions = new HttpClientOptions()
+        .setKeepAlive(true)
+        .setKeepAliveTimeout(30)
+        .setTcpNoDelay(true)
+        .setDecompressionSupported(false)
+        .setConnectTimeout(cfg.upstreamConnectTimeoutMs());
+    if (services.upstreamTrust() != null) {
+      upstreamOptions.setTrustOptions(services.upstreamTrust());
+    }
+    upstream = vertx.createHttpClient(upstreamOptions,
         new PoolOptions().setHttp1MaxSize(cfg.upstreamPoolSize()).setMaxWaitQueueSize(-1));
 
     Router router = Router.router(vertx);

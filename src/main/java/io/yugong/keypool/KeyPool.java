@@ -7,6 +7,7 @@ import com.hazelcast.replicatedmap.ReplicatedMap;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
+import io.vertx.core.net.TrustOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
@@ -58,7 +59,8 @@ public final class KeyPool {
   private volatile LiveKey[] snapshot = new LiveKey[0];
   private volatile RoutingRules routing = RoutingRules.NONE;
 
-  public KeyPool(Vertx vertx, Redis redis, HazelcastInstance hz, Vault vault, String defaultBaseUrl) {
+  public KeyPool(Vertx vertx, Redis redis, HazelcastInstance hz, Vault vault, String defaultBaseUrl,
+      TrustOptions upstreamTrust) {
     this.vertx = vertx;
     this.redis = redis;
     this.hz = hz;
@@ -79,7 +81,7 @@ public final class KeyPool {
     };
     this.health = new HealthBoard(hz, publish);
     this.load = new LoadBoard(vertx, hz, publish);
-    this.prober = new Prober(vertx, hz, this, health);
+    this.prober = new Prober(vertx, hz, this, health, upstreamTrust);
   }
 
   /** Loads the keys from Redis into the cluster map and starts following the cluster. */

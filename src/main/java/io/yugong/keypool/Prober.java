@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpClient;
 import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.TrustOptions;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -30,10 +31,12 @@ final class Prober {
   private final KeyPool pool;
   private final HealthBoard health;
   private final Set<String> probing = ConcurrentHashMap.newKeySet();
+  private final TrustOptions trust;
   private HttpClient client;
   private long timer = -1;
 
-  Prober(Vertx vertx, HazelcastInstance hz, KeyPool pool, HealthBoard health) {
+  Prober(Vertx vertx, HazelcastInstance hz, KeyPool pool, HealthBoard health, TrustOptions trust) {
+    this.trust = trust;
     this.vertx = vertx;
     this.hz = hz;
     this.pool = pool;
@@ -41,7 +44,11 @@ final class Prober {
   }
 
   void start() {
-    client = vertx.createHttpClient(new HttpClientOptions().setConnectTimeout(5000).setIdleTimeout(15));
+    HttpClientOptions options = new HttpClientOptions().setConnectTimeout(5000).setIdleTimeout(15);
+    if (trust != null) {
+      options.setTrustOptions(trust);
+    }
+    client = vertx.createHttpClient(options);
     timer = vertx.setPeriodic(TICK_MS, id -> tick());
   }
 

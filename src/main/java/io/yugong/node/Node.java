@@ -22,7 +22,9 @@ import io.yugong.config.RuntimeConfig;
 import io.yugong.keypool.RoutingRules;
 import io.yugong.gateway.GatewayVerticle;
 import io.yugong.keypool.KeyPool;
+import io.yugong.security.UpstreamTrust;
 import io.yugong.security.Vault;
+import io.vertx.core.net.TrustOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,7 +94,9 @@ public final class Node {
             .setTcpKeepAlive(true).setTcpNoDelay(true)));
     Vault vault = new Vault(cfg.masterKey());
     NodeStats stats = new NodeStats();
-    KeyPool keyPool = new KeyPool(vertx, redis, hz, vault, cfg.upstream());
+    TrustOptions upstreamTrust = cfg.upstreamCaFile() == null ? null
+        : TrustOptions.wrap(UpstreamTrust.withExtraCas(cfg.upstreamCaFile()));
+    KeyPool keyPool = new KeyPool(vertx, redis, hz, vault, cfg.upstream(), upstreamTrust);
     Wallets wallets = new Wallets(redis);
     Accounts accounts = new Accounts(vertx, redis, vault, wallets);
     Tariff tariff = new Tariff();
@@ -105,7 +109,8 @@ public final class Node {
         .put("startedAt", stats.startedAt());
     ClusterView view = new ClusterView(vertx, hz, nodeId, identity, stats);
     RuntimeConfig runtime = new RuntimeConfig(vertx, redis);
-    Services services = new Services(cfg, runtime, nodeId, redis, keyPool, accounts, wallets, tariff, stats, view);
+    Services services = new Services(cfg, runtime, nodeId, redis, keyPool, accounts, wallets, tariff, stats, view,
+        upstreamTrust);
     runtime.onChange((name, doc) -> {
       if (name.equals("routing")) {
         keyPool.routing(RoutingRules.fromJson(doc));

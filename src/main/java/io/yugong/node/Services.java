@@ -1,5 +1,6 @@
 package io.yugong.node;
 
+import io.vertx.core.net.TrustOptions;
 import io.vertx.redis.client.Redis;
 import io.yugong.accounts.Accounts;
 import io.yugong.billing.Tariff;
@@ -8,7 +9,10 @@ import io.yugong.config.NodeConfig;
 import io.yugong.config.RuntimeConfig;
 import io.yugong.keypool.KeyPool;
 
-/** The node-wide services every HTTP verticle instance shares. All are thread-safe. */
+/**
+ * The node-wide services every HTTP verticle instance shares. All are thread-safe.
+ * {@code upstreamTrust} is null when the JDK's CAs are all that is trusted upstream.
+ */
 public record Services(
     NodeConfig config,
     RuntimeConfig runtime,
@@ -19,5 +23,6 @@ public record Services(
     Wallets wallets,
     Tariff tariff,
     NodeStats stats,
-    ClusterView cluster) {
+    ClusterView cluster,
+    TrustOptions upstreamTrust) {
 }
