@@ -182,16 +182,15 @@ public final class Relay implements Handler<RoutingContext> {
       creq.reset();
       return Future.failedFuture("the client went away");
     }
-    TimeoutException timeout = new TimeoutException("no answer from upstream within " + firstByteMs + " ms");
-    boolean[] timedOut = {false};
+    TimeoutException[] timedOut = {null};
     long timer = vertx.setTimer(firstByteMs, id -> {
-      timedOut[0] = true;
-      creq.reset(0, timeout);
+      timedOut[0] = new TimeoutException("no answer from upstream within " + firstByteMs + " ms");
+      creq.reset(0, timedOut[0]);
     });
     Future<HttpClientResponse> response;
     if (x.upload != null) {
       creq.putHeader(HttpHeaders.CONTENT_LENGTH, Long.toString(x.upload.size()));
-      response = x.upload.open().compose(creq::send);
+      response = x.upload.open().compose(file -> creq.send(file).andThen(ar -> file.close()));
     } else if (x.body != null) {
       response = creq.send(x.body);
     } else {
@@ -199,7 +198,7 @@ public final class Relay implements Handler<RoutingContext> {
     }
     // The reset fails the request with Vert.x's own StreamResetException; report the time-out.
     return response.andThen(ar -> vertx.cancelTimer(timer))
-        .recover(e -> Future.failedFuture(timedOut[0] ? timeout : e));
+        .recover(e -> Future.failedFuture(timedOut[0] != null ? timedOut[0] : e));
   }
 
   private void onResponse(Exchange x, KeyLease lease, HttpClientResponse resp) {
