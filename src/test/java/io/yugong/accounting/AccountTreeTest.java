@@ -209,6 +209,32 @@ class AccountTreeTest {
   }
 
   @Test
+  void anAncestorManagesDescendantsThroughXDnaButOnlyTheParentMovesCredit() throws Exception {
+    JsonObject top = c.createAccount(0, new JsonObject().put("Name", "dna-top").put("CreditGranted", 100));
+    String topKey = Kit.secret(top);
+    JsonObject mid = Kit.create(c, 0, topKey, new JsonObject().put("Name", "dna-mid").put("CreditGranted", 50));
+    JsonObject leaf = Kit.create(c, 1, Kit.secret(mid), new JsonObject().put("Name", "dna-leaf").put("CreditGranted", 10));
+
+    HttpResponse<String> limited = c.call(1, "PUT", "/x-dna/dna-leaf", topKey,
+        new JsonObject().put("RateLimit", 30).put("DenyModels", "gpt-4.5*").encode());
+    assertEquals(200, limited.statusCode(), limited::body);
+    JsonObject seen = Kit.json(c.call(0, "GET", "/x-dna/" + Kit.id(leaf), topKey, null));
+    assertEquals(30, seen.getInteger("RateLimit"));
+    assertEquals("gpt-4.5*", seen.getString("DenyModels"));
+
+    HttpResponse<String> funding = c.call(0, "PUT", "/x-dna/dna-leaf", topKey,
+        new JsonObject().put("CreditGranted", 5).encode());
+    assertEquals(403, funding.statusCode(), funding::body);
+    assertEquals("not_parent", Kit.error(funding).getString("code"));
+    assertEquals(10 * DOLLAR, balance(Kit.id(leaf)), "a refused transfer moves nothing");
+
+    HttpResponse<String> deleted = c.call(1, "DELETE", "/x-dna/dna-leaf", topKey, null);
+    assertEquals(200, deleted.statusCode(), deleted::body);
+    assertEquals(50 * DOLLAR, balance(Kit.id(mid)), "the leaf's remainder went back to its parent");
+    assertEquals(404, c.call(0, "GET", "/x-dna/dna-leaf", topKey, null).statusCode());
+  }
+
+  @Test
   void aRotatedKeyStopsWorkingOnEveryNodeAndTheNewOneWorks() throws Exception {
     JsonObject acct = c.createAccount(0, new JsonObject().put("Name", "rotator").put("CreditGranted", 1));
     String oldKey = Kit.secret(acct);
