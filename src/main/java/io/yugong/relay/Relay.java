@@ -217,6 +217,11 @@ public final class Relay implements Handler<RoutingContext> {
     Failures.readError(resp).onComplete(ar -> {
       Verdict v = Verdict.of(status, resp.headers(), ar.result());
       lease.release(v, 0);
+      if (v.kind() == Verdict.Kind.KEY_DEAD) {
+        // Finding a dead key is pool upkeep, not a retry: each key can die only once, so this
+        // costs the cluster at most one extra call per key, ever.
+        x.attempts--;
+      }
       x.lastFailure = "key " + lease.keyId() + ": " + v.reason();
       LOG.info("{} upstream key {} answered {} ({}); {}", x.requestId, lease.keyId(), status, v.reason(),
           canRetry(x) ? "trying another key" : "no attempt left");
