@@ -177,7 +177,8 @@ class FailoverUnderLoadTest {
         }
         long t = refusal.atMillis();
         // retry-after is 2 s. A request that another node (or another event loop) had already sent
-        // before the refusal reached it may land just after t, hence the 400 ms of slack (replication between nodes takes milliseconds; the rest is room for a busy CI machine); nothing
+        // before the refusal reached it may land just after t, hence 400 ms of slack (replication
+        // between nodes takes milliseconds; the rest is room for a busy CI machine); nothing
         // chosen after the cooldown became known may reach the key until t + 2 s.
         for (ServedRequest later : seen) {
           assertTrue(later.atMillis() <= t + 400 || later.atMillis() >= t + 2000,
