@@ -36,7 +36,7 @@ json_field() {
 ensure_jar() {
   if [ ! -f target/yugong.jar ] || [ -n "$(find src pom.xml -newer target/yugong.jar -print -quit)" ]; then
     echo "building target/yugong.jar ..."
-    mvn -B -q -DskipTests package
+    mvn -B -q -Dstyle.color=never -DskipTests package
   fi
 }
 
