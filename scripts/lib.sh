@@ -36,7 +36,12 @@ json_field() {
 ensure_jar() {
   if [ ! -f target/yugong.jar ] || [ -n "$(find src pom.xml -newer target/yugong.jar -print -quit)" ]; then
     echo "building target/yugong.jar ..."
-    mvn -B -q -Dstyle.color=never -DskipTests package
+    mkdir -p data/logs
+    if ! mvn -B -Dstyle.color=never -DskipTests package >data/logs/build.log 2>&1; then
+      tail -40 data/logs/build.log >&2
+      echo "the build failed; the whole log is in data/logs/build.log" >&2
+      exit 1
+    fi
   fi
 }
 
