@@ -69,13 +69,22 @@ public final class AdminRoutes {
           .send(ctx.response());
       return;
     }
-    List<Future<UpstreamKey>> added = new ArrayList<>();
-    for (Object item : items) {
-      if (!(item instanceof JsonObject o)) {
+    for (int i = 0; i < items.size(); i++) {
+      if (!(items.getValue(i) instanceof JsonObject o)) {
         ApiError.invalidRequest("Each key must be an object with a 'key' field.", null).send(ctx.response());
         return;
       }
-      added.add(pool.add(o));
+      try {
+        pool.check(o);
+      } catch (IllegalArgumentException e) {
+        ApiError.invalidRequest((items.size() > 1 ? "Key " + (i + 1) + ": " : "") + e.getMessage()
+            + (items.size() > 1 ? " Nothing was added." : ""), null).send(ctx.response());
+        return;
+      }
+    }
+    List<Future<UpstreamKey>> added = new ArrayList<>();
+    for (Object item : items) {
+      added.add(pool.add((JsonObject) item));
     }
     boolean many = bulk;
     Future.all(added).onComplete(ar -> {

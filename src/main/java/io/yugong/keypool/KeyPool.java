@@ -137,10 +137,12 @@ public final class KeyPool {
 
   /** Adds a key from an admin request {@code {key, baseUrl?, models?, name?, level?, weight?, org?}}. */
   public Future<UpstreamKey> add(JsonObject req) {
-    Object secretValue = req.getValue("key");
-    if (!(secretValue instanceof String secret) || secret.isBlank()) {
-      return Future.failedFuture(new IllegalArgumentException("'key' is required and must be a string"));
+    try {
+      check(req);
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
     }
+    String secret = req.getString("key");
     String id = "key_" + Secrets.randomHex(16);
     UpstreamKey key;
     try {
@@ -150,8 +152,33 @@ public final class KeyPool {
           req.getString("org"), true, null, System.currentTimeMillis());
     } catch (ClassCastException e) {
       return Future.failedFuture(new IllegalArgumentException("a key field has the wrong type: " + e.getMessage()));
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
     }
     return save(key).map(key);
+  }
+
+  /**
+   * Checks an add request without adding anything, so a bulk import can refuse a bad item before
+   * any key of it is stored; throws IllegalArgumentException naming the problem.
+   */
+  public void check(JsonObject req) {
+    Object secret = req.getValue("key");
+    if (!(secret instanceof String s) || s.isBlank()) {
+      throw new IllegalArgumentException("'key' is required and must be a string");
+    }
+    Object baseUrl = req.getValue("baseUrl");
+    if (baseUrl != null && !(baseUrl instanceof String)) {
+      throw new IllegalArgumentException("'baseUrl' must be a string");
+    }
+    normaliseBaseUrl(baseUrl == null ? defaultBaseUrl : (String) baseUrl);
+    for (String field : new String[] {"level", "weight"}) {
+      Object v = req.getValue(field);
+      if (v != null && !(v instanceof Integer || v instanceof Long)) {
+        throw new IllegalArgumentException("'" + field + "' must be a whole number");
+      }
+    }
+    models(req.getValue("models"));
   }
 
   /** Changes level, models, weight, name or enabled of a key; null when there is none. */
@@ -350,6 +377,17 @@ public final class KeyPool {
 
   static String normaliseBaseUrl(String url) {
     String u = url.trim();
+    java.net.URI parsed;
+    try {
+      parsed = new java.net.URI(u);
+    } catch (java.net.URISyntaxException e) {
+      throw new IllegalArgumentException("baseUrl '" + url + "' is not a URL");
+    }
+    if (!("http".equals(parsed.getScheme()) || "https".equals(parsed.getScheme())) || parsed.getHost() == null
+        || parsed.getRawQuery() != null || parsed.getRawFragment() != null || parsed.getRawUserInfo() != null) {
+      throw new IllegalArgumentException("baseUrl must be an http(s) URL such as https://api.openai.com, not '"
+          + url + "'");
+    }
     while (u.endsWith("/")) {
       u = u.substring(0, u.length() - 1);
     }

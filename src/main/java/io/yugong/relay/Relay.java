@@ -158,12 +158,19 @@ public final class Relay implements Handler<RoutingContext> {
     KeyLease lease = picked.get();
     x.triedKeys.add(lease.keyId());
     x.attempts++;
-    RequestOptions options = new RequestOptions()
-        .setMethod(x.req.method())
-        .setAbsoluteURI(lease.baseUrl() + x.req.uri())
-        .setHeaders(HeaderRules.upstream(x.req.headers(), lease.secret(), x.requestId))
-        .setConnectTimeout(config.upstreamConnectTimeoutMs())
-        .setIdleTimeout(config.idleTimeoutMs());
+    RequestOptions options;
+    try {
+      options = new RequestOptions()
+          .setMethod(x.req.method())
+          .setAbsoluteURI(lease.baseUrl() + originForm(x))
+          .setHeaders(HeaderRules.upstream(x.req.headers(), lease.secret(), x.requestId))
+          .setConnectTimeout(config.upstreamConnectTimeoutMs())
+          .setIdleTimeout(config.idleTimeoutMs());
+    } catch (RuntimeException e) {
+      // A key whose base URL cannot make a request is the key's fault: take the next one.
+      onAttemptFailed(x, lease, e);
+      return;
+    }
     long firstByteMs = Math.max(1, Math.min(config.firstByteTimeoutMs(), x.remainingMs()));
     client.request(options)
         .compose(creq -> send(x, creq, firstByteMs))
@@ -174,6 +181,15 @@ public final class Relay implements Handler<RoutingContext> {
             onAttemptFailed(x, lease, ar.cause());
           }
         });
+  }
+
+  /**
+   * The request's path and query only: an absolute-form request line (`POST http://host/v1/...`)
+   * must not be able to steer where an upstream key is sent.
+   */
+  private static String originForm(Exchange x) {
+    String query = x.req.query();
+    return query == null ? x.req.path() : x.req.path() + "?" + query;
   }
 
   private Future<HttpClientResponse> send(Exchange x, HttpClientRequest creq, long firstByteMs) {

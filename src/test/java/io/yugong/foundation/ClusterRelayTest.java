@@ -146,6 +146,19 @@ class ClusterRelayTest {
   }
 
   @Test
+  void anAbsoluteFormRequestLineCannotSteerWhereTheUpstreamKeyGoes() throws Exception {
+    int before = cluster.mock.control().requests(EMULATOR_KEY).size();
+    try (RawHttp raw = new RawHttp(cluster.nodes.get(0).port())) {
+      RawHttp.Response r = raw.send(RawHttp.post("http://evil.example:1/v1/chat/completions?x=1",
+          customerKey, chatBody("gpt-4o-mini"))).read();
+      assertThat(r.status()).isEqualTo(200);
+    }
+    List<ServedRequest> after = cluster.mock.control().requests(EMULATOR_KEY);
+    assertThat(after).hasSize(before + 1);
+    assertThat(after.get(after.size() - 1).path()).isEqualTo("/v1/chat/completions");
+  }
+
+  @Test
   void clientHangingUpMidStreamClosesTheUpstreamStream() throws Exception {
     int abortsBefore = cluster.mock.control().clientAbortedStreams();
     Future<Void> upstreamSawAbort = cluster.mock.control().nextClientAbort();

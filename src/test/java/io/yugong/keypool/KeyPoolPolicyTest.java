@@ -373,6 +373,20 @@ class KeyPoolPolicyTest {
   }
 
   @Test
+  void aBulkImportWithOneBadItemAddsNothingAndSaysWhich() throws Exception {
+    int before = new JsonObject(admin(0, "GET", "/admin/keys", null).body()).getJsonArray("data").size();
+    JsonArray items = new JsonArray()
+        .add(new JsonObject().put("key", secret("bulk-good")))
+        .add(new JsonObject().put("key", secret("bulk-bad")).put("baseUrl", "ftp://files.example"))
+        .add(new JsonObject().put("key", secret("bulk-good-2")));
+    HttpResponse<String> r = admin(0, "POST", "/admin/keys", items.encode());
+    assertEquals(400, r.statusCode(), r.body());
+    String message = new JsonObject(r.body()).getJsonObject("error").getString("message");
+    assertTrue(message.startsWith("Key 2:") && message.contains("Nothing was added"), message);
+    assertEquals(before, new JsonObject(admin(0, "GET", "/admin/keys", null).body()).getJsonArray("data").size());
+  }
+
+  @Test
   void operatorsDisableEnableAndEditKeysAndImportManyAtOnce() throws Exception {
     String model = "gpt-3.5-turbo-admin";
     String main = secret("admin-main");
