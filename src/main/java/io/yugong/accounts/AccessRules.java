@@ -61,6 +61,11 @@ public final class AccessRules {
     return false;
   }
 
+  /** True when some address could be refused (so the client's address is worth working out). */
+  public boolean restrictsIps() {
+    return denyAllIps || !denyIps.isEmpty() || !allowIps.isEmpty();
+  }
+
   /** True when a request from this client address may pass. */
   public boolean allowsIp(InetAddress ip) {
     if (denyAllIps) {

@@ -1,6 +1,5 @@
 package io.yugong.accounts;
 
-import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.yugong.billing.Money;
 import io.yugong.billing.Rate;
@@ -49,11 +48,6 @@ public record Account(
   /** True when {@code other} is this account or one of its descendants. */
   public boolean owns(Account other) {
     return other.id.equals(id) || other.path.startsWith(path + "/");
-  }
-
-  /** The ids from the root down to this account. */
-  public List<String> lineage() {
-    return List.of(path.split("/"));
   }
 
   Map<String, String> toHash() {
@@ -144,9 +138,5 @@ public record Account(
         .put("AllowIPs", String.join(",", allowIps)).put("DenyIPs", String.join(",", denyIps))
         .put("AllowModels", String.join(",", allowModels)).put("DenyModels", String.join(",", denyModels))
         .put("CreatedAt", createdAt / 1000);
-  }
-
-  static JsonArray array(List<String> l) {
-    return new JsonArray(new ArrayList<>(l));
   }
 }

@@ -204,9 +204,4 @@ final class AccountForm {
   private static IllegalArgumentException bad(String message) {
     return new IllegalArgumentException(message);
   }
-
-  /** For tests and logs: the field names that change. */
-  JsonObject describe() {
-    return new JsonObject().put("changes", new JsonObject(new HashMap<>(changes))).put("credit", credit);
-  }
 }

@@ -17,7 +17,7 @@ public final class Tariff {
   /** The slowest audio bitrate assumed when holding for a transcription: 16 kbit/s. */
   private static final long MIN_AUDIO_BYTES_PER_SECOND = 2000;
   /** The usual bitrate assumed when upstream reports no duration: 128 kbit/s. */
-  static final long TYPICAL_AUDIO_BYTES_PER_SECOND = 16000;
+  public static final long TYPICAL_AUDIO_BYTES_PER_SECOND = 16000;
 
   private volatile PriceBook prices = PriceBook.defaults();
 

@@ -274,9 +274,4 @@ public final class NodeConfig {
     }
     return p;
   }
-
-  /** Raw view for diagnostics: names only, never values. */
-  public List<String> settingNames() {
-    return new ArrayList<>(values.keySet());
-  }
 }

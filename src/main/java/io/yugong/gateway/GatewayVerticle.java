@@ -61,19 +61,17 @@ public final class GatewayVerticle extends VerticleBase {
       ctx.addEndHandler(ar -> {
         services.stats().end();
         if (ar.succeeded()) {
-          discardUnread(ctx.request());
+          UnreadBody.discard(vertx, ctx.request(), ctx.response(), cfg.maxUploadBody());
         }
       });
       String rid = RequestIds.of(ctx);
-      // Every answer carries a request id, Yugong's own errors too; a relayed answer keeps upstream's.
+      // Every answer carries Yugong's request id; x-request-id is upstream's on a relayed answer.
       ctx.addHeadersEndHandler(v -> {
         MultiMap headers = ctx.response().headers();
         if (!headers.contains(X_REQUEST_ID)) {
           headers.set(X_REQUEST_ID, rid);
         }
-        if (!headers.contains(X_YUGONG_REQUEST_ID)) {
-          headers.set(X_YUGONG_REQUEST_ID, rid);
-        }
+        headers.set(X_YUGONG_REQUEST_ID, rid);
       });
       ctx.next();
     });
@@ -122,27 +120,6 @@ public final class GatewayVerticle extends VerticleBase {
             .setIdleTimeout(SERVER_IDLE_TIMEOUT_S))
         .requestHandler(router)
         .listen();
-  }
-
-  /**
-   * After an answer that did not read the request body (an early refusal), reads and drops the
-   * rest so the connection can carry the next request; a client that keeps sending past the
-   * upload limit has its connection closed instead.
-   */
-  private void discardUnread(io.vertx.core.http.HttpServerRequest req) {
-    if (req.isEnded()) {
-      return;
-    }
-    long limit = services.config().maxUploadBody();
-    long[] seen = {0};
-    req.handler(chunk -> {
-      seen[0] += chunk.length();
-      if (seen[0] > limit) {
-        req.connection().close();
-      }
-    });
-    req.exceptionHandler(e -> { });
-    req.resume();
   }
 
   private Future<boolean[]> ready() {

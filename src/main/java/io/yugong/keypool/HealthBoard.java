@@ -54,6 +54,12 @@ final class HealthBoard {
    * same incident, so it neither lengthens the streak nor the cooldown.
    */
   void record(String keyId, Verdict v, long startedAt, long now) {
+    if (v.kind() == Verdict.Kind.SERVED) {
+      Health h = local.get(keyId);
+      if (h == null || h.failures() == 0) {
+        return; // the common case: nothing to change, no lock taken
+      }
+    }
     Health[] changed = new Health[1];
     local.compute(keyId, (k, current) -> {
       Health h = current == null ? Health.FRESH : current;

@@ -35,9 +35,9 @@ public final class KeyLease {
     return level;
   }
 
-  /** The opened secret, for the Authorization header only. */
-  public String secret() {
-    return key.secret();
+  /** The Authorization header value carrying the opened secret; never log it. */
+  public String authorization() {
+    return key.authorization();
   }
 
   /** Learns the key's remaining capacity from upstream's rate-limit headers. */

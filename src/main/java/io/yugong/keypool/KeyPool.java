@@ -17,7 +17,6 @@ import io.yugong.security.Vault;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -315,14 +314,11 @@ public final class KeyPool {
     LiveKey[] keys = snapshot;
     long now = System.currentTimeMillis();
     RoutingRules rules = routing;
-    int level = rules.levelOf(model);
-    Set<Integer> seen = new HashSet<>();
-    while (level > 0 && seen.add(level)) {
+    for (int level : rules.levelsFrom(rules.levelOf(model))) {
       LiveKey k = Selector.choose(keys, level, model, exclude, tokenEstimate, health, load, now);
       if (k != null) {
         return Optional.of(new KeyLease(k, this, level));
       }
-      level = rules.fallbackOf(level);
     }
     return Optional.empty();
   }

@@ -5,12 +5,19 @@ final class LiveKey {
 
   private final UpstreamKey record;
   private final String secret;
+  private final String authorization;
   final KeyStats stats;
 
   LiveKey(UpstreamKey record, String secret, KeyStats stats) {
     this.record = record;
     this.secret = secret;
+    this.authorization = "Bearer " + secret;
     this.stats = stats;
+  }
+
+  /** The Authorization header value for this key, made once. */
+  String authorization() {
+    return authorization;
   }
 
   UpstreamKey record() {

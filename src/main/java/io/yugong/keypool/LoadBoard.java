@@ -4,6 +4,7 @@ import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.replicatedmap.ReplicatedMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -23,11 +24,25 @@ final class LoadBoard {
   private final String memberId;
   private final Executor writer;
   private final Map<String, KeyStats> local = new ConcurrentHashMap<>();
-  private final Map<String, JsonObject> others = new ConcurrentHashMap<>();
+  /** Each other member's latest publication, parsed once when it arrives. */
+  private final Map<String, Map<String, Load>> others = new ConcurrentHashMap<>();
+  /** The sum over the other members, per key: what a request reads, with no parsing or looping. */
+  private volatile Map<String, Load> remote = Map.of();
   private long timer = -1;
 
-  /** Cluster-wide figures for one key. */
+  /** Figures for one key; {@code limits} are the newest rate-limit headers among them. */
   record Load(long inFlight, long requests, long tokens, long errors, RateLimits limits) {
+
+    static final Load NONE = new Load(0, 0, 0, 0, RateLimits.UNKNOWN);
+
+    Load plus(Load o) {
+      return new Load(inFlight + o.inFlight, requests + o.requests, tokens + o.tokens, errors + o.errors,
+          newer(limits, o.limits));
+    }
+
+    static RateLimits newer(RateLimits a, RateLimits b) {
+      return b.observedAt() > a.observedAt() ? b : a;
+    }
   }
 
   LoadBoard(Vertx vertx, HazelcastInstance hz, Executor writer) {
@@ -38,7 +53,10 @@ final class LoadBoard {
   }
 
   void start() {
-    map.addEntryListener(new MapFollower(this::accept, others::remove, others::clear));
+    map.addEntryListener(new MapFollower(this::accept, this::drop, () -> {
+      others.clear();
+      total();
+    }));
     map.forEach(this::accept);
     timer = vertx.setPeriodic(PUBLISH_MS, id -> publish());
   }
@@ -59,7 +77,7 @@ final class LoadBoard {
 
   /** Drops the publication of a member that left. */
   void memberLeft(String member) {
-    others.remove(member);
+    drop(member);
     writer.execute(() -> map.remove(member));
   }
 
@@ -74,65 +92,51 @@ final class LoadBoard {
   /** The key's cluster-wide load now. */
   Load load(String keyId, long now) {
     KeyStats mine = local.get(keyId);
-    long f = 0;
-    long r = 0;
-    long t = 0;
-    long e = 0;
-    RateLimits limits = RateLimits.UNKNOWN;
-    if (mine != null) {
-      f = mine.inFlight.get();
-      r = mine.requests.sum(now);
-      t = mine.tokens.sum(now);
-      e = mine.errors.sum(now);
-      limits = mine.limits;
-    }
-    for (JsonObject member : others.values()) {
-      JsonObject k = member.getJsonObject(keyId);
-      if (k == null) {
-        continue;
-      }
-      f += k.getLong("f", 0L);
-      r += k.getLong("r", 0L);
-      t += k.getLong("t", 0L);
-      e += k.getLong("e", 0L);
-      JsonObject l = k.getJsonObject("l");
-      if (l != null && l.getLong("o", 0L) > limits.observedAt()) {
-        limits = RateLimits.fromWire(l);
-      }
-    }
-    return new Load(f, r, t, e, limits);
+    Load mineNow = mine == null ? Load.NONE : new Load(mine.inFlight.get(), mine.requests.sum(now),
+        mine.tokens.sum(now), mine.errors.sum(now), mine.limits);
+    return mineNow.plus(remote.getOrDefault(keyId, Load.NONE));
   }
 
   /** The newest rate-limit headers any node has seen for a key. */
   RateLimits limits(String keyId) {
     KeyStats mine = local.get(keyId);
-    RateLimits best = mine == null ? RateLimits.UNKNOWN : mine.limits;
-    for (JsonObject member : others.values()) {
-      JsonObject k = member.getJsonObject(keyId);
-      JsonObject l = k == null ? null : k.getJsonObject("l");
-      if (l != null && l.getLong("o", 0L) > best.observedAt()) {
-        best = RateLimits.fromWire(l);
-      }
-    }
-    return best;
+    RateLimits own = mine == null ? RateLimits.UNKNOWN : mine.limits;
+    return Load.newer(own, remote.getOrDefault(keyId, Load.NONE).limits());
   }
 
   /** In-flight requests of a key: this node's exact count plus the others' latest. */
   long inFlight(String keyId) {
     KeyStats mine = local.get(keyId);
-    long f = mine == null ? 0 : mine.inFlight.get();
-    for (JsonObject member : others.values()) {
-      JsonObject k = member.getJsonObject(keyId);
-      if (k != null) {
-        f += k.getLong("f", 0L);
-      }
-    }
-    return f;
+    return (mine == null ? 0 : mine.inFlight.get()) + remote.getOrDefault(keyId, Load.NONE).inFlight();
   }
 
   private void accept(String member, String value) {
-    if (!member.equals(memberId) && value != null) {
-      others.put(member, new JsonObject(value));
+    if (member.equals(memberId) || value == null) {
+      return;
     }
+    Map<String, Load> parsed = new HashMap<>();
+    new JsonObject(value).forEach(e -> {
+      JsonObject k = (JsonObject) e.getValue();
+      JsonObject l = k.getJsonObject("l");
+      parsed.put(e.getKey(), new Load(k.getLong("f", 0L), k.getLong("r", 0L), k.getLong("t", 0L),
+          k.getLong("e", 0L), l == null ? RateLimits.UNKNOWN : RateLimits.fromWire(l)));
+    });
+    others.put(member, parsed);
+    total();
+  }
+
+  private void drop(String member) {
+    if (others.remove(member) != null) {
+      total();
+    }
+  }
+
+  /** Sums the other members' publications per key (every publication, not every request). */
+  private synchronized void total() {
+    Map<String, Load> sum = new HashMap<>();
+    for (Map<String, Load> member : others.values()) {
+      member.forEach((key, l) -> sum.merge(key, l, Load::plus));
+    }
+    remote = sum;
   }
 }

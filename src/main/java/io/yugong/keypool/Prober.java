@@ -108,7 +108,7 @@ final class Prober {
     probing.add(id);
     RequestOptions o = new RequestOptions().setMethod(HttpMethod.GET)
         .setAbsoluteURI(k.record().baseUrl() + "/v1/models")
-        .putHeader("Authorization", "Bearer " + k.secret())
+        .putHeader("Authorization", k.authorization())
         .setIdleTimeout(10_000);
     client.request(o)
         .compose(req -> req.send().compose(resp -> resp.body().map(body -> Verdict.of(resp.statusCode(),

@@ -23,6 +23,8 @@ public final class RoutingRules {
   private final List<Map.Entry<String, String>> modelMapper;
   private final List<Map.Entry<String, String>> levelMapper;
   private final Map<Integer, Integer> switchOver;
+  /** Level → the levels tried for it (it, then where SWITCH_OVER falls), worked out once. */
+  private final Map<Integer, int[]> chains = new java.util.concurrent.ConcurrentHashMap<>();
 
   private RoutingRules(String models, String levels, String switchOver) {
     this.modelMapperText = models == null ? "" : models.trim();
@@ -121,5 +123,16 @@ public final class RoutingRules {
   /** Where a level falls to when it has nothing to offer, or -1. */
   public int fallbackOf(int level) {
     return switchOver.getOrDefault(level, -1);
+  }
+
+  /** The levels to try for a level, in order: itself, then its SWITCH_OVER chain, each once. */
+  public int[] levelsFrom(int level) {
+    return chains.computeIfAbsent(level, start -> {
+      java.util.LinkedHashSet<Integer> seen = new java.util.LinkedHashSet<>();
+      for (int l = start; l > 0 && seen.add(l); l = fallbackOf(l)) {
+        // follows the chain until it ends or repeats
+      }
+      return seen.stream().mapToInt(Integer::intValue).toArray();
+    });
   }
 }

@@ -45,7 +45,11 @@ public record Verdict(Kind kind, int status, String reason, long retryAfterMs) {
 
   /** True for statuses whose body decides the verdict, so the caller reads it first. */
   public static boolean needsBody(int status) {
-    return of(status, MultiMap.caseInsensitiveMultiMap(), null).kind != Kind.SERVED;
+    return status == 429 || status == 401 || status == 403 || upstreamFailure(status);
+  }
+
+  private static boolean upstreamFailure(int status) {
+    return status == 500 || status == 502 || status == 503 || status == 504 || (status >= 520 && status <= 524);
   }
 
   /** Classifies an upstream answer from its status, headers and (for errors) body. */
@@ -80,7 +84,7 @@ public record Verdict(Kind kind, int status, String reason, long retryAfterMs) {
           ? "account_deactivated" : "forbidden";
       return new Verdict(Kind.KEY_DEAD, status, reason, 0);
     }
-    if (status == 500 || status == 502 || status == 503 || status == 504 || (status >= 520 && status <= 524)) {
+    if (upstreamFailure(status)) {
       return new Verdict(Kind.UPSTREAM_FAILED, status, "upstream " + status, 0);
     }
     return served(status);

@@ -60,10 +60,13 @@ final class Accounting {
           + "of its own; create an account (POST /x-users) and use its key for API calls.",
           "admin_key_not_for_api"));
     }
-    InetAddress ip = clientAddress.of(x.req);
-    if (ip != null && !a.access().allowsIp(ip)) {
-      return Future.failedFuture(ApiError.forbidden("Requests from " + ip.getHostAddress()
-          + " are not allowed for this key.", "ip_not_allowed"));
+    if (a.access().restrictsIps()) {
+      InetAddress ip = clientAddress.of(x.req);
+      if (ip == null || !a.access().allowsIp(ip)) {
+        return Future.failedFuture(ApiError.forbidden("Requests from "
+            + (ip == null ? "an unknown address" : ip.getHostAddress()) + " are not allowed for this key.",
+            "ip_not_allowed"));
+      }
     }
     if (x.endpoint == Endpoint.UNMETERED && !a.isRoot() && !unmeteredAllowed(x.req.path())) {
       return Future.failedFuture(ApiError.forbidden("The endpoint " + x.req.path() + " cannot be billed "

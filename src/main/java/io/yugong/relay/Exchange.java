@@ -31,8 +31,6 @@ final class Exchange {
   UploadSpool upload;
   /** True when Yugong asked upstream for a usage chunk the client did not ask for. */
   boolean stripUsage;
-  /** A rough token count of the request, for choosing a key with room for it. */
-  long tokenEstimate;
   /** The model the client asked for, and the one sent upstream. */
   String model;
   String upstreamModel;
@@ -49,6 +47,12 @@ final class Exchange {
 
   final Set<String> triedKeys = new HashSet<>();
   int attempts;
+  /**
+   * Keys found dead (no quota, revoked) on the way. They do not use up the request's attempts:
+   * finding one is pool upkeep, and each key can die only once, so it costs at most one extra
+   * call per key, ever.
+   */
+  int deadKeys;
   /** The attempt under way, so a client disconnect can abort it. */
   HttpClientRequest upstream;
   /** True once any response byte went to the client: no retry after that. */
@@ -66,6 +70,11 @@ final class Exchange {
     this.requestId = requestId;
     this.account = account;
     this.deadlineNanos = startNanos + deadlineMs * 1_000_000L;
+  }
+
+  /** The tokenizer's count of the prompt (from the price quote), for choosing a key with room. */
+  long promptTokens() {
+    return quote == null ? 0 : quote.promptEstimate();
   }
 
   boolean pastDeadline() {

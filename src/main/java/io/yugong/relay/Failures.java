@@ -4,18 +4,12 @@ import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 
-/** Which upstream answers are the key's or upstream's fault rather than the request's. */
+/** Reading upstream's error answers, which judge the key (see {@link io.yugong.keypool.Verdict}). */
 final class Failures {
 
   private static final int MAX_ERROR_BODY = 64 * 1024;
 
   private Failures() {
-  }
-
-  /** 429, 401/403 (the key's), and upstream or gateway failures (5xx, Cloudflare's 520-524). */
-  static boolean retryable(int status) {
-    return status == 429 || status == 401 || status == 403 || status == 500 || status == 502
-        || status == 503 || status == 504 || (status >= 520 && status <= 524);
   }
 
   /** Reads an error answer's body, at most 64 KiB of it, never failing. */

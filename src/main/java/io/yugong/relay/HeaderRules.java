@@ -2,7 +2,9 @@ package io.yugong.relay;
 
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
-import java.util.Locale;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.TreeSet;
 import java.util.Set;
 
 /**
@@ -12,60 +14,65 @@ import java.util.Set;
  */
 final class HeaderRules {
 
-  private static final Set<String> HOP_BY_HOP = Set.of(
+  private static final Set<String> HOP_BY_HOP = names(
       "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
       "te", "trailer", "transfer-encoding", "upgrade", "http2-settings");
 
-  private static final Set<String> NOT_UPSTREAM = Set.of(
+  private static final Set<String> NOT_UPSTREAM = names(
       "host", "authorization", "content-length", "accept-encoding", "openai-organization",
       "openai-project", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "forwarded",
       "x-real-ip", "cookie", "expect");
 
-  private static final Set<String> NOT_DOWNSTREAM = Set.of(
+  private static final Set<String> NOT_DOWNSTREAM = names(
       "openai-organization", "openai-project", "set-cookie", "content-length", "alt-svc",
       "cf-ray", "cf-cache-status", "strict-transport-security", "server");
 
-  static final CharSequence BEARER_PREFIX = "Bearer ";
+  private static final String RATE_LIMIT_PREFIX = "x-ratelimit-";
+  private static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
 
   private HeaderRules() {
   }
 
-  /** Headers for the upstream request: the client's, filtered, with the upstream key. */
-  static MultiMap upstream(MultiMap client, String upstreamSecret, String requestId) {
+  /** Headers for the upstream request: the client's, filtered, with the upstream key's. */
+  static MultiMap upstream(MultiMap client, String authorization, String requestId) {
     MultiMap out = MultiMap.caseInsensitiveMultiMap();
-    String connectionTokens = client.get(HttpHeaders.CONNECTION);
+    Set<String> listed = connectionListed(client.get(HttpHeaders.CONNECTION));
     client.forEach((name, value) -> {
-      String n = name.toLowerCase(Locale.ROOT);
-      if (!HOP_BY_HOP.contains(n) && !NOT_UPSTREAM.contains(n) && !listedIn(connectionTokens, n)) {
+      if (!HOP_BY_HOP.contains(name) && !NOT_UPSTREAM.contains(name) && !listed.contains(name)) {
         out.add(name, value);
       }
     });
-    out.set(HttpHeaders.AUTHORIZATION, "Bearer " + upstreamSecret);
-    out.set("x-request-id", requestId);
+    out.set(HttpHeaders.AUTHORIZATION, authorization);
+    out.set(X_REQUEST_ID, requestId);
     return out;
   }
 
   /** Copies upstream's response headers that may reach the client. */
   static void downstream(MultiMap upstream, MultiMap client) {
-    String connectionTokens = upstream.get(HttpHeaders.CONNECTION);
+    Set<String> listed = connectionListed(upstream.get(HttpHeaders.CONNECTION));
     upstream.forEach((name, value) -> {
-      String n = name.toLowerCase(Locale.ROOT);
-      if (!HOP_BY_HOP.contains(n) && !NOT_DOWNSTREAM.contains(n) && !n.startsWith("x-ratelimit-")
-          && !listedIn(connectionTokens, n)) {
+      if (!HOP_BY_HOP.contains(name) && !NOT_DOWNSTREAM.contains(name) && !listed.contains(name)
+          && !name.regionMatches(true, 0, RATE_LIMIT_PREFIX, 0, RATE_LIMIT_PREFIX.length())) {
         client.add(name, value);
       }
     });
   }
 
-  private static boolean listedIn(String connectionTokens, String name) {
-    if (connectionTokens == null) {
-      return false;
+  /** The header names a Connection header lists (they are hop-by-hop too), parsed once. */
+  private static Set<String> connectionListed(String connection) {
+    if (connection == null) {
+      return Set.of();
     }
-    for (String t : connectionTokens.split(",")) {
-      if (t.trim().equalsIgnoreCase(name)) {
-        return true;
-      }
+    Set<String> out = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    for (String t : connection.split(",")) {
+      out.add(t.trim());
     }
-    return false;
+    return out;
+  }
+
+  private static Set<String> names(String... names) {
+    Set<String> s = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    s.addAll(Arrays.asList(names));
+    return Collections.unmodifiableSet(s);
   }
 }

@@ -17,8 +17,6 @@ import java.util.List;
  */
 final class Metering {
 
-  /** Bitrate assumed for an upload when upstream reports no duration: 128 kbit/s. */
-  private static final long AUDIO_BYTES_PER_SECOND = 16_000;
 
   private Metering() {
   }
@@ -78,7 +76,7 @@ final class Metering {
           }
         }
         long bytes = x.upload == null ? 0 : x.upload.size();
-        return Usage.audioMillis(bytes * 1000 / AUDIO_BYTES_PER_SECOND);
+        return Usage.audioMillis(bytes * 1000 / Tariff.TYPICAL_AUDIO_BYTES_PER_SECOND);
       }
       default -> {
         return Usage.none();

@@ -35,7 +35,6 @@ import org.slf4j.LoggerFactory;
 public final class Relay implements Handler<RoutingContext> {
 
   private static final Logger LOG = LoggerFactory.getLogger(Relay.class);
-  private static final long LINGER_MS = 2000;
 
   private final Vertx vertx;
   private final HttpClientAgent client;
@@ -117,7 +116,6 @@ public final class Relay implements Handler<RoutingContext> {
     x.model = model instanceof String s ? s : null;
     x.upstreamModel = pool.routing().upstreamModel(x.model);
     x.clientStream = Boolean.TRUE.equals(j.getValue("stream"));
-    x.tokenEstimate = x.body.length() / 4 + 1;
     boolean changed = false;
     if (x.upstreamModel != null && !x.upstreamModel.equals(x.model)) {
       j.put("model", x.upstreamModel);
@@ -150,7 +148,7 @@ public final class Relay implements Handler<RoutingContext> {
     if (x.clientGone || x.finished) {
       return;
     }
-    Optional<KeyLease> picked = pool.pick(x.upstreamModel, x.triedKeys, x.tokenEstimate);
+    Optional<KeyLease> picked = pool.pick(x.upstreamModel, x.triedKeys, x.promptTokens());
     if (picked.isEmpty()) {
       exhausted(x);
       return;
@@ -163,7 +161,7 @@ public final class Relay implements Handler<RoutingContext> {
       options = new RequestOptions()
           .setMethod(x.req.method())
           .setAbsoluteURI(lease.baseUrl() + originForm(x))
-          .setHeaders(HeaderRules.upstream(x.req.headers(), lease.secret(), x.requestId))
+          .setHeaders(HeaderRules.upstream(x.req.headers(), lease.authorization(), x.requestId))
           .setConnectTimeout(config.upstreamConnectTimeoutMs())
           .setIdleTimeout(config.idleTimeoutMs());
     } catch (RuntimeException e) {
@@ -234,9 +232,7 @@ public final class Relay implements Handler<RoutingContext> {
       Verdict v = Verdict.of(status, resp.headers(), ar.result());
       lease.release(v, 0);
       if (v.kind() == Verdict.Kind.KEY_DEAD) {
-        // Finding a dead key is pool upkeep, not a retry: each key can die only once, so this
-        // costs the cluster at most one extra call per key, ever.
-        x.attempts--;
+        x.deadKeys++;
       }
       x.lastFailure = "key " + lease.keyId() + ": " + v.reason();
       LOG.info("{} upstream key {} answered {} ({}); {}", x.requestId, lease.keyId(), status, v.reason(),
@@ -250,7 +246,8 @@ public final class Relay implements Handler<RoutingContext> {
   }
 
   private boolean canRetry(Exchange x) {
-    return !x.committed && !x.clientGone && x.attempts < config.attempts() && !x.pastDeadline();
+    return !x.committed && !x.clientGone && x.attempts - x.deadKeys < config.attempts()
+        && !x.pastDeadline();
   }
 
   private void onAttemptFailed(Exchange x, KeyLease lease, Throwable cause) {
@@ -272,7 +269,7 @@ public final class Relay implements Handler<RoutingContext> {
 
   private void exhausted(Exchange x) {
     int retryAfter = pool.secondsUntilCapacity(x.upstreamModel);
-    if (x.attempts == 0) {
+    if (x.attempts == x.deadKeys) {
       String what = x.upstreamModel == null ? "this request" : "model '" + x.upstreamModel + "'";
       LOG.warn("{} no upstream key can serve {}", x.requestId, what);
       refuse(x, ApiError.unavailable("No upstream key can serve " + what + " right now. Please retry "
@@ -299,43 +296,8 @@ public final class Relay implements Handler<RoutingContext> {
     if (error.status() == 413 && http1) {
       x.resp.putHeader(HttpHeaders.CONNECTION, "close");
     }
-    x.resp.putHeader("x-yugong-request-id", x.requestId);
-    Future<Void> sent = error.send(x.resp);
-    if (error.status() == 413) {
-      sent.onComplete(v -> discardRest(x, http1));
-    }
-  }
-
-  /**
-   * After refusing a body as too large: reads and drops what the client is still sending, so it
-   * reads the refusal rather than a reset and (on HTTP/2) the connection's flow-control window is
-   * given back; then, on HTTP/1.x, closes the connection as announced. Gives up after
-   * {@link #LINGER_MS} (closing the connection, or resetting the HTTP/2 stream).
-   */
-  private void discardRest(Exchange x, boolean http1) {
-    io.vertx.core.http.HttpServerRequest req = x.req;
-    io.vertx.core.http.HttpConnection conn = req.connection();
-    if (req.isEnded()) {
-      if (http1) {
-        conn.close();
-      }
-      return;
-    }
-    long timer = vertx.setTimer(LINGER_MS, t -> {
-      if (http1) {
-        conn.close();
-      } else {
-        x.resp.reset();
-      }
-    });
-    req.handler(chunk -> { });
-    req.endHandler(v -> {
-      vertx.cancelTimer(timer);
-      if (http1) {
-        conn.close();
-      }
-    });
-    req.resume();
+    // the gateway drops what the client still sends, then closes as announced
+    error.send(x.resp);
   }
 
   private void clientGone(Exchange x) {

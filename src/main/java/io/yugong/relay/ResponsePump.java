@@ -21,8 +21,6 @@ import org.slf4j.LoggerFactory;
 final class ResponsePump {
 
   private static final Logger LOG = LoggerFactory.getLogger(ResponsePump.class);
-  private static final CharSequence YUGONG_REQUEST_ID = HttpHeaders.createOptimized("x-yugong-request-id");
-  private static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
 
   private final Exchange x;
   private final KeyLease lease;
@@ -57,10 +55,6 @@ final class ResponsePump {
       down.setStatusMessage(up.statusMessage());
     }
     HeaderRules.downstream(up.headers(), down.headers());
-    if (!down.headers().contains(X_REQUEST_ID)) {
-      down.putHeader(X_REQUEST_ID, x.requestId);
-    }
-    down.putHeader(YUGONG_REQUEST_ID, x.requestId);
     String length = up.getHeader(HttpHeaders.CONTENT_LENGTH);
     if (sse == null && length != null) {
       down.putHeader(HttpHeaders.CONTENT_LENGTH, length);

@@ -14,6 +14,8 @@ import java.nio.charset.StandardCharsets;
  */
 final class SseTap {
 
+  private static final java.util.regex.Pattern LINES = java.util.regex.Pattern.compile("\r?\n");
+
   private final boolean stripUsage;
   private Buffer pending = Buffer.buffer();
   private JsonObject usage;
@@ -54,10 +56,9 @@ final class SseTap {
   Buffer flush() {
     Buffer rest = pending;
     pending = Buffer.buffer();
-    return rest.length() == 0 ? rest : onEventOrRaw(rest);
-  }
-
-  private Buffer onEventOrRaw(Buffer rest) {
+    if (rest.length() == 0) {
+      return rest;
+    }
     Buffer forward = onEvent(rest);
     return forward == null ? Buffer.buffer(0) : forward;
   }
@@ -79,7 +80,7 @@ final class SseTap {
   private Buffer onEvent(Buffer event) {
     String s = event.toString(StandardCharsets.UTF_8);
     StringBuilder data = null;
-    for (String line : s.split("\r?\n")) {
+    for (String line : LINES.split(s)) {
       if (line.startsWith("data:")) {
         String d = line.length() > 5 && line.charAt(5) == ' ' ? line.substring(6) : line.substring(5);
         if (data == null) {

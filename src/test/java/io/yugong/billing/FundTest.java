@@ -5,25 +5,9 @@ import static io.yugong.billing.WalletFixture.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class FundTest {
-
-  private static WalletFixture fx;
-  private static Wallets wallets;
-
-  @BeforeAll
-  static void up() {
-    fx = new WalletFixture();
-    wallets = fx.wallets;
-  }
-
-  @AfterAll
-  static void down() {
-    fx.close();
-  }
+class FundTest extends WalletTest {
 
   private static long balance(String a) {
     return await(wallets.view(a)).balance();

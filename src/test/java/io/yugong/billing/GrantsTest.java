@@ -4,25 +4,9 @@ import static io.yugong.billing.WalletFixture.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class GrantsTest {
-
-  private static WalletFixture fx;
-  private static Wallets wallets;
-
-  @BeforeAll
-  static void up() {
-    fx = new WalletFixture();
-    wallets = fx.wallets;
-  }
-
-  @AfterAll
-  static void down() {
-    fx.close();
-  }
+class GrantsTest extends WalletTest {
 
   @Test
   void spendingConsumesTheSoonestExpiringGrantFirst() {

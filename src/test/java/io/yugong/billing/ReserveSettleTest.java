@@ -9,25 +9,9 @@ import java.time.YearMonth;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-class ReserveSettleTest {
-
-  private static WalletFixture fx;
-  private static Wallets wallets;
-
-  @BeforeAll
-  static void up() {
-    fx = new WalletFixture();
-    wallets = fx.wallets;
-  }
-
-  @AfterAll
-  static void down() {
-    fx.close();
-  }
+class ReserveSettleTest extends WalletTest {
 
   private static LedgerEntry entry(String model) {
     return LedgerEntry.charge(model, 100, 20, 50, "key-1", "node-a", 42, 200);
