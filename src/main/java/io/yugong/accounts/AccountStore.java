@@ -135,6 +135,62 @@ final class AccountStore {
     return redis.batch(batch).mapEmpty();
   }
 
+  /** The unique identities of an account: its name and its email, each with its index. */
+  private static List<String[]> identities(Account a) {
+    List<String[]> out = new ArrayList<>(2);
+    if (a.name() != null) {
+      out.add(new String[] {IDX_NAME, a.name(), "An account named '" + a.name() + "' exists."});
+    }
+    if (a.email() != null) {
+      out.add(new String[] {IDX_EMAIL, a.email(), "An account with the Email '" + a.email() + "' exists."});
+    }
+    return out;
+  }
+
+  private static boolean has(Account a, String[] identity) {
+    return a != null && identities(a).stream()
+        .anyMatch(i -> i[0].equals(identity[0]) && i[1].equals(identity[1]));
+  }
+
+  /**
+   * Claims the name and email of {@code a} that {@code before} (its previous version, or null)
+   * did not hold; fails with IllegalStateException, claiming nothing, when another account has one.
+   */
+  Future<Void> claimIdentity(Account a, Account before) {
+    Future<Void> chain = Future.succeededFuture();
+    List<String[]> claimed = new ArrayList<>();
+    for (String[] id : identities(a)) {
+      if (has(before, id)) {
+        continue;
+      }
+      chain = chain.compose(v -> claim(id[0], id[1], a.id()).compose(ok -> {
+        if (!ok) {
+          return Future.failedFuture(new IllegalStateException(id[2]));
+        }
+        claimed.add(id);
+        return Future.succeededFuture();
+      }));
+    }
+    return chain.recover(e -> {
+      Future<Void> undo = Future.succeededFuture();
+      for (String[] id : claimed) {
+        undo = undo.compose(v -> release(id[0], id[1], a.id()));
+      }
+      return undo.transform(x -> Future.failedFuture(e));
+    });
+  }
+
+  /** Releases the name and email {@code a} holds that {@code keep} (or null) does not. */
+  Future<Void> releaseIdentity(Account a, Account keep) {
+    Future<Void> chain = Future.succeededFuture();
+    for (String[] id : identities(a)) {
+      if (!has(keep, id)) {
+        chain = chain.compose(v -> release(id[0], id[1], a.id()));
+      }
+    }
+    return chain;
+  }
+
   /** Removes an account record and every index pointing at it (its wallet and ledger stay). */
   Future<Void> delete(Account a) {
     List<Request> batch = new ArrayList<>();
@@ -143,8 +199,6 @@ final class AccountStore {
     if (a.parentId() != null) {
       batch.add(Request.cmd(Command.SREM).arg(childrenKey(a.parentId())).arg(a.id()));
     }
-    return redis.batch(batch)
-        .compose(r -> a.name() == null ? Future.succeededFuture() : release(IDX_NAME, a.name(), a.id()))
-        .compose(r -> a.email() == null ? Future.succeededFuture() : release(IDX_EMAIL, a.email(), a.id()));
+    return redis.batch(batch).compose(r -> releaseIdentity(a, null));
   }
 }

@@ -125,7 +125,7 @@ public final class Accounts {
       h.put("createdAt", Long.toString(System.currentTimeMillis()));
       h.putIfAbsent("alias", form.name);
       Account child = Account.fromHash(h);
-      return claimUnique(child, null)
+      return store.claimIdentity(child, null)
           .compose(v -> fundNew(parent, child, form))
           .compose(v -> store.save(child, null))
           .compose(v -> "disabled".equals(child.status()) ? wallets.setDisabled(child.id(), true)
@@ -135,7 +135,8 @@ public final class Accounts {
           .map(all -> new JsonObject().put("Action", "add")
               .put("User", ((JsonObject) all.resultAt(0)).put("SecretKey", key))
               .put("Parent", (JsonObject) all.resultAt(1)))
-          .recover(e -> releaseUnique(child).transform(x -> Future.failedFuture(e)));
+          .recover(e -> store.releaseIdentity(child, null).otherwiseEmpty()
+              .transform(x -> Future.failedFuture(e)));
     });
   }
 
@@ -160,34 +161,6 @@ public final class Accounts {
           }
           return Future.failedFuture(e);
         });
-  }
-
-  private Future<Void> claimUnique(Account a, Account before) {
-    Future<Boolean> name = a.name() == null || (before != null && a.name().equals(before.name()))
-        ? Future.succeededFuture(true) : store.claim(AccountStore.IDX_NAME, a.name(), a.id());
-    return name.compose(ok -> {
-      if (!ok) {
-        return Future.failedFuture(new IllegalStateException("An account named '" + a.name() + "' exists."));
-      }
-      if (a.email() == null || (before != null && a.email().equals(before.email()))) {
-        return Future.succeededFuture();
-      }
-      return store.claim(AccountStore.IDX_EMAIL, a.email(), a.id()).compose(eok -> {
-        if (!eok) {
-          Future<Void> undo = before == null || !a.name().equals(before.name())
-              ? store.release(AccountStore.IDX_NAME, a.name(), a.id()) : Future.succeededFuture();
-          return undo.<Void>transform(x -> Future.failedFuture(
-              new IllegalStateException("An account with the Email '" + a.email() + "' exists.")));
-        }
-        return Future.succeededFuture();
-      });
-    });
-  }
-
-  private Future<Void> releaseUnique(Account a) {
-    Future<Void> n = a.name() == null ? Future.succeededFuture() : store.release(AccountStore.IDX_NAME, a.name(), a.id());
-    return n.transform(x -> a.email() == null ? Future.succeededFuture()
-        : store.release(AccountStore.IDX_EMAIL, a.email(), a.id())).otherwiseEmpty();
   }
 
   /** Changes a descendant's settings and, from its direct parent only, moves credit. */
@@ -215,24 +188,17 @@ public final class Accounts {
           });
       Account payer = parent;
       return checkChildren
-          .compose(v -> claimUnique(next, target))
+          .compose(v -> store.claimIdentity(next, target))
           .compose(v -> form.credit == 0 ? Future.succeededFuture()
               : move(payer, next, form.credit, form.days))
           .compose(v -> store.save(next, null))
-          .compose(v -> releaseRenamed(target, next))
+          .compose(v -> store.releaseIdentity(target, next))
           .compose(v -> next.status().equals(target.status()) ? Future.succeededFuture()
               : wallets.setDisabled(next.id(), !next.active()))
           .compose(v -> announce(next, null))
           .compose(v -> describe(next))
           .map(user -> new JsonObject().put("Action", "update").put("User", user));
     });
-  }
-
-  private Future<Void> releaseRenamed(Account before, Account after) {
-    Future<Void> n = before.name() != null && !before.name().equals(after.name())
-        ? store.release(AccountStore.IDX_NAME, before.name(), before.id()) : Future.succeededFuture();
-    return n.compose(v -> before.email() != null && !before.email().equals(after.email())
-        ? store.release(AccountStore.IDX_EMAIL, before.email(), before.id()) : Future.succeededFuture());
   }
 
   /** Deletes a descendant that has no sub-accounts of its own, refunding its balance to its parent. */

@@ -209,6 +209,23 @@ class AccountTreeTest {
   }
 
   @Test
+  void namesAndEmailsAreUniqueAndARefusedAccountClaimsNeither() throws Exception {
+    c.createAccount(0, new JsonObject().put("Name", "unique-a").put("Email", "a@unique.example").put("CreditGranted", 1));
+    HttpResponse<String> sameName = c.call(1, "POST", "/x-users", c.adminKey,
+        new JsonObject().put("Name", "unique-a").put("Email", "b@unique.example").encode());
+    assertEquals(409, sameName.statusCode(), sameName.body());
+    HttpResponse<String> sameEmail = c.call(1, "POST", "/x-users", c.adminKey,
+        new JsonObject().put("Name", "unique-b").put("Email", "A@unique.example").encode());
+    assertEquals(409, sameEmail.statusCode(), sameEmail.body());
+    // neither refusal kept what it had claimed: both identities are still free
+    c.createAccount(0, new JsonObject().put("Name", "unique-b").put("Email", "b@unique.example"));
+    JsonObject renamed = Kit.json(c.call(0, "PUT", "/x-users/unique-b", c.adminKey,
+        new JsonObject().put("Name", "unique-c").encode()));
+    assertEquals("unique-c", renamed.getJsonObject("User").getString("Name"));
+    c.createAccount(1, new JsonObject().put("Name", "unique-b"));
+  }
+
+  @Test
   void anAncestorManagesDescendantsThroughXDnaButOnlyTheParentMovesCredit() throws Exception {
     JsonObject top = c.createAccount(0, new JsonObject().put("Name", "dna-top").put("CreditGranted", 100));
     String topKey = Kit.secret(top);
