@@ -127,6 +127,16 @@ public record Account(
     return s == null || s.isEmpty() ? 0 : Long.parseLong(s);
   }
 
+  /** The ids of the accounts between root and this one, root excluded (from {@code path}). */
+  public List<String> ancestorIds() {
+    String[] ids = path.split("/");
+    List<String> out = new ArrayList<>(Math.max(0, ids.length - 2));
+    for (int i = 1; i < ids.length - 1; i++) {
+      out.add(ids[i]);
+    }
+    return out;
+  }
+
   /** The account's settings in ProxyXAI's field names (no money figures, no key). */
   public JsonObject toPublicJson() {
     return new JsonObject()

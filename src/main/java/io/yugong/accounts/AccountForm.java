@@ -20,6 +20,15 @@ final class AccountForm {
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.@-]{0,62}");
   private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
   static final int DEFAULT_DAYS = 365;
+  static final int MAX_EMAIL = 254;
+  static final int MAX_ALIAS = 128;
+  /** Longest string any field may be, checked before anything else is done with it. */
+  private static final int MAX_TEXT = 16 * 1024;
+  private static final int MAX_LIST_ITEMS = 256;
+  private static final int MAX_LIST_ITEM = 128;
+  /** Largest amount one request may move, set as a limit, or grant: 1,000,000 USD. */
+  private static final long MAX_AMOUNT = 1_000_000L * Money.NANOS_PER_DOLLAR;
+  private static final int MAX_RATE_LIMIT = 1_000_000;
 
   /** Stored fields that change (the Account hash's names). */
   final Map<String, String> changes = new HashMap<>();
@@ -43,7 +52,7 @@ final class AccountForm {
     }
     f.email = text(req, "Email");
     if (f.email != null) {
-      if (!EMAIL.matcher(f.email).matches() || f.email.length() > 254) {
+      if (f.email.length() > MAX_EMAIL || !EMAIL.matcher(f.email).matches()) {
         throw bad("Email is not a valid address");
       }
       f.email = f.email.toLowerCase();
@@ -51,6 +60,9 @@ final class AccountForm {
     }
     String alias = text(req, "Alias");
     if (alias != null) {
+      if (alias.length() > MAX_ALIAS || alias.chars().anyMatch(Character::isISOControl)) {
+        throw bad("Alias must be at most " + MAX_ALIAS + " characters, without control characters");
+      }
       f.changes.put("alias", alias);
     }
     if (req.containsKey("CreditGranted")) {
@@ -73,6 +85,10 @@ final class AccountForm {
       if (r.compareTo(Rate.ZERO) <= 0) {
         throw bad("Rates must be positive");
       }
+      if (r.value().scale() > Rate.ACCOUNT_DECIMALS || r.compareTo(Rate.of(Rate.ACCOUNT_MAX)) > 0) {
+        throw bad("Rates must have at most " + Rate.ACCOUNT_DECIMALS + " decimals and be at most "
+            + Rate.ACCOUNT_MAX);
+      }
       f.changes.put("rates", r.toString());
     }
     if (req.containsKey("HardLimit")) {
@@ -84,8 +100,8 @@ final class AccountForm {
     for (String field : new String[] {"RateLimit", "RPM"}) {
       if (req.containsKey(field)) {
         int rpm = whole(req.getValue(field), field);
-        if (rpm < 0) {
-          throw bad(field + " must not be negative (0 means no limit)");
+        if (rpm < 0 || rpm > MAX_RATE_LIMIT) {
+          throw bad(field + " must be from 0 (no limit) to " + MAX_RATE_LIMIT);
         }
         f.changes.put("rateLimit", Integer.toString(rpm));
       }
@@ -144,20 +160,31 @@ final class AccountForm {
       return out;
     }
     if (v instanceof JsonArray a) {
+      if (a.size() > MAX_LIST_ITEMS) {
+        throw bad(field + " may have at most " + MAX_LIST_ITEMS + " entries");
+      }
       for (Object o : a) {
         out.addAll(items(o, field));
       }
-      return out;
-    }
-    if (!(v instanceof String s)) {
+    } else if (v instanceof String s) {
+      if (s.length() > MAX_TEXT) {
+        throw bad(field + " is too long");
+      }
+      for (String item : s.split("[,\\s]+")) {
+        if (!item.isBlank()) {
+          out.add(item.trim());
+        }
+      }
+    } else {
       throw bad(field + " must be a comma-separated string or a list of strings");
     }
-    for (String item : s.split("[,\\s]+")) {
-      if (!item.isBlank()) {
-        if (item.contains(",")) {
-          throw bad(field + " has a malformed entry");
-        }
-        out.add(item.trim());
+    if (out.size() > MAX_LIST_ITEMS) {
+      throw bad(field + " may have at most " + MAX_LIST_ITEMS + " entries");
+    }
+    for (String item : out) {
+      if (item.length() > MAX_LIST_ITEM || item.chars().anyMatch(Character::isISOControl)) {
+        throw bad(field + " has an entry longer than " + MAX_LIST_ITEM + " characters or with control "
+            + "characters");
       }
     }
     return out;
@@ -170,6 +197,9 @@ final class AccountForm {
     }
     if (!(v instanceof String s)) {
       throw bad(field + " must be a string");
+    }
+    if (s.length() > MAX_TEXT) {
+      throw bad(field + " is too long");
     }
     return s.isBlank() ? null : s.trim();
   }
@@ -184,14 +214,21 @@ final class AccountForm {
     if (!signed && n < 0) {
       throw bad(field + " must not be negative");
     }
+    if (Math.abs(n) > MAX_AMOUNT) {
+      throw bad(field + " must be at most " + Money.format(MAX_AMOUNT) + " USD");
+    }
     return n;
   }
 
   private static int whole(Object v, String field) {
     if (v instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())) {
-      return n.intValue();
+      double d = n.doubleValue();
+      if (d < Integer.MIN_VALUE || d > Integer.MAX_VALUE) {
+        throw bad(field + " is out of range");
+      }
+      return (int) d;
     }
-    if (v instanceof String s) {
+    if (v instanceof String s && s.length() <= 12) {
       try {
         return Integer.parseInt(s.trim());
       } catch (NumberFormatException ignored) {

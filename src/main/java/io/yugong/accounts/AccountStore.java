@@ -11,21 +11,36 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Accounts in Redis. Per-account keys share the hash tag {@code {a:ID}}; the indexes from key
- * hash, name and email to id are global hashes, claimed with HSETNX so two nodes cannot give
- * the same name to two accounts.
+ * Accounts in Redis. Per-account keys share the hash tag {@code {a:ID}}; the index from key hash
+ * to id is a global hash. Names and emails are unique among the children of one parent (hashes
+ * {@code yg:{a:PARENT}:names|emails}, claimed with HSETNX so two nodes cannot give one name to
+ * two siblings): a customer learns nothing about names outside its own subtree.
  */
 final class AccountStore {
 
   static final String IDX_KEY = "yg:idx:key";
-  static final String IDX_NAME = "yg:idx:name";
-  static final String IDX_EMAIL = "yg:idx:email";
   static final String SEQ = "yg:seq:account";
+  /** How many accounts a search by name or email visits at most. */
+  private static final int MAX_SEARCH = 20_000;
 
   private final Redis redis;
+  private final String attachScript;
 
   AccountStore(Redis redis) {
     this.redis = redis;
+    try (java.io.InputStream in = AccountStore.class.getResourceAsStream("attach.lua")) {
+      this.attachScript = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+    } catch (java.io.IOException | NullPointerException e) {
+      throw new IllegalStateException("missing resource attach.lua", e);
+    }
+  }
+
+  static String namesKey(String parentId) {
+    return "yg:{a:" + parentId + "}:names";
+  }
+
+  static String emailsKey(String parentId) {
+    return "yg:{a:" + parentId + "}:emails";
   }
 
   static String accountKey(String id) {
@@ -40,12 +55,53 @@ final class AccountStore {
     return redis.send(Request.cmd(Command.HGET).arg(IDX_KEY).arg(hash)).map(AccountStore::text);
   }
 
-  Future<String> idForName(String name) {
-    return redis.send(Request.cmd(Command.HGET).arg(IDX_NAME).arg(name)).map(AccountStore::text);
+  /**
+   * The id of the account below {@code top} with this name (or email, when it holds an @):
+   * children first, then grandchildren, and so on. Null when there is none; fails with
+   * IllegalStateException when two accounts at the same depth have it (ask by id).
+   */
+  Future<String> idBelow(String top, String nameOrEmail) {
+    boolean email = nameOrEmail.contains("@");
+    String value = email ? nameOrEmail.toLowerCase() : nameOrEmail;
+    return searchLevel(List.of(top), value, email, 0);
   }
 
-  Future<String> idForEmail(String email) {
-    return redis.send(Request.cmd(Command.HGET).arg(IDX_EMAIL).arg(email.toLowerCase())).map(AccountStore::text);
+  private Future<String> searchLevel(List<String> parents, String value, boolean email, int visited) {
+    if (parents.isEmpty() || visited > MAX_SEARCH) {
+      return Future.succeededFuture(null);
+    }
+    List<Request> lookups = new ArrayList<>();
+    for (String p : parents) {
+      lookups.add(Request.cmd(Command.HGET).arg(email ? emailsKey(p) : namesKey(p)).arg(value));
+    }
+    return redis.batch(lookups).compose(found -> {
+      List<String> hits = new ArrayList<>();
+      for (Response r : found) {
+        if (r != null) {
+          hits.add(r.toString());
+        }
+      }
+      if (hits.size() > 1) {
+        return Future.failedFuture(new IllegalStateException("More than one account below this key is "
+            + "called '" + value + "'; name it by its ID."));
+      }
+      if (hits.size() == 1) {
+        return Future.succeededFuture(hits.get(0));
+      }
+      List<Request> kids = new ArrayList<>();
+      for (String p : parents) {
+        kids.add(Request.cmd(Command.SMEMBERS).arg(childrenKey(p)));
+      }
+      return redis.batch(kids).compose(sets -> {
+        List<String> next = new ArrayList<>();
+        for (Response set : sets) {
+          if (set != null) {
+            set.forEach(x -> next.add(x.toString()));
+          }
+        }
+        return searchLevel(next, value, email, visited + next.size());
+      });
+    });
   }
 
   private static String text(Response r) {
@@ -135,14 +191,40 @@ final class AccountStore {
     return redis.batch(batch).mapEmpty();
   }
 
-  /** The unique identities of an account: its name and its email, each with its index. */
+  /** What {@link #attach} answered. */
+  enum Attached { OK, NO_PARENT, TOO_MANY_CHILDREN, ID_TAKEN }
+
+  /**
+   * Writes a new account and hangs it under its parent in one script: refused when the parent is
+   * gone or being deleted, or already has {@code maxChildren} children (0 = no cap).
+   */
+  Future<Attached> attach(Account a, int maxChildren, String walletRate) {
+    Request r = Request.cmd(Command.EVAL).arg(attachScript).arg(5)
+        .arg(accountKey(a.parentId())).arg(childrenKey(a.parentId())).arg(accountKey(a.id()))
+        .arg(IDX_KEY).arg("yg:{a:" + a.id() + "}:wallet")
+        .arg(a.id()).arg(maxChildren).arg(a.keyHash()).arg(walletRate);
+    a.toHash().forEach((k, v) -> r.arg(k).arg(v));
+    return redis.send(r).map(res -> switch (res.toInteger()) {
+      case 1 -> Attached.OK;
+      case -1 -> Attached.TOO_MANY_CHILDREN;
+      case -2 -> Attached.ID_TAKEN;
+      default -> Attached.NO_PARENT;
+    });
+  }
+
+  /** The unique identities of an account: its name and its email, each with its parent's index. */
   private static List<String[]> identities(Account a) {
     List<String[]> out = new ArrayList<>(2);
+    if (a.parentId() == null) {
+      return out;
+    }
     if (a.name() != null) {
-      out.add(new String[] {IDX_NAME, a.name(), "An account named '" + a.name() + "' exists."});
+      out.add(new String[] {namesKey(a.parentId()), a.name(), "You already have a sub-account named '"
+          + a.name() + "'."});
     }
     if (a.email() != null) {
-      out.add(new String[] {IDX_EMAIL, a.email(), "An account with the Email '" + a.email() + "' exists."});
+      out.add(new String[] {emailsKey(a.parentId()), a.email(), "You already have a sub-account with the "
+          + "Email '" + a.email() + "'."});
     }
     return out;
   }
@@ -189,6 +271,11 @@ final class AccountStore {
       }
     }
     return chain;
+  }
+
+  /** How many direct children an account has. */
+  Future<Integer> childCount(String id) {
+    return redis.send(Request.cmd(Command.SCARD).arg(childrenKey(id))).map(Response::toInteger);
   }
 
   /** Removes an account record and every index pointing at it (its wallet and ledger stay). */

@@ -5,7 +5,9 @@ import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Redis;
+import io.yugong.billing.AccountGoneException;
 import io.yugong.billing.InsufficientBalanceException;
+import io.yugong.billing.RatesChangedException;
 import io.yugong.billing.Money;
 import io.yugong.billing.Rate;
 import io.yugong.billing.WalletView;
@@ -35,11 +37,19 @@ public final class Accounts {
   private final Wallets wallets;
   private final AccountStore store;
   private final KeyCache cache;
+  private final int maxChildren;
+  private final int maxDepth;
 
-  public Accounts(Vertx vertx, Redis redis, Vault vault, Wallets wallets) {
+  /**
+   * @param maxChildren how many direct children an account other than root may have (0 = no cap)
+   * @param maxDepth how many levels below root the tree may have
+   */
+  public Accounts(Vertx vertx, Redis redis, Vault vault, Wallets wallets, int maxChildren, int maxDepth) {
     this.vertx = vertx;
     this.vault = vault;
     this.wallets = wallets;
+    this.maxChildren = maxChildren;
+    this.maxDepth = maxDepth;
     this.store = new AccountStore(redis);
     this.cache = new KeyCache(vault, store);
   }
@@ -66,8 +76,7 @@ public final class Accounts {
       h.put("createdAt", Long.toString(System.currentTimeMillis()));
       Account base = existing != null ? existing : Account.fromHash(h);
       Account root = base.with(Map.of("keyHash", hash, "partialKey", Secrets.mask(adminKey)));
-      return store.claim(AccountStore.IDX_NAME, "root", Account.ROOT_ID)
-          .compose(ok -> store.save(root, existing == null ? null : existing.keyHash()))
+      return store.save(root, existing == null ? null : existing.keyHash())
           .compose(v -> announce(root, existing == null ? null : existing.keyHash()));
     });
   }
@@ -89,14 +98,11 @@ public final class Accounts {
    * not below the caller (so another account's id is indistinguishable from a missing one).
    */
   public Future<Account> findBelow(Account caller, String identifier) {
-    Future<String> id;
-    if (identifier.chars().allMatch(Character::isDigit)) {
-      id = Future.succeededFuture(identifier);
-    } else if (identifier.contains("@")) {
-      id = store.idForEmail(identifier);
-    } else {
-      id = store.idForName(identifier);
+    if (identifier.isEmpty() || identifier.length() > AccountForm.MAX_EMAIL) {
+      return Future.succeededFuture(null);
     }
+    Future<String> id = identifier.chars().allMatch(Character::isDigit)
+        ? Future.succeededFuture(identifier) : store.idBelow(caller.id(), identifier);
     return id.compose(i -> i == null ? Future.succeededFuture(null) : store.load(i))
         .map(a -> a != null && !a.id().equals(caller.id()) && caller.owns(a) ? a : null);
   }
@@ -110,6 +116,10 @@ public final class Accounts {
     }
     if (form.credit < 0) {
       throw new IllegalArgumentException("CreditGranted must not be negative when creating an account");
+    }
+    if (!parent.isRoot() && depth(parent) >= maxDepth) {
+      throw new ApiError(403, "Sub-accounts may be at most " + maxDepth + " levels below the root; this "
+          + "account cannot have children.", "permission_error", null, "tree_too_deep");
     }
     String key = Secrets.newAccountKey();
     return store.nextId().compose(id -> {
@@ -126,18 +136,37 @@ public final class Accounts {
       h.putIfAbsent("alias", form.name);
       Account child = Account.fromHash(h);
       return store.claimIdentity(child, null)
-          .compose(v -> fundNew(parent, child, form))
-          .compose(v -> store.save(child, null))
-          .compose(v -> "disabled".equals(child.status()) ? wallets.setDisabled(child.id(), true)
-              : Future.succeededFuture())
+          .compose(v -> store.attach(child, parent.isRoot() ? 0 : maxChildren, Long.toString(rates.scaled()))
+              .compose(attached -> switch (attached) {
+                case OK -> fundNew(parent, child, form)
+                    .compose(x -> "disabled".equals(child.status()) ? wallets.setDisabled(child.id(), true)
+                        : Future.succeededFuture())
+                    .recover(e -> store.delete(child).transform(x -> Future.failedFuture(e)));
+                case TOO_MANY_CHILDREN -> Future.failedFuture(new ApiError(403, "This account already has "
+                    + maxChildren + " sub-accounts, the most it may have.", "permission_error", null,
+                    "too_many_children"));
+                case NO_PARENT -> Future.failedFuture(new ApiError(404, "The parent account no longer "
+                    + "exists.", "invalid_request_error", null, "account_deleted"));
+                case ID_TAKEN -> Future.failedFuture(new IllegalStateException("Please retry."));
+              })
+              .recover(e -> store.releaseIdentity(child, null).otherwiseEmpty()
+                  .transform(x -> Future.failedFuture(e))))
           .compose(v -> announce(child, null))
           .compose(v -> Future.all(describe(child), describe(parent)))
           .map(all -> new JsonObject().put("Action", "add")
               .put("User", ((JsonObject) all.resultAt(0)).put("SecretKey", key))
-              .put("Parent", (JsonObject) all.resultAt(1)))
-          .recover(e -> store.releaseIdentity(child, null).otherwiseEmpty()
-              .transform(x -> Future.failedFuture(e)));
+              .put("Parent", (JsonObject) all.resultAt(1)));
     });
+  }
+
+  private static int depth(Account a) {
+    int d = 0;
+    for (int i = 0; i < a.path().length(); i++) {
+      if (a.path().charAt(i) == '/') {
+        d++;
+      }
+    }
+    return d;
   }
 
   private Future<Void> fundNew(Account parent, Account child, AccountForm form) {
@@ -159,6 +188,13 @@ public final class Accounts {
                 + Money.format(ib.available()) + " USD available, " + Money.format(ib.needed())
                 + " USD needed.", "invalid_request_error", "CreditGranted", "insufficient_quota"));
           }
+          if (e instanceof AccountGoneException) {
+            return Future.failedFuture(ApiError.notFound("The account is deleted."));
+          }
+          if (e instanceof RatesChangedException) {
+            return Future.failedFuture(new ApiError(409, "The account's Rates changed during the transfer; "
+                + "nothing was moved. Please retry.", "invalid_request_error", "CreditGranted", "conflict"));
+          }
           return Future.failedFuture(e);
         });
   }
@@ -170,48 +206,66 @@ public final class Accounts {
       throw new ApiError(403, "Only an account's direct parent can move credit to or from it.",
           "permission_error", "CreditGranted", "not_parent");
     }
-    Account next = target.with(form.changes);
-    return store.load(target.parentId()).compose(parent -> {
-      if (parent != null && next.rates().compareTo(parent.rates()) < 0) {
-        return Future.failedFuture(new IllegalArgumentException(
-            "Rates may not be below the parent's (" + parent.rates() + ")"));
+    // The stored record, not the caller's cached copy, is what the change applies to.
+    return store.load(target.id()).compose(current -> {
+      if (current == null || "deleted".equals(current.status())) {
+        return Future.failedFuture(ApiError.notFound("No sub-account '" + target.id() + "' under this key."));
       }
-      Future<Void> checkChildren = next.rates().equals(target.rates()) ? Future.succeededFuture()
-          : store.childIds(target.id()).compose(store::loadAll).compose(children -> {
-            for (Account c : children) {
-              if (c.rates().compareTo(next.rates()) < 0) {
-                return Future.failedFuture(new IllegalStateException("Rates may not rise above a "
-                    + "sub-account's (" + c.name() + " has " + c.rates() + ")"));
-              }
-            }
-            return Future.succeededFuture();
-          });
-      Account payer = parent;
-      return checkChildren
-          .compose(v -> store.claimIdentity(next, target))
-          .compose(v -> form.credit == 0 ? Future.succeededFuture()
-              : move(payer, next, form.credit, form.days))
-          .compose(v -> store.save(next, null))
-          .compose(v -> store.releaseIdentity(target, next))
-          .compose(v -> next.status().equals(target.status()) ? Future.succeededFuture()
-              : wallets.setDisabled(next.id(), !next.active()))
-          .compose(v -> announce(next, null))
-          .compose(v -> describe(next))
-          .map(user -> new JsonObject().put("Action", "update").put("User", user));
+      return store.load(current.parentId()).compose(parent -> apply(current, parent, form));
     });
   }
 
-  /** Deletes a descendant that has no sub-accounts of its own, refunding its balance to its parent. */
+  private Future<JsonObject> apply(Account target, Account parent, AccountForm form) {
+    Account next = target.with(form.changes);
+    if (parent != null && next.rates().compareTo(parent.rates()) < 0) {
+      return Future.failedFuture(new IllegalArgumentException(
+          "Rates may not be below the parent's (" + parent.rates() + ")"));
+    }
+    boolean rescaling = !next.rates().equals(target.rates());
+    if (rescaling && form.credit != 0) {
+      return Future.failedFuture(new IllegalArgumentException("Change Rates and move credit "
+          + "(CreditGranted) in separate requests."));
+    }
+    Future<Void> checkChildren = !rescaling ? Future.succeededFuture()
+        : store.childIds(target.id()).compose(store::loadAll).compose(children -> {
+          for (Account c : children) {
+            if (c.rates().compareTo(next.rates()) < 0) {
+              return Future.failedFuture(new IllegalStateException("Rates may not rise above a "
+                  + "sub-account's (" + c.name() + " has " + c.rates() + ")"));
+            }
+          }
+          return Future.succeededFuture();
+        });
+    return checkChildren
+        .compose(v -> store.claimIdentity(next, target))
+        // the wallet is re-expressed in the new Rates before the record says so: a request priced at
+        // the old Rates in between is converted by the wallet scripts
+        .compose(v -> rescaling ? wallets.rescale(target.id(), target.rates(), next.rates())
+            .recover(e -> e instanceof RatesChangedException ? Future.failedFuture(new ApiError(409,
+                "The account's Rates changed meanwhile; nothing was changed. Please retry.",
+                "invalid_request_error", "Rates", "conflict")) : Future.failedFuture(e))
+            : Future.succeededFuture())
+        .compose(v -> form.credit == 0 ? Future.succeededFuture() : move(parent, next, form.credit, form.days))
+        .compose(v -> store.save(next, null))
+        .compose(v -> store.releaseIdentity(target, next))
+        .compose(v -> next.status().equals(target.status()) ? Future.succeededFuture()
+            : wallets.setDisabled(next.id(), !next.active()))
+        .compose(v -> announce(next, null))
+        .compose(v -> describe(next))
+        .map(user -> new JsonObject().put("Action", "update").put("User", user));
+  }
+
+  /**
+   * Deletes a descendant that has no sub-accounts of its own. Its balance goes back to its
+   * parent now; what its requests in flight do not spend, when they settle.
+   */
   public Future<JsonObject> delete(Account caller, Account target) {
-    return store.childIds(target.id()).compose(children -> {
-      if (!children.isEmpty()) {
-        return Future.failedFuture(new IllegalStateException("Account '" + target.name() + "' has "
-            + children.size() + " sub-account(s); delete them first."));
-      }
-      return store.load(target.parentId());
-    }).compose(parent -> {
+    return store.load(target.parentId()).compose(parent -> {
       Rate parentRates = parent == null ? Rate.ONE : parent.rates();
-      return wallets.refundAll(target.id(), target.parentId(), parentRates.toString(), target.rates().toString())
+      return wallets.delete(target.id(), target.parentId(), parentRates, target.rates())
+          .recover(e -> e instanceof AccountGoneException
+              ? Future.failedFuture(ApiError.notFound("No sub-account '" + target.id() + "' under this key."))
+              : Future.failedFuture(e))
           .compose(refunded -> store.delete(target).compose(v -> announce(target, null))
               .map(v -> new JsonObject().put("Action", "delete")
                   .put("User", new JsonObject().put("ID", target.id()).put("Name", target.name()))

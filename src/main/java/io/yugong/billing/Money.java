@@ -18,6 +18,10 @@ public final class Money {
     static final long NANOS_PER_CENT = 10_000_000L;
 
     private static final int SCALE = 9;
+    /** Longest decimal text accepted; anything longer is refused before it is parsed. */
+    static final int MAX_TEXT = 40;
+    /** Largest |scale| and precision of a parsed decimal; bounds the cost of all arithmetic on it. */
+    private static final int MAX_DIGITS = 40;
 
     private Money() {
     }
@@ -32,13 +36,7 @@ public final class Money {
         if (s == null || s.isBlank()) {
             throw new IllegalArgumentException("empty dollar amount");
         }
-        BigDecimal d;
-        try {
-            d = new BigDecimal(s.trim());
-        } catch (NumberFormatException e) {
-            throw new IllegalArgumentException("not a dollar amount: " + s);
-        }
-        return fromDollars(d);
+        return fromDollars(decimal(s));
     }
 
     /**
@@ -50,6 +48,7 @@ public final class Money {
         if (dollars == null) {
             throw new IllegalArgumentException("null dollar amount");
         }
+        bounded(dollars);
         if (dollars.signum() == 0) {
             return 0L;
         }
@@ -97,13 +96,16 @@ public final class Money {
             throw new IllegalArgumentException("missing number");
         }
         if (value instanceof BigDecimal d) {
-            return d;
+            return bounded(d);
         }
         if (value instanceof Long || value instanceof Integer || value instanceof Short
                 || value instanceof Byte) {
             return BigDecimal.valueOf(((Number) value).longValue());
         }
         if (value instanceof BigInteger i) {
+            if (i.bitLength() > 128) {
+                throw new IllegalArgumentException("number out of range");
+            }
             return new BigDecimal(i);
         }
         if (value instanceof Double || value instanceof Float) {
@@ -111,16 +113,31 @@ public final class Money {
             if (Double.isNaN(d) || Double.isInfinite(d)) {
                 throw new IllegalArgumentException("not a finite number: " + value);
             }
-            return value instanceof Float ? new BigDecimal(value.toString()) : BigDecimal.valueOf(d);
+            return bounded(value instanceof Float ? new BigDecimal(value.toString()) : BigDecimal.valueOf(d));
         }
         if (value instanceof String s) {
+            String t = s.trim();
+            if (t.isEmpty() || t.length() > MAX_TEXT) {
+                throw new IllegalArgumentException("not a number of at most " + MAX_TEXT + " characters");
+            }
             try {
-                return new BigDecimal(s.trim());
+                return bounded(new BigDecimal(t));
             } catch (NumberFormatException e) {
-                throw new IllegalArgumentException("not a number: " + s);
+                throw new IllegalArgumentException("not a number: " + t);
             }
         }
         throw new IllegalArgumentException("not a number: " + value.getClass().getSimpleName());
+    }
+
+    /**
+     * Refuses a decimal whose exponent or digit count is out of all reasonable range (such as
+     * {@code 1e-1000000000}) before any arithmetic can allocate for it.
+     */
+    static BigDecimal bounded(BigDecimal d) {
+        if (Math.abs(d.scale()) > MAX_DIGITS || d.precision() > MAX_DIGITS) {
+            throw new ArithmeticException("number out of range");
+        }
+        return d;
     }
 
     static BigDecimal plain(BigDecimal d) {

@@ -30,7 +30,7 @@ public final class Rate implements Comparable<Rate> {
 
     /** Parses {@code "0.25"}, {@code "2"}, ... */
     public static Rate of(String s) {
-        return of(Money.decimal(s));
+        return fromJson(s);
     }
 
     /** An exact rate. */
@@ -58,7 +58,11 @@ public final class Rate implements Comparable<Rate> {
 
     /** A rate from a JSON number or numeric string (never through double unless given a Double). */
     public static Rate fromJson(Object json) {
-        return of(Money.decimal(json));
+        try {
+            return of(Money.decimal(json));
+        } catch (ArithmeticException e) {
+            throw new IllegalArgumentException("rate out of range: " + e.getMessage());
+        }
     }
 
     /** The exact value, without trailing zeros. */
@@ -74,6 +78,24 @@ public final class Rate implements Comparable<Rate> {
     /** {@code nanos × this}, rounded up to a whole nano-dollar. */
     public long applyCeil(long nanos) {
         return value.multiply(BigDecimal.valueOf(nanos)).setScale(0, RoundingMode.CEILING).longValueExact();
+    }
+
+    /** Decimal places an account's Rates may have: the wallet scripts work in Rates x 10^4. */
+    public static final int ACCOUNT_DECIMALS = 4;
+    /** Largest Rates an account may have. */
+    public static final long ACCOUNT_MAX = 1000;
+
+    /**
+     * This rate times 10^4 as a whole number, as the wallet scripts compare and convert Rates.
+     *
+     * @throws IllegalArgumentException if it has more than 4 decimals or exceeds 1000
+     */
+    public long scaled() {
+        if (value.scale() > ACCOUNT_DECIMALS || value.compareTo(BigDecimal.valueOf(ACCOUNT_MAX)) > 0) {
+            throw new IllegalArgumentException("an account's Rates has at most " + ACCOUNT_DECIMALS
+                + " decimals and is at most " + ACCOUNT_MAX + ": " + this);
+        }
+        return value.movePointRight(ACCOUNT_DECIMALS).longValueExact();
     }
 
     /** True if this rate is exactly 1. */

@@ -30,11 +30,13 @@ final class Scripts {
   static final String RELEASE = "release";
   static final String MINT = "mint";
   static final String FUND = "fund";
-  static final String REFUND_ALL = "refund_all";
   static final String VIEW = "view";
+  static final String DELETE = "delete";
+  static final String TIDY = "tidy";
+  static final String RESCALE = "rescale";
 
   private static final List<String> NAMES =
-      List.of(RESERVE, SETTLE, RELEASE, MINT, FUND, REFUND_ALL, VIEW);
+      List.of(RESERVE, SETTLE, RELEASE, MINT, FUND, VIEW, DELETE, TIDY, RESCALE);
 
   private record Script(String source, String sha) {}
 

@@ -10,7 +10,7 @@ import java.util.List;
  * @param monthCost cost settled this UTC month
  * @param rpmUsed requests admitted in the last 60 seconds (counted only while the account has a
  *     per-minute limit)
- * @param disabled true after {@link Wallets#refundAll} or {@link Wallets#setDisabled}
+ * @param disabled true after {@link Wallets#delete} or {@link Wallets#setDisabled}
  * @param at Redis's clock when the view was taken, epoch milliseconds
  */
 public record WalletView(String accountId, long balance, long held, long available,

@@ -24,14 +24,15 @@ import java.util.function.Supplier;
  * Redis's clock, dates are UTC. The key layout and scripts are described in
  * {@code docs/billing-redis.md}.
  *
- * <p>{@link #fund} and {@link #refundAll} touch two accounts in one script: they need a
+ * <p>{@link #fund}, {@link #delete} and the scripts of accounts below others touch several accounts in one script: they need a
  * standalone or sentinel Redis (on a Cluster they fail with CROSSSLOT unless both accounts hash to
  * the same slot).
  */
 public final class Wallets {
 
   private static final long DAY_MS = 86_400_000L;
-  private static final int REFUND_TRIES = 5;
+  /** Ids of deleted accounts that still hold money for requests in flight. */
+  static final String DELETING = "yg:deleting";
   private static final int MAX_DAYS = 1000;
   /** Amounts up to 2^53 nano-dollars (about 9 million USD) are exact in the scripts' arithmetic. */
   static final long MAX_NANOS = 1L << 53;
@@ -63,6 +64,20 @@ public final class Wallets {
   public Future<Reservation> reserve(String accountId, String requestId, long holdNanos,
       long floorNanos, int rpmLimit, long monthlyHardLimitNanos, long minBalanceNanos,
       long holdTtlMs) {
+    return reserve(accountId, requestId, holdNanos, floorNanos, rpmLimit, monthlyHardLimitNanos,
+        minBalanceNanos, holdTtlMs, List.of(), null);
+  }
+
+  /**
+   * {@link #reserve(String, String, long, long, int, long, long, long)} for an account below
+   * others: {@code ancestorIds} are the accounts between root and it (root excluded), whose status
+   * and limits bound it too — an ancestor's RateLimit counts its whole subtree's requests, its
+   * HardLimit its whole subtree's monthly spend and holds. {@code pricedAt} is the Rates the hold
+   * was priced at (null: unchecked); if the account's Rates changed since, the hold is converted.
+   */
+  public Future<Reservation> reserve(String accountId, String requestId, long holdNanos,
+      long floorNanos, int rpmLimit, long monthlyHardLimitNanos, long minBalanceNanos,
+      long holdTtlMs, List<String> ancestorIds, Rate pricedAt) {
     return guard(() -> {
       requireId(requestId);
       requireAmount(holdNanos, "hold");
@@ -78,7 +93,7 @@ public final class Wallets {
       return scripts.run(Scripts.RESERVE, Keys.account(accountId), List.of(requestId,
           Long.toString(holdNanos), Long.toString(floorNanos), Integer.toString(rpmLimit),
           Long.toString(monthlyHardLimitNanos), Long.toString(minBalanceNanos),
-          Long.toString(holdTtlMs))).map(r -> {
+          Long.toString(holdTtlMs), lineage(ancestorIds), rateArg(pricedAt))).map(r -> {
             String refusal = Replies.str(r.get(1));
             return new Reservation(r.get(0).toInteger() == 1, refusal.isEmpty() ? null : refusal,
                 Replies.num(r.get(2)), Replies.num(r.get(3)));
@@ -94,6 +109,16 @@ public final class Wallets {
    */
   public Future<Settlement> settle(String accountId, String requestId, long chargeNanos,
       LedgerEntry entry) {
+    return settle(accountId, requestId, chargeNanos, entry, List.of(), null);
+  }
+
+  /**
+   * {@link #settle(String, String, long, LedgerEntry)} for an account below others: the charge
+   * also counts towards each ancestor's subtree spend this month. {@code pricedAt} as for
+   * {@link #reserve}.
+   */
+  public Future<Settlement> settle(String accountId, String requestId, long chargeNanos,
+      LedgerEntry entry, List<String> ancestorIds, Rate pricedAt) {
     return guard(() -> {
       requireId(requestId);
       requireAmount(chargeNanos, "charge");
@@ -102,7 +127,7 @@ public final class Wallets {
           Long.toString(chargeNanos), e.model(), Long.toString(e.promptTokens()),
           Long.toString(e.cachedTokens()), Long.toString(e.completionTokens()),
           e.upstreamKeyId(), e.node(), Long.toString(e.latencyMs()),
-          Integer.toString(e.status())))
+          Integer.toString(e.status()), lineage(ancestorIds), rateArg(pricedAt)))
           .map(r -> new Settlement(r.get(0).toInteger() == 1, Replies.num(r.get(1)),
               Replies.num(r.get(2))));
     });
@@ -165,18 +190,26 @@ public final class Wallets {
         long debit = Convert.parentCost(childAmountNanos, parentRate, childRate);
         requireAmount(debit, "parent's cost");
         return scripts.run(Scripts.FUND, keys, List.of("give", Long.toString(debit),
-            Long.toString(childAmountNanos), Long.toString(days * DAY_MS)))
-            .compose(r -> transfer(r, parentId, debit));
+            Long.toString(childAmountNanos), Long.toString(days * DAY_MS), rateArg(parentRate),
+            rateArg(childRate))).compose(r -> transfer(r, parentId, debit));
       }
       long back = -childAmountNanos;
       long credit = Convert.parentReturn(back, parentRate, childRate);
       return scripts.run(Scripts.FUND, keys, List.of("take", Long.toString(credit),
-          Long.toString(back), "0")).compose(r -> transfer(r, childId, back));
+          Long.toString(back), "0", rateArg(parentRate), rateArg(childRate)))
+          .compose(r -> transfer(r, childId, back));
     });
   }
 
   private static Future<Transfer> transfer(Response r, String payer, long needed) {
-    if (r.get(0).toInteger() != 1) {
+    int outcome = r.get(0).toInteger();
+    if (outcome == 2) {
+      return Future.failedFuture(new AccountGoneException());
+    }
+    if (outcome == 3) {
+      return Future.failedFuture(new RatesChangedException());
+    }
+    if (outcome != 1) {
       return Future.failedFuture(
           new InsufficientBalanceException(payer, Replies.num(r.get(1)), needed));
     }
@@ -184,41 +217,74 @@ public final class Wallets {
   }
 
   /**
-   * On a child's deletion: its whole available balance (balance minus held) goes back to the
-   * parent, converted like a negative {@link #fund} (rounded down), and the child is disabled.
-   * Held money stays with the child for the requests still in flight. Returns what the parent
-   * was credited.
+   * The money side of deleting a child: atomically with the check that it has no children of its
+   * own, its record is marked deleted, its wallet disabled with the parent as heir, and all of its
+   * balance that is not held goes to the parent, converted like a negative {@link #fund} (rounded
+   * down). What its requests in flight do not spend follows when they settle or their holds expire.
+   * Returns what the parent was credited now; fails with {@link AccountGoneException} when it is
+   * already deleted, IllegalStateException when it has children.
    */
-  public Future<Long> refundAll(String childId, String parentId, String parentRate,
-      String childRate) {
+  public Future<Long> delete(String childId, String parentId, Rate parentRate, Rate childRate) {
     return guard(() -> {
       if (parentId.equals(childId)) {
-        throw new IllegalArgumentException("an account cannot refund itself");
+        throw new IllegalArgumentException("an account cannot be its own heir");
       }
-      Convert.parentReturn(0, parentRate, childRate); // check the rates before touching Redis
-      List<String> keys = twoAccounts(parentId, childId);
-      return refundAttempt(keys, -1, parentRate, childRate, REFUND_TRIES);
+      return scripts.run(Scripts.DELETE, twoAccounts(parentId, childId),
+          List.of(Long.toString(parentRate.scaled()), Long.toString(childRate.scaled()))).compose(r -> {
+            if (r.get(0).toInteger() == 1) {
+              return Future.succeededFuture(Replies.num(r.get(1)));
+            }
+            if ("has_children".equals(Replies.str(r.get(1)))) {
+              return Future.failedFuture(new IllegalStateException("The account has sub-accounts; "
+                  + "delete them first."));
+            }
+            return Future.failedFuture(new AccountGoneException());
+          });
     });
   }
 
-  // The child's available balance is only known inside Redis, the conversion only here: each
-  // attempt names the amount it converted, and the script refuses if that is no longer current.
-  private Future<Long> refundAttempt(List<String> keys, long expected, String parentRate,
-      String childRate, int triesLeft) {
-    long credit = expected < 0 ? 0 : Convert.parentReturn(expected, parentRate, childRate);
-    return scripts.run(Scripts.REFUND_ALL, keys, List.of(Long.toString(expected),
-        Long.toString(credit))).compose(r -> {
-          long value = Replies.num(r.get(1));
-          if (r.get(0).toInteger() == 1) {
-            return Future.succeededFuture(value);
-          }
-          if (triesLeft <= 0) {
-            return Future.failedFuture(new IllegalStateException(
-                "the child's balance kept changing during refundAll"));
-          }
-          return refundAttempt(keys, value, parentRate, childRate, triesLeft - 1);
-        });
+  /**
+   * Upkeep of deleted accounts whose requests were in flight: expired holds charged their floor,
+   * what is left given to the heir. Every node runs it periodically; it is idempotent.
+   */
+  public Future<Integer> tidyDeleted() {
+    return redis.send(Request.cmd(Command.SMEMBERS).arg(DELETING)).compose(r -> {
+      List<Future<Response>> runs = new ArrayList<>();
+      if (r != null) {
+        for (Response id : r) {
+          runs.add(scripts.run(Scripts.TIDY, Keys.account(id.toString()), List.of()));
+        }
+      }
+      return Future.all(runs).map(v -> runs.size());
+    });
   }
+
+  /**
+   * Re-expresses an account's money when its Rates changes from {@code from} to {@code to}, so it
+   * keeps its value in the parent's money: grants (rounded down), balance, and holds in flight
+   * (rounded up) times to/from. Fails with {@link RatesChangedException} when the wallet is not at
+   * {@code from} any more.
+   */
+  public Future<Void> rescale(String accountId, Rate from, Rate to) {
+    return guard(() -> {
+      long f = from.scaled();
+      long t = to.scaled();
+      if (f == t) {
+        return Future.succeededFuture();
+      }
+      long g = java.math.BigInteger.valueOf(f).gcd(java.math.BigInteger.valueOf(t)).longValueExact();
+      return scripts.run(Scripts.RESCALE, Keys.account(accountId), List.of(Long.toString(t / g),
+          Long.toString(f / g), Long.toString(t), Long.toString(f))).compose(r -> r.get(0).toInteger() == 1
+              ? Future.<Void>succeededFuture() : Future.failedFuture(new RatesChangedException()));
+    });
+  }
+
+  /** Records the Rates an account's wallet is kept in (set when the account is created). */
+  public Future<Void> setRate(String accountId, Rate rate) {
+    return guard(() -> redis.send(Request.cmd(Command.HSET).arg(Keys.wallet(accountId)).arg("rate")
+        .arg(Long.toString(rate.scaled()))).mapEmpty());
+  }
+
 
   /** Disables (reserve refuses "account_disabled") or enables an account. */
   public Future<Void> setDisabled(String accountId, boolean disabled) {
@@ -311,6 +377,35 @@ public final class Wallets {
   /** The sha under which a script is cached in Redis (for tests). */
   String scriptSha(String name) {
     return scripts.sha(name);
+  }
+
+  private static String lineage(List<String> ancestorIds) {
+    for (String id : ancestorIds) {
+      Keys.check(id);
+      if (id.indexOf(',') >= 0) {
+        throw new IllegalArgumentException("bad account id: " + id);
+      }
+    }
+    return String.join(",", ancestorIds);
+  }
+
+  private static String rateArg(Rate r) {
+    if (r == null) {
+      return "";
+    }
+    try {
+      return Long.toString(r.scaled());
+    } catch (IllegalArgumentException e) {
+      return ""; // a Rates from before the 4-decimal rule: not checked
+    }
+  }
+
+  private static String rateArg(String r) {
+    try {
+      return rateArg(Rate.of(r));
+    } catch (RuntimeException e) {
+      return "";
+    }
   }
 
   private static List<String> twoAccounts(String parentId, String childId) {

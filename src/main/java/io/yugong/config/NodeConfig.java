@@ -274,4 +274,17 @@ public final class NodeConfig {
     }
     return p;
   }
+
+  /**
+   * How many direct sub-accounts an account other than root may have (YUGONG_MAX_CHILDREN,
+   * default 1000; 0 = no cap). Root's customers are not capped.
+   */
+  public int maxChildren() {
+    return getInt("YUGONG_MAX_CHILDREN", 1000);
+  }
+
+  /** How deep the account tree may grow below root (YUGONG_MAX_DEPTH, default 8 levels). */
+  public int maxDepth() {
+    return getInt("YUGONG_MAX_DEPTH", 8);
+  }
 }

@@ -32,6 +32,8 @@ import org.slf4j.LoggerFactory;
 public final class Node {
 
   private static final Logger LOG = LoggerFactory.getLogger(Node.class);
+  /** How often deleted accounts with requests in flight are tidied (their leftovers go to the heir). */
+  private static final long TIDY_MS = 60_000;
 
   private final Vertx vertx;
   private final Services services;
@@ -98,7 +100,7 @@ public final class Node {
         : TrustOptions.wrap(UpstreamTrust.withExtraCas(cfg.upstreamCaFile()));
     KeyPool keyPool = new KeyPool(vertx, redis, hz, vault, cfg.upstream(), upstreamTrust);
     Wallets wallets = new Wallets(redis);
-    Accounts accounts = new Accounts(vertx, redis, vault, wallets);
+    Accounts accounts = new Accounts(vertx, redis, vault, wallets, cfg.maxChildren(), cfg.maxDepth());
     Tariff tariff = new Tariff();
     JsonObject identity = new JsonObject()
         .put("nodeId", nodeId)
@@ -130,6 +132,8 @@ public final class Node {
         .compose(v -> vertx.deployVerticle(() -> new GatewayVerticle(services),
             new DeploymentOptions().setInstances(cfg.httpInstances())))
         .map(id -> {
+          vertx.setPeriodic(TIDY_MS, TIDY_MS, t -> wallets.tidyDeleted().onFailure(e -> LOG.warn(
+              "tidying deleted accounts failed ({}); next try in {} s", e.toString(), TIDY_MS / 1000)));
           LOG.info("node {} serving on port {} (cluster '{}', {} member(s))", nodeId, cfg.port(),
               cfg.clusterName(), hz.getCluster().getMembers().size());
           return new Node(vertx, services, redis, hz);

@@ -88,7 +88,7 @@ final class Accounting {
     }
     Quote q = x.quote;
     Future<Reservation> reserve = wallets.reserve(a.id(), x.requestId, q.hold(), q.floor(), a.rateLimit(),
-        a.hardLimit(), minBalance, holdTtlMs);
+        a.hardLimit(), minBalance, holdTtlMs, a.ancestorIds(), a.rates());
     return reserve
         .timeout(redisTimeoutMs, TimeUnit.MILLISECONDS)
         .recover(e -> {
@@ -125,10 +125,10 @@ final class Accounting {
   private static ApiError refusal(String why, long retryAfterMs, Quote q) {
     return switch (why) {
       case "rate_limit_exceeded" -> new ApiError(429, "Rate limit reached for requests per minute on "
-          + "this key. Please try again in " + Math.max(1, (retryAfterMs + 999) / 1000) + "s.", "requests",
+          + "this key or an account it belongs to. Please try again in " + Math.max(1, (retryAfterMs + 999) / 1000) + "s.", "requests",
           null, "rate_limit_exceeded").header("retry-after", Long.toString(Math.max(1, (retryAfterMs + 999) / 1000)));
-      case "monthly_limit_reached" -> new ApiError(429, "This key has reached its monthly spending "
-          + "limit (HardLimit).", "insufficient_quota", null, "monthly_limit_reached");
+      case "monthly_limit_reached" -> new ApiError(429, "This key, or an account it belongs to, has "
+          + "reached its monthly spending limit (HardLimit).", "insufficient_quota", null, "monthly_limit_reached");
       case "account_disabled" -> ApiError.forbidden("This account is disabled.", "account_disabled");
       default -> new ApiError(429, "You exceeded your current quota: this request may cost up to "
           + Money.format(q.hold()) + " USD and the balance does not cover it. Add credit, or lower "
@@ -159,7 +159,8 @@ final class Accounting {
   }
 
   private Future<Void> attemptSettle(Exchange x, long charge, LedgerEntry entry, int attempt) {
-    return wallets.settle(x.account.id(), x.requestId, charge, entry)
+    return wallets.settle(x.account.id(), x.requestId, charge, entry, x.account.ancestorIds(),
+        x.account.rates())
         .timeout(Math.max(redisTimeoutMs, 1000), TimeUnit.MILLISECONDS)
         .<Void>mapEmpty()
         .recover(e -> {

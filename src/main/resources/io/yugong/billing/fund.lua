@@ -2,16 +2,25 @@
 -- CROSS-SLOT: the keys of two accounts (two hash tags). Works on standalone and sentinel Redis;
 -- on Redis Cluster it fails with CROSSSLOT unless both account ids hash to the same slot.
 -- KEYS: the parent's 8 keys, then the child's 8 keys.
--- ARGV: direction ('give' | 'take'), parentAmount, childAmount, ttlMs (give only).
+-- ARGV: direction ('give' | 'take'), parentAmount, childAmount, ttlMs (give only),
+--   parentRate, childRate (each Rates x 10^4, as the caller converted at; '' = unchecked).
 --   give: debit the parent parentAmount, credit the child a grant of childAmount (ttlMs).
 --   take: debit the child childAmount (soonest-expiring grants first), credit the parent a grant
 --         of parentAmount expiring at the parent's latest grant expiry, or in 365 days.
 -- Returns { 1, parentDebited, childCredited } or { 0, availableOfTheSideShort } (no change
--- beyond grant expiry).
+-- beyond grant expiry), { 2 } when either account is deleted or being deleted, { 3 } when a
+-- wallet's Rates is no longer the one converted at (the caller reloads and tries again).
 local P, C = account(0), account(8)
 local dir = ARGV[1]
 local parentAmount, childAmount, ttl = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local now = clock()
+local pw = redis.call('HMGET', P.wallet, 'deleted', 'rate')
+local cw = redis.call('HMGET', C.wallet, 'deleted', 'rate')
+if pw[1] == '1' or cw[1] == '1' then return { 2 } end
+if (ARGV[5] and ARGV[5] ~= '' and pw[2] and pw[2] ~= ARGV[5])
+    or (ARGV[6] and ARGV[6] ~= '' and cw[2] and cw[2] ~= ARGV[6]) then
+  return { 3 }
+end
 expireGrants(P, now)
 expireGrants(C, now)
 

@@ -46,6 +46,49 @@ local function account(o)
   }
 end
 
+-- Another account's keys, derived from its id. Scripts that reach an account this way (the
+-- ancestors of the one they were given, the heir of a deleted one) touch more than one hash slot:
+-- they need a standalone or sentinel Redis, like fund.lua.
+local function accountOf(id)
+  local p = 'yg:{a:' .. id .. '}:'
+  return {
+    wallet = p .. 'wallet', grants = p .. 'grants', grant = p .. 'grant',
+    grantinfo = p .. 'grantinfo', holds = p .. 'holds', holdexp = p .. 'holdexp',
+    rpm = p .. 'rpm', ledger = p .. 'ledger', p = p, id = id
+  }
+end
+
+-- comma-separated ids as a list (empty string: none)
+local function ids(csv)
+  local out = {}
+  if csv then
+    for id in string.gmatch(csv, '[^,]+') do out[#out + 1] = id end
+  end
+  return out
+end
+
+-- q, r of a / b for integer-valued 0 <= a < 2^53, 0 < b: exact, whatever the double division did
+local function divmod(a, b)
+  local q = math.floor(a / b)
+  local r = a - q * b
+  while r < 0 do q = q - 1; r = r + b end
+  while r >= b do q = q + 1; r = r - b end
+  return q, r
+end
+
+-- x * num / den, rounded down (up when ceil), exact for 0 <= x < 2^53 and num, den <= 10^7
+-- (whole numbers): x is split in base 10^7 so no product leaves the doubles' exact range.
+local MULDIV_BASE = 10000000
+local function muldiv(x, num, den, ceil)
+  if x <= 0 then return 0 end
+  local xh, xl = divmod(x, MULDIV_BASE)
+  local q1, r1 = divmod(xh * num, den)
+  local q2, r2 = divmod(r1 * MULDIV_BASE + xl * num, den)
+  local out = q1 * MULDIV_BASE + q2
+  if ceil and r2 > 0 then out = out + 1 end
+  return out
+end
+
 -- UTC civil date of a millisecond instant (H. Hinnant's days-to-civil algorithm)
 local function ymd(ms)
   local z = math.floor(ms / DAY_MS) + 719468
@@ -226,6 +269,37 @@ local function takeHold(A, req)
   return j
 end
 
+-- The ancestors a hold counted against (ids), as stored with the hold.
+local function holdLimits(j, field)
+  if type(j[field]) == 'string' then return ids(j[field]) end
+  return {}
+end
+
+-- Gives back what a hold counted against its limited ancestors: their held-for-the-subtree sums,
+-- and (when the request never went upstream) their request windows.
+local function releaseLimits(j, req, slots)
+  for _, id in ipairs(holdLimits(j, 'hl')) do
+    redis.call('HINCRBY', 'yg:{a:' .. id .. '}:wallet', 'treeheld', s(-j.amount))
+  end
+  if slots then
+    for _, id in ipairs(holdLimits(j, 'rl')) do
+      redis.call('ZREM', 'yg:{a:' .. id .. '}:rpm', req)
+    end
+  end
+end
+
+-- Adds a settled charge to the month's subtree spend of every ancestor (ids, root excluded).
+local function treeUsage(ancestors, now, cost)
+  if cost <= 0 then return end
+  local y, m = ymd(now)
+  local suffix = string.format('month:%04d%02d', y, m)
+  for _, id in ipairs(ancestors) do
+    local mk = 'yg:{a:' .. id .. '}:' .. suffix
+    redis.call('HINCRBY', mk, 'tree', s(cost))
+    redis.call('EXPIRE', mk, MONTH_TTL_S)
+  end
+end
+
 -- Holds past their expiry belong to requests whose node died. Each is settled at its floor
 -- (the caller's prompt estimate): a "charge" entry, status 0, note "abandoned", and an
 -- abandoned:<req> marker so a late settle charges only the difference.
@@ -233,10 +307,12 @@ local function abandonHolds(A, now)
   local dead = redis.call('ZRANGEBYSCORE', A.holdexp, '-inf', s(now))
   for _, req in ipairs(dead) do
     local j = takeHold(A, req)
+    if j then releaseLimits(j, req, false) end
     if j and redis.call('EXISTS', A.p .. 'settled:' .. req) == 0 then
       local floor = j.floor
       local taken = consume(A, math.min(floor, balance(A)))
       usage(A, now, 'unknown', taken, 1, 0, 0, 0)
+      treeUsage(holdLimits(j, 'anc'), now, taken)
       ledger(A, { requestId = req, kind = 'charge', model = 'unknown', cost = floor,
         amount = -taken, uncovered = floor - taken, status = 0, note = 'abandoned' }, now)
       redis.call('SET', A.p .. 'abandoned:' .. req, s(floor), 'PX', s(MARKER_MS))
@@ -245,3 +321,35 @@ local function abandonHolds(A, now)
 end
 
 -- ===== script body follows =====
+
+-- A deleted account's money goes to its heir (the parent it was deleted from) as soon as no
+-- request of it is in flight: all of it that is not held, converted at the rates it was deleted
+-- at (rounded down). When the heir was deleted too, on up the chain. Returns what the first
+-- heir was credited.
+local function sweep(A, now)
+  local first = nil
+  for _ = 1, 16 do
+    local w = redis.call('HMGET', A.wallet, 'deleted', 'heir', 'heirnum', 'heirden', 'balance', 'held')
+    if w[1] ~= '1' or not w[2] then break end
+    expireGrants(A, now)
+    local avail = balance(A) - num(w[6])
+    if avail <= 0 then
+      if num(w[6]) <= 0 then redis.call('SREM', 'yg:deleting', A.id) end
+      break
+    end
+    local H = accountOf(w[2])
+    -- the heir's Rates may have changed since: convert at the one its wallet has now
+    local heirRate = num(redis.call('HGET', H.wallet, 'rate') or w[3])
+    local credit = muldiv(avail, heirRate, num(w[4]), false)
+    local taken = consume(A, avail)
+    ledger(A, { kind = 'transfer_out', cost = taken, amount = -taken, note = 'refund to ' .. H.id },
+        now)
+    expireGrants(H, now)
+    addGrant(H, credit, latestExpiry(H, now), 'refund:' .. A.id,
+        { kind = 'refund', note = 'from deleted ' .. A.id }, now)
+    if num(redis.call('HGET', A.wallet, 'held')) <= 0 then redis.call('SREM', 'yg:deleting', A.id) end
+    if first == nil then first = credit end
+    A = H
+  end
+  return first or 0
+end

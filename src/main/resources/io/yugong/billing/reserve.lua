@@ -1,45 +1,91 @@
 -- reserve: place a hold for one request (the hot path's first round trip).
 -- KEYS: the account's 8 keys. ARGV: requestId, hold, floor, rpmLimit (0 = none),
---   monthlyHardLimit (0 = none), minBalance, holdTtlMs.
+--   monthlyHardLimit (0 = none), minBalance, holdTtlMs, ancestors (ids between root and the
+--   account, comma-separated, '' = none), pricedAtRate (the account's Rates x 10^4 the hold was
+--   priced at, '' = unknown).
+-- An account's limits bound its whole subtree: its RPM window counts its descendants' requests,
+-- its HardLimit their month's spend (month field `tree`) and holds (wallet field `treeheld`).
+-- Each ancestor's status and limits are read here, from its record, so a change to them applies
+-- to the next request below it. Ancestors are reached by derived key names (see accountOf).
 -- Returns { ok (1|0), refusal ('' when ok), available (after the hold when ok), retryAfterMs }.
 local A = account(0)
 local req = ARGV[1]
 local hold, floor = tonumber(ARGV[2]), tonumber(ARGV[3])
 local rpmLimit, hard = tonumber(ARGV[4]), tonumber(ARGV[5])
 local minBalance, ttl = tonumber(ARGV[6]), tonumber(ARGV[7])
+local ancestors = ids(ARGV[8])
 local now = clock()
 
 expireGrants(A, now)
 abandonHolds(A, now)
-redis.call('ZREMRANGEBYSCORE', A.rpm, '-inf', s(now - 60000))
 
-local w = redis.call('HMGET', A.wallet, 'balance', 'held', 'disabled')
+local w = redis.call('HMGET', A.wallet, 'balance', 'held', 'disabled', 'rate', 'treeheld', 'deleted')
 local bal, held = num(w[1]), num(w[2])
 local available = bal - held
+
+-- priced at a Rates the account no longer has (it changed while the request was admitted):
+-- the wallet's money is in the new Rates' units
+if ARGV[9] and ARGV[9] ~= '' and w[4] and w[4] ~= ARGV[9] then
+  hold = muldiv(hold, tonumber(w[4]), tonumber(ARGV[9]), true)
+  floor = muldiv(floor, tonumber(w[4]), tonumber(ARGV[9]), true)
+end
 
 -- the same request reserving again (a retry) keeps its one hold
 if redis.call('HEXISTS', A.holds, req) == 1
     or redis.call('EXISTS', A.p .. 'settled:' .. req) == 1 then
   return { 1, '', s(available), '0' }
 end
-if w[3] == '1' then
+if w[3] == '1' or w[6] == '1' then
   return { 0, 'account_disabled', s(available), '0' }
 end
+
+-- a full request window: the retry-after of the (n - limit + 1)-th oldest entry leaving it
+local function windowFull(key, limit)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', s(now - 60000))
+  local n = redis.call('ZCARD', key)
+  if n < limit then return nil end
+  local e = redis.call('ZRANGE', key, n - limit, n - limit, 'WITHSCORES')
+  return math.max(1, tonumber(e[2]) + 60000 - now)
+end
+
+-- this month's spend of an account and its subtree, and what its subtree holds
+local function monthSpend(prefix, treeheld)
+  local m = redis.call('HMGET', prefix .. string.format('month:%04d%02d', ymd(now)), 'cost', 'tree')
+  return num(m[1]) + num(m[2]) + num(treeheld)
+end
+
 if rpmLimit > 0 then
-  local n = redis.call('ZCARD', A.rpm)
-  if n >= rpmLimit then
-    -- a slot frees when the (n - limit + 1)-th oldest entry leaves the 60 s window
-    local e = redis.call('ZRANGE', A.rpm, n - rpmLimit, n - rpmLimit, 'WITHSCORES')
-    local retry = math.max(1, tonumber(e[2]) + 60000 - now)
-    return { 0, 'rate_limit_exceeded', s(available), s(retry) }
-  end
+  local retry = windowFull(A.rpm, rpmLimit)
+  if retry then return { 0, 'rate_limit_exceeded', s(available), s(retry) } end
 end
 if hard > 0 then
-  local spent = num(redis.call('HGET', monthKey(A, now), 'cost'))
-  if spent + held + hold > hard then
+  if monthSpend(A.p, w[5]) + held + hold > hard then
     return { 0, 'monthly_limit_reached', s(available), '0' }
   end
 end
+
+local rl, hl = {}, {}
+for _, id in ipairs(ancestors) do
+  local P = accountOf(id)
+  local f = redis.call('HMGET', P.p .. 'account', 'status', 'rateLimit', 'hardLimit')
+  if f[1] ~= 'active' then
+    return { 0, 'account_disabled', s(available), '0' }
+  end
+  local prl, phl = num(f[2]), num(f[3])
+  if prl > 0 then
+    local retry = windowFull(P.rpm, prl)
+    if retry then return { 0, 'rate_limit_exceeded', s(available), s(retry) } end
+    rl[#rl + 1] = id
+  end
+  if phl > 0 then
+    local pw = redis.call('HMGET', P.wallet, 'held', 'treeheld')
+    if monthSpend(P.p, pw[2]) + num(pw[1]) + hold > phl then
+      return { 0, 'monthly_limit_reached', s(available), '0' }
+    end
+    hl[#hl + 1] = id
+  end
+end
+
 if available - hold < minBalance or hold > available then
   return { 0, 'insufficient_quota', s(available), '0' }
 end
@@ -50,8 +96,18 @@ if rpmLimit > 0 then
   redis.call('ZADD', A.rpm, s(now), req)
   redis.call('PEXPIRE', A.rpm, '61000')
 end
+for _, id in ipairs(rl) do
+  local key = 'yg:{a:' .. id .. '}:rpm'
+  redis.call('ZADD', key, s(now), req)
+  redis.call('PEXPIRE', key, '61000')
+end
+for _, id in ipairs(hl) do
+  redis.call('HINCRBY', 'yg:{a:' .. id .. '}:wallet', 'treeheld', s(hold))
+end
 redis.call('HINCRBY', A.wallet, 'held', s(hold))
 redis.call('HSET', A.holds, req,
-    '{"amount":' .. s(hold) .. ',"floor":' .. s(floor) .. ',"expiresAt":' .. s(now + ttl) .. '}')
+    '{"amount":' .. s(hold) .. ',"floor":' .. s(floor) .. ',"expiresAt":' .. s(now + ttl)
+    .. ',"anc":' .. cjson.encode(ARGV[8] or '') .. ',"rl":' .. cjson.encode(table.concat(rl, ','))
+    .. ',"hl":' .. cjson.encode(table.concat(hl, ',')) .. '}')
 redis.call('ZADD', A.holdexp, s(now + ttl), req)
 return { 1, '', s(available - hold), '0' }

@@ -13,6 +13,12 @@ class FundTest extends WalletTest {
     return await(wallets.view(a)).balance();
   }
 
+  /** delete.lua works on accounts that have a record (the account store writes it): a bare one. */
+  private void record(String id) {
+    fx.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.HSET)
+        .arg("yg:{a:" + id + "}:account").arg("status").arg("active"));
+  }
+
   @Test
   void fundingAChildAtRateTwoCostsAParentAtRateOneHalfAndComesBackExactly() {
     String parent = WalletFixture.newAccount();
@@ -34,7 +40,8 @@ class FundTest extends WalletTest {
     assertThat(balance(child)).isEqualTo(60 * DOLLAR);
     assertThat(balance(parent)).isEqualTo(970 * DOLLAR);
 
-    long refunded = await(wallets.refundAll(child, parent, "1", "2"));
+    record(child);
+    long refunded = await(wallets.delete(child, parent, Rate.ONE, Rate.of(2)));
 
     assertThat(refunded).isEqualTo(30 * DOLLAR);
     assertThat(balance(child)).isZero();
@@ -96,20 +103,65 @@ class FundTest extends WalletTest {
   }
 
   @Test
-  void refundAllLeavesHeldMoneyForRequestsInFlight() {
+  void aDeletedAccountsHeldMoneyGoesToTheParentWhenItsRequestSettles() {
     String parent = WalletFixture.newAccount();
     String child = WalletFixture.newAccount();
+    record(child);
     await(wallets.mint(parent, 10 * DOLLAR, 30, "root"));
     await(wallets.fund(parent, child, 5 * DOLLAR, "1", "1", 30));
     await(wallets.reserve(child, "inflight", DOLLAR, 0, 0, 0, 0, 60_000));
 
-    assertThat(await(wallets.refundAll(child, parent, "1", "1"))).isEqualTo(4 * DOLLAR);
+    assertThat(await(wallets.delete(child, parent, Rate.ONE, Rate.ONE))).isEqualTo(4 * DOLLAR);
     assertThat(await(wallets.view(child)).available()).isZero();
+    assertThat(balance(parent)).isEqualTo(9 * DOLLAR);
     Settlement s = await(wallets.settle(child, "inflight", DOLLAR / 2, null));
 
     assertThat(s.charged()).isEqualTo(DOLLAR / 2);
-    assertThat(balance(parent)).isEqualTo(9 * DOLLAR);
+    assertThat(balance(child)).isZero();
+    assertThat(balance(parent)).isEqualTo(9 * DOLLAR + DOLLAR / 2);
     fx.assertLedgerExplainsBalance(parent);
+    fx.assertLedgerExplainsBalance(child);
+  }
+
+  @Test
+  void aDeletedAccountCannotBeFundedAndIsNotDeletedTwice() {
+    String parent = WalletFixture.newAccount();
+    String child = WalletFixture.newAccount();
+    record(child);
+    await(wallets.mint(parent, 10 * DOLLAR, 30, "root"));
+    await(wallets.fund(parent, child, 5 * DOLLAR, "1", "1", 30));
+    await(wallets.delete(child, parent, Rate.ONE, Rate.ONE));
+
+    assertThat(WalletFixture.failure(wallets.fund(parent, child, DOLLAR, "1", "1", 30)))
+        .isInstanceOf(AccountGoneException.class);
+    assertThat(WalletFixture.failure(wallets.delete(child, parent, Rate.ONE, Rate.ONE)))
+        .isInstanceOf(AccountGoneException.class);
+    assertThat(balance(parent)).isEqualTo(10 * DOLLAR);
+    assertThat(balance(child)).isZero();
+  }
+
+  @Test
+  void changingRatesRescalesGrantsAndHoldsSoTheirValueStaysTheSame() {
+    String parent = WalletFixture.newAccount();
+    String child = WalletFixture.newAccount();
+    await(wallets.mint(parent, 10 * DOLLAR, 30, "root"));
+    await(wallets.setRate(child, Rate.of(2)));
+    await(wallets.fund(parent, child, 20 * DOLLAR, "1", "2", 30)); // costs the parent 10
+    await(wallets.reserve(child, "inflight", 2 * DOLLAR, 0, 0, 0, 0, 60_000, List.of(), Rate.of(2)));
+
+    await(wallets.rescale(child, Rate.of(2), Rate.ONE));
+
+    WalletView v = await(wallets.view(child));
+    assertThat(v.balance()).isEqualTo(10 * DOLLAR);
+    assertThat(v.held()).isEqualTo(DOLLAR);
+    // a charge priced at the old Rates is converted into the wallet's new units
+    assertThat(await(wallets.settle(child, "inflight", 2 * DOLLAR, null, List.of(), Rate.of(2))).charged())
+        .isEqualTo(DOLLAR);
+    // taking everything back at the new Rates returns exactly what is left of what the parent paid
+    await(wallets.fund(parent, child, -9 * DOLLAR, "1", "1", 30));
+    assertThat(balance(parent)).isEqualTo(9 * DOLLAR);
+    assertThat(WalletFixture.failure(wallets.rescale(child, Rate.of(2), Rate.of(3))))
+        .isInstanceOf(RatesChangedException.class);
     fx.assertLedgerExplainsBalance(child);
   }
 }

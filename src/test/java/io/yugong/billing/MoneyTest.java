@@ -44,6 +44,11 @@ class MoneyTest {
         assertThatThrownBy(() -> Money.parseDollars("1.0000000005")).isInstanceOf(ArithmeticException.class);
         assertThatThrownBy(() -> Money.parseDollars("10000000000")).isInstanceOf(ArithmeticException.class);
         assertThatThrownBy(() -> Money.parseDollars("1e999999999")).isInstanceOf(ArithmeticException.class);
+        assertThatThrownBy(() -> Money.parseDollars("1e-1000000000")).isInstanceOf(ArithmeticException.class);
+        assertThatThrownBy(() -> Money.fromJson(new java.math.BigDecimal("1e-1000000000")))
+            .isInstanceOf(ArithmeticException.class);
+        assertThatThrownBy(() -> Rate.fromJson("1e-1000000000")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> Money.parseDollars("1".repeat(41))).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Money.parseDollars("NaN")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Money.parseDollars("1,5")).isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> Money.parseDollars("")).isInstanceOf(IllegalArgumentException.class);
