@@ -2,11 +2,22 @@ package io.yugong.hostile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import io.yugong.testing.TestCluster;
 import java.math.BigDecimal;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 /**
  * What the hostile-customer tests share: a funded customer on a two-node cluster, and the calls a
@@ -66,5 +77,59 @@ final class HostileKit {
   /** An account under root with {@code dollars} of credit; returns the create answer. */
   static JsonObject customer(TestCluster c, String name, String dollars) throws Exception {
     return c.createAccount(0, new JsonObject().put("Name", name).put("CreditGranted", dollars));
+  }
+
+  /** Runs the calls at the same time, each on its own thread; their results in order. */
+  static <T> List<T> together(List<Callable<T>> calls) throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, calls.size()));
+    try {
+      List<Future<T>> running = pool.invokeAll(calls);
+      List<T> out = new ArrayList<>();
+      for (Future<T> f : running) {
+        out.add(f.get());
+      }
+      return out;
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Direct reads of the cluster's Redis, the store of money. */
+  static final class Store implements AutoCloseable {
+    private final Vertx vertx = Vertx.vertx();
+    private final Redis redis;
+
+    Store(TestCluster c) {
+      redis = Redis.createClient(vertx, c.redis.url());
+    }
+
+    /** A wallet field (balance, held, ...) in nano-dollars; 0 when absent. */
+    long wallet(String accountId, String field) throws Exception {
+      Response r = TestCluster.await(redis.send(Request.cmd(Command.HGET)
+          .arg("yg:{a:" + accountId + "}:wallet").arg(field)));
+      return r == null ? 0 : Long.parseLong(r.toString());
+    }
+
+    /** Every ledger entry of an account, oldest first, as field maps. */
+    List<JsonObject> ledger(String accountId) throws Exception {
+      Response r = TestCluster.await(redis.send(Request.cmd(Command.XRANGE)
+          .arg("yg:{a:" + accountId + "}:ledger").arg("-").arg("+")));
+      List<JsonObject> out = new ArrayList<>();
+      for (Response entry : r) {
+        Response fields = entry.get(1);
+        JsonObject o = new JsonObject();
+        for (int i = 0; i + 1 < fields.size(); i += 2) {
+          o.put(fields.get(i).toString(), fields.get(i + 1).toString());
+        }
+        out.add(o);
+      }
+      return out;
+    }
+
+    @Override
+    public void close() throws Exception {
+      redis.close();
+      TestCluster.await(vertx.close());
+    }
   }
 }
