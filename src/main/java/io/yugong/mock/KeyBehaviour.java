@@ -4,6 +4,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 
 /**
@@ -12,7 +13,8 @@ import java.util.SplittableRandom;
  */
 public final class KeyBehaviour {
 
-  enum Mode { OK, RATE_LIMIT, INSUFFICIENT_QUOTA, INVALID_KEY, DEACTIVATED, STATUS, FLAKY, SLOW_FIRST_BYTE, CUT_STREAM, LIMITS }
+  enum Mode { OK, RATE_LIMIT, INSUFFICIENT_QUOTA, INVALID_KEY, DEACTIVATED, STATUS, FLAKY, SLOW_FIRST_BYTE, CUT_STREAM, LIMITS,
+    ERROR }
 
   final Mode mode;
   final int retryAfterSeconds;
@@ -24,10 +26,18 @@ public final class KeyBehaviour {
   final int afterChunks;
   final int rpm;
   final int tpm;
+  /** For {@link Mode#ERROR}: the answer, and the models it is given for (empty: every request). */
+  final OpenAiError error;
+  final List<String> models;
   private final SplittableRandom random;
 
   private KeyBehaviour(Mode mode, int retryAfterSeconds, int status, double probability, long seed, int[] statuses,
                        long delayMs, int afterChunks, int rpm, int tpm) {
+    this(mode, retryAfterSeconds, status, probability, seed, statuses, delayMs, afterChunks, rpm, tpm, null, List.of());
+  }
+
+  private KeyBehaviour(Mode mode, int retryAfterSeconds, int status, double probability, long seed, int[] statuses,
+                       long delayMs, int afterChunks, int rpm, int tpm, OpenAiError error, List<String> models) {
     this.mode = mode;
     this.retryAfterSeconds = retryAfterSeconds;
     this.status = status;
@@ -38,6 +48,8 @@ public final class KeyBehaviour {
     this.afterChunks = afterChunks;
     this.rpm = rpm;
     this.tpm = tpm;
+    this.error = error;
+    this.models = models;
     this.random = mode == Mode.FLAKY ? new SplittableRandom(seed) : null;
   }
 
@@ -124,6 +136,49 @@ public final class KeyBehaviour {
     return new KeyBehaviour(Mode.LIMITS, 0, 0, 0, 0, null, 0, -1, rpm, tpm);
   }
 
+  /** Every request answers that OpenAI error. */
+  public static KeyBehaviour answer(OpenAiError error) {
+    return answer(error, new String[0]);
+  }
+
+  /**
+   * Requests for one of the models ({@code prefix*} allowed) answer that OpenAI error; requests for other models
+   * are served normally. No model given: every request. Multipart requests (whose model the gate does not read)
+   * are served normally when models are given.
+   */
+  public static KeyBehaviour answer(OpenAiError error, String... models) {
+    if (error == null) {
+      throw new IllegalArgumentException("error must not be null");
+    }
+    return new KeyBehaviour(Mode.ERROR, 0, error.status, 0, 0, null, 0, -1, 0, 0, error, List.of(models));
+  }
+
+  /** Requests for these models answer 403 "Project ... does not have access to model ..." ({@code model_not_found}). */
+  public static KeyBehaviour noAccessTo(String... models) {
+    return answer(OpenAiError.MODEL_NO_ACCESS, models);
+  }
+
+  /** Requests for these models answer 404 "The model ... does not exist or you do not have access to it." */
+  public static KeyBehaviour hiding(String... models) {
+    return answer(OpenAiError.MODEL_NOT_FOUND, models);
+  }
+
+  /** For {@link Mode#ERROR}: true when the request's model gets the error. */
+  boolean errs(String model) {
+    if (models.isEmpty()) {
+      return true;
+    }
+    if (model == null) {
+      return false;
+    }
+    for (String m : models) {
+      if (m.endsWith("*") ? model.startsWith(m.substring(0, m.length() - 1)) : m.equals(model)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** For {@link Mode#FLAKY}: the status to fail with, or 0 to serve normally. */
   int rollFlaky() {
     synchronized (random) {
@@ -144,6 +199,7 @@ public final class KeyBehaviour {
       case SLOW_FIRST_BYTE -> json.put("delayMs", delayMs);
       case CUT_STREAM -> json.put("afterChunks", afterChunks);
       case LIMITS -> json.put("rpm", rpm).put("tpm", tpm);
+      case ERROR -> json.put("error", error.wireName()).put("models", new JsonArray(models));
       default -> { }
     }
     return json;
@@ -168,8 +224,27 @@ public final class KeyBehaviour {
       case "slow_first_byte" -> slowFirstByte(json.getLong("delayMs", 1000L));
       case "cut_stream" -> cutStream(json.getInteger("afterChunks", 3));
       case "limits" -> limits(required(json, "rpm"), required(json, "tpm"));
+      case "error" -> {
+        String name = json.getString("error");
+        if (name == null) {
+          throw new IllegalArgumentException("missing field: error");
+        }
+        JsonArray list = json.getJsonArray("models");
+        String[] ms = list == null ? new String[0] : list.stream().map(String::valueOf).toArray(String[]::new);
+        yield answer(OpenAiError.fromWire(name), ms);
+      }
+      case "no_model_access" -> noAccessTo(models(json));
+      case "hide_models" -> hiding(models(json));
       default -> throw new IllegalArgumentException("unknown mode: " + mode);
     };
+  }
+
+  private static String[] models(JsonObject json) {
+    JsonArray list = json.getJsonArray("models");
+    if (list == null || list.isEmpty()) {
+      throw new IllegalArgumentException("missing field: models");
+    }
+    return list.stream().map(String::valueOf).toArray(String[]::new);
   }
 
   private static int required(JsonObject json, String field) {

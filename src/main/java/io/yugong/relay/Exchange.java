@@ -53,6 +53,8 @@ final class Exchange {
    * call per key, ever.
    */
   int deadKeys;
+  /** Keys that answered that they cannot serve this request's model (excluded for it). */
+  final Set<String> refusedModel = new HashSet<>();
   /** The attempt under way, so a client disconnect can abort it. */
   HttpClientRequest upstream;
   /** True once any response byte went to the client: no retry after that. */
