@@ -4,7 +4,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Arrays;
-import java.util.List;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -26,18 +28,17 @@ public final class KeyBehaviour {
   final int afterChunks;
   final int rpm;
   final int tpm;
-  /** For {@link Mode#ERROR}: the answer, and the models it is given for (empty: every request). */
-  final OpenAiError error;
-  final List<String> models;
+  /** For {@link Mode#ERROR}: model ({@code prefix*}, or {@code *} for every request) → the answer it gets. */
+  final Map<String, OpenAiError> errors;
   private final SplittableRandom random;
 
   private KeyBehaviour(Mode mode, int retryAfterSeconds, int status, double probability, long seed, int[] statuses,
                        long delayMs, int afterChunks, int rpm, int tpm) {
-    this(mode, retryAfterSeconds, status, probability, seed, statuses, delayMs, afterChunks, rpm, tpm, null, List.of());
+    this(mode, retryAfterSeconds, status, probability, seed, statuses, delayMs, afterChunks, rpm, tpm, Map.of());
   }
 
   private KeyBehaviour(Mode mode, int retryAfterSeconds, int status, double probability, long seed, int[] statuses,
-                       long delayMs, int afterChunks, int rpm, int tpm, OpenAiError error, List<String> models) {
+                       long delayMs, int afterChunks, int rpm, int tpm, Map<String, OpenAiError> errors) {
     this.mode = mode;
     this.retryAfterSeconds = retryAfterSeconds;
     this.status = status;
@@ -48,8 +49,7 @@ public final class KeyBehaviour {
     this.afterChunks = afterChunks;
     this.rpm = rpm;
     this.tpm = tpm;
-    this.error = error;
-    this.models = models;
+    this.errors = errors;
     this.random = mode == Mode.FLAKY ? new SplittableRandom(seed) : null;
   }
 
@@ -150,7 +150,26 @@ public final class KeyBehaviour {
     if (error == null) {
       throw new IllegalArgumentException("error must not be null");
     }
-    return new KeyBehaviour(Mode.ERROR, 0, error.status, 0, 0, null, 0, -1, 0, 0, error, List.of(models));
+    Map<String, OpenAiError> byModel = new LinkedHashMap<>();
+    if (models.length == 0) {
+      byModel.put("*", error);
+    }
+    for (String m : models) {
+      byModel.put(m, error);
+    }
+    return byModel(byModel);
+  }
+
+  /**
+   * Each model ({@code prefix*} allowed; {@code *} for every request) gets its own OpenAI error; requests for
+   * other models are served normally. The first matching entry wins, in the map's order.
+   */
+  public static KeyBehaviour byModel(Map<String, OpenAiError> errors) {
+    if (errors == null || errors.isEmpty() || errors.containsValue(null)) {
+      throw new IllegalArgumentException("byModel needs at least one model and its error");
+    }
+    return new KeyBehaviour(Mode.ERROR, 0, 0, 0, 0, null, 0, -1, 0, 0,
+        Collections.unmodifiableMap(new LinkedHashMap<>(errors)));
   }
 
   /** Requests for these models answer 403 "Project ... does not have access to model ..." ({@code model_not_found}). */
@@ -163,20 +182,16 @@ public final class KeyBehaviour {
     return answer(OpenAiError.MODEL_NOT_FOUND, models);
   }
 
-  /** For {@link Mode#ERROR}: true when the request's model gets the error. */
-  boolean errs(String model) {
-    if (models.isEmpty()) {
-      return true;
-    }
-    if (model == null) {
-      return false;
-    }
-    for (String m : models) {
-      if (m.endsWith("*") ? model.startsWith(m.substring(0, m.length() - 1)) : m.equals(model)) {
-        return true;
+  /** For {@link Mode#ERROR}: the error the request's model gets, or null to serve it normally. */
+  OpenAiError errorFor(String model) {
+    for (Map.Entry<String, OpenAiError> e : errors.entrySet()) {
+      String m = e.getKey();
+      if (m.equals("*") || (model != null
+          && (m.endsWith("*") ? model.startsWith(m.substring(0, m.length() - 1)) : m.equals(model)))) {
+        return e.getValue();
       }
     }
-    return false;
+    return null;
   }
 
   /** For {@link Mode#FLAKY}: the status to fail with, or 0 to serve normally. */
@@ -199,7 +214,11 @@ public final class KeyBehaviour {
       case SLOW_FIRST_BYTE -> json.put("delayMs", delayMs);
       case CUT_STREAM -> json.put("afterChunks", afterChunks);
       case LIMITS -> json.put("rpm", rpm).put("tpm", tpm);
-      case ERROR -> json.put("error", error.wireName()).put("models", new JsonArray(models));
+      case ERROR -> {
+        JsonObject byModel = new JsonObject();
+        errors.forEach((m, e) -> byModel.put(m, e.wireName()));
+        json.put("byModel", byModel);
+      }
       default -> { }
     }
     return json;
@@ -225,9 +244,15 @@ public final class KeyBehaviour {
       case "cut_stream" -> cutStream(json.getInteger("afterChunks", 3));
       case "limits" -> limits(required(json, "rpm"), required(json, "tpm"));
       case "error" -> {
+        JsonObject byModel = json.getJsonObject("byModel");
+        if (byModel != null) {
+          Map<String, OpenAiError> map = new LinkedHashMap<>();
+          byModel.forEach(e -> map.put(e.getKey(), OpenAiError.fromWire(String.valueOf(e.getValue()))));
+          yield byModel(map);
+        }
         String name = json.getString("error");
         if (name == null) {
-          throw new IllegalArgumentException("missing field: error");
+          throw new IllegalArgumentException("missing field: error (or byModel)");
         }
         JsonArray list = json.getJsonArray("models");
         String[] ms = list == null ? new String[0] : list.stream().map(String::valueOf).toArray(String[]::new);
