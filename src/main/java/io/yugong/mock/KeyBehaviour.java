@@ -165,7 +165,7 @@ public final class KeyBehaviour {
    * other models are served normally. The first matching entry wins, in the map's order.
    */
   public static KeyBehaviour byModel(Map<String, OpenAiError> errors) {
-    if (errors == null || errors.isEmpty() || errors.containsValue(null)) {
+    if (errors == null || errors.isEmpty() || errors.values().stream().anyMatch(e -> e == null)) {
       throw new IllegalArgumentException("byModel needs at least one model and its error");
     }
     return new KeyBehaviour(Mode.ERROR, 0, 0, 0, 0, null, 0, -1, 0, 0,
