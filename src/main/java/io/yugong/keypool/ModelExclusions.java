@@ -85,8 +85,13 @@ final class ModelExclusions {
     }
     Exclusion e = new Exclusion(now + EXCLUSION_MS, reason, now);
     put(keyId, model, e);
-    LOG.info("upstream key {} cannot serve model '{}' ({}); excluded for it until {}", keyId, model, reason,
-        java.time.Instant.ofEpochMilli(e.until()));
+    if (LOG.isInfoEnabled() && !reason.endsWith("(404)")) {
+      LOG.info("upstream key {} cannot serve model '{}' ({}); excluded for it until {}", keyId, model, reason,
+          java.time.Instant.ofEpochMilli(e.until()));
+    } else {
+      // a 404 is as often a client's typo as a model the project cannot see: not worth an operator's line
+      LOG.debug("upstream key {} does not know model '{}' ({}); excluded for it for an hour", keyId, model, reason);
+    }
     String encoded = e.toJson().encode();
     writer.execute(() -> map.put(entry(keyId, model), encoded, EXCLUSION_MS, TimeUnit.MILLISECONDS));
   }

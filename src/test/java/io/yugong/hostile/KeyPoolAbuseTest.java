@@ -96,6 +96,14 @@ class KeyPoolAbuseTest {
       assertEquals(200, chat(i % 2, other).statusCode());
     }
     assertEquals(4, seen(locked, other).stream().filter(s -> s.status() == 200).count());
+
+    // an operator who fixed the project's access enables the key: its exclusions go, everywhere
+    HttpResponse<String> enabled = c.call(1, "POST", "/admin/keys/" + lockedId + "/enable", c.adminKey, null);
+    assertEquals(200, enabled.statusCode(), enabled.body());
+    for (int node = 0; node < 2; node++) {
+      int n = node;
+      eventually(SPREAD, () -> assertTrue(keyView(n, lockedId).getJsonArray("excludedModels").isEmpty()));
+    }
   }
 
   @Test
