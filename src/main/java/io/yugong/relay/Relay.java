@@ -238,8 +238,8 @@ public final class Relay implements Handler<RoutingContext> {
       lease.release(v, 0);
       if (v.kind() == Verdict.Kind.KEY_DEAD) {
         x.deadKeys++;
-      } else if (v.kind() == Verdict.Kind.MODEL_EXCLUDED) {
-        x.refusedModel.add(lease.keyId());
+      } else if (v.kind() == Verdict.Kind.MODEL_EXCLUDED && x.refusedModel.add(lease.keyId()) && status == 404) {
+        x.modelNotFound++;
       }
       x.lastFailure = "key " + lease.keyId() + ": " + v.reason();
       LOG.info("{} upstream key {} answered {} ({}); {}", x.requestId, lease.keyId(), status, v.reason(),
@@ -271,9 +271,12 @@ public final class Relay implements Handler<RoutingContext> {
   }
 
   private boolean canRetry(Exchange x) {
-    // Dead keys and keys that cannot serve the model do not use up attempts: each is learned once.
-    return !x.committed && !x.clientGone && x.attempts - x.deadKeys - x.refusedModel.size() < config.attempts()
-        && !x.pastDeadline();
+    return !x.committed && !x.clientGone && attemptsLeft(x) && !x.pastDeadline();
+  }
+
+  /** Dead keys and (but for 404s) keys that cannot serve the model do not use up attempts: each is learned once. */
+  private boolean attemptsLeft(Exchange x) {
+    return x.attempts - x.deadKeys - (x.refusedModel.size() - x.modelNotFound) < config.attempts();
   }
 
   private void onAttemptFailed(Exchange x, KeyLease lease, Throwable cause) {
@@ -295,8 +298,9 @@ public final class Relay implements Handler<RoutingContext> {
 
   private void exhausted(Exchange x) {
     if (x.attempts == x.deadKeys + x.refusedModel.size() && x.endpoint.priced()
-        && pool.noKeyCanServe(x.upstreamModel, x.refusedModel)) {
-      // Every key that could serve the model says it does not exist for it: OpenAI's answer.
+        && (pool.noKeyCanServe(x.upstreamModel, x.refusedModel)
+            || (!x.refusedModel.isEmpty() && (!attemptsLeft(x) || x.pastDeadline())))) {
+      // Every key that could serve the model, or every attempt, says it cannot: OpenAI's answer.
       LOG.info("{} no upstream key can serve model '{}'", x.requestId, x.upstreamModel);
       refuse(x, new ApiError(404, "The model `" + x.model + "` does not exist or you do not have access to it.",
           "invalid_request_error", "model", "model_not_found"));

@@ -142,6 +142,36 @@ class KeyPoolAbuseTest {
   }
 
   @Test
+  void aMadeUpModelCostsAtMostTheRequestsAttemptsInUpstreamCalls() throws Exception {
+    String model = "gpt-3.5-turbo-abuse-made-up";
+    List<String> secrets = new ArrayList<>();
+    List<String> ids = new ArrayList<>();
+    for (int i = 0; i < 6; i++) {
+      String s = secret("made-up-" + i);
+      c.mock.control().behave(s, KeyBehaviour.hiding(model));
+      ids.add(addKey(s, List.of(model), 1));
+      secrets.add(s);
+    }
+    // YUGONG_ATTEMPTS is 4 by default: one request asks at most four keys, then says what they said
+    assertModelNotFound(chat(0, model), model);
+    assertEquals(4, upstreamCalls(secrets, model));
+    assertModelNotFound(chat(0, model), model);
+    assertEquals(6, upstreamCalls(secrets, model), "the second request asks only the keys not asked yet");
+    for (String id : ids) {
+      eventually(SPREAD, () -> assertEquals(1, keyView(1, id).getJsonArray("excludedModels").size()));
+    }
+    for (int node = 0; node < 2; node++) {
+      assertModelNotFound(chat(node, model), model);
+      assertHealthy(keyView(node, ids.get(0)));
+    }
+    assertEquals(6, upstreamCalls(secrets, model), "then the cluster knows: no upstream call at all");
+  }
+
+  private long upstreamCalls(List<String> secrets, String model) {
+    return secrets.stream().mapToLong(s -> seen(s, model).size()).sum();
+  }
+
+  @Test
   void aBurstOfClientErrorsLeavesEveryKeyActiveAndUncooled() throws Exception {
     String prefix = "gpt-3.5-turbo-burst-";
     Map<String, OpenAiError> answers = new LinkedHashMap<>();
