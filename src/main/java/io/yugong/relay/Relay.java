@@ -266,6 +266,9 @@ public final class Relay implements Handler<RoutingContext> {
     finished(x);
     accounting.release(x);
     x.resp.setStatusCode(resp.statusCode());
+    if (resp.statusMessage() != null) {
+      x.resp.setStatusMessage(resp.statusMessage());
+    }
     HeaderRules.downstream(resp.headers(), x.resp.headers());
     x.resp.end(body);
   }
