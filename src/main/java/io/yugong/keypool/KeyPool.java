@@ -50,6 +50,7 @@ public final class KeyPool {
   private final String defaultBaseUrl;
   private final ExecutorService writer;
   private final HealthBoard health;
+  private final ModelExclusions exclusions;
   private final LoadBoard load;
   private final Prober prober;
   private final Map<String, LiveKey> live = new ConcurrentHashMap<>();
@@ -79,6 +80,7 @@ public final class KeyPool {
       }
     };
     this.health = new HealthBoard(hz, publish);
+    this.exclusions = new ModelExclusions(hz, publish);
     this.load = new LoadBoard(vertx, hz, publish);
     this.prober = new Prober(vertx, hz, this, health, upstreamTrust);
   }
@@ -87,6 +89,7 @@ public final class KeyPool {
   public Future<Void> start() {
     return vertx.executeBlocking(() -> {
       health.start();
+      exclusions.start();
       load.start();
       hz.getCluster().addMembershipListener(new MembershipListener() {
         @Override
@@ -199,6 +202,7 @@ public final class KeyPool {
     if (Boolean.TRUE.equals(enabled)) {
       next = next.withEnabled(true, null);
       health.put(id, Health.FRESH);
+      exclusions.forget(id);
     } else if (Boolean.FALSE.equals(enabled)) {
       next = next.withEnabled(false, patch.getString("reason", "disabled by an operator"));
     }
@@ -241,6 +245,7 @@ public final class KeyPool {
           boolean existed = cluster.remove(id) != null || r.toInteger() > 0;
           drop(id);
           health.forget(id);
+          exclusions.forget(id);
           return existed;
         }, false));
   }
@@ -284,6 +289,7 @@ public final class KeyPool {
         .put("consecutiveFailures", h.failures())
         .put("lastError", h.lastError()).put("lastErrorAt", h.lastErrorAt() == 0 ? null : h.lastErrorAt())
         .put("remaining", l.limits().toJson(now))
+        .put("excludedModels", exclusions.view(k.id(), now))
         .put("createdAt", k.createdAt());
   }
 
@@ -303,7 +309,7 @@ public final class KeyPool {
     }
     disabled += unopenable.size();
     return new JsonObject().put("keys", snapshot.length + unopenable.size()).put("active", active)
-        .put("cooling", cooling).put("disabled", disabled);
+        .put("cooling", cooling).put("disabled", disabled).put("modelExclusions", exclusions.count(now));
   }
 
   /**
@@ -315,12 +321,39 @@ public final class KeyPool {
     long now = System.currentTimeMillis();
     RoutingRules rules = routing;
     for (int level : rules.levelsFrom(rules.levelOf(model))) {
-      LiveKey k = Selector.choose(keys, level, model, exclude, tokenEstimate, health, load, now);
+      LiveKey k = Selector.choose(keys, level, model, exclude, tokenEstimate, health, exclusions, load, now);
       if (k != null) {
         return Optional.of(new KeyLease(k, this, level));
       }
     }
     return Optional.empty();
+  }
+
+  /**
+   * True when keys are configured for the model but none of them can serve it: each enabled one
+   * (at the model's levels, switch-over included) is excluded for it, or said so to this request
+   * ({@code refused}). The model does not exist, or no key's project may use it.
+   */
+  public boolean noKeyCanServe(String model, Set<String> refused) {
+    if (model == null) {
+      return false;
+    }
+    long now = System.currentTimeMillis();
+    RoutingRules rules = routing;
+    boolean any = false;
+    for (int level : rules.levelsFrom(rules.levelOf(model))) {
+      for (LiveKey k : snapshot) {
+        UpstreamKey r = k.record();
+        if (!r.enabled() || r.level() != level || !r.serves(model)) {
+          continue;
+        }
+        if (!refused.contains(r.id()) && !exclusions.excluded(r.id(), model, now)) {
+          return false;
+        }
+        any = true;
+      }
+    }
+    return any;
   }
 
   /** Seconds until some key that could serve the model is usable again (at least 1). */
@@ -329,7 +362,7 @@ public final class KeyPool {
     long soonest = Long.MAX_VALUE;
     for (LiveKey k : snapshot) {
       UpstreamKey r = k.record();
-      if (!r.enabled() || !r.serves(model)) {
+      if (!r.enabled() || !r.serves(model) || exclusions.excluded(r.id(), model, now)) {
         continue;
       }
       Health h = health.get(r.id());
@@ -353,6 +386,11 @@ public final class KeyPool {
     key.stats.requests.add(now, 1);
     if (tokens > 0) {
       key.stats.tokens.add(now, tokens);
+    }
+    if (verdict.kind() == Verdict.Kind.MODEL_EXCLUDED) {
+      // not the key's failure: it stays healthy for every other model
+      exclusions.learn(id, verdict.model(), verdict.reason(), now);
+      return;
     }
     if (verdict.retryElsewhere()) {
       key.stats.errors.add(now, 1);

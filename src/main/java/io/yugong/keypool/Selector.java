@@ -4,7 +4,7 @@ import java.util.Set;
 import java.util.concurrent.ThreadLocalRandom;
 
 /**
- * Chooses among the usable keys of one level: the most remaining capacity (from the last
+ * Chooses among the usable keys of one level (not cooling, not disabled, not excluded for the model): the most remaining capacity (from the last
  * rate-limit headers, in powers of two so near-equals tie), then the fewest requests in flight
  * across the cluster, then the highest weight, then at random.
  */
@@ -14,7 +14,7 @@ final class Selector {
   }
 
   static LiveKey choose(LiveKey[] keys, int level, String model, Set<String> exclude, long tokenEstimate,
-      HealthBoard health, LoadBoard load, long now) {
+      HealthBoard health, ModelExclusions exclusions, LoadBoard load, long now) {
     LiveKey best = null;
     int bestCapacity = Integer.MIN_VALUE;
     long bestInFlight = Long.MAX_VALUE;
@@ -24,7 +24,7 @@ final class Selector {
     for (LiveKey k : keys) {
       UpstreamKey r = k.record();
       if (!r.enabled() || r.level() != level || exclude.contains(r.id()) || !r.serves(model)
-          || !health.usable(r.id(), now)) {
+          || !health.usable(r.id(), now) || exclusions.excluded(r.id(), model, now)) {
         continue;
       }
       int capacity = capacityClass(load.limits(r.id()), tokenEstimate, now);

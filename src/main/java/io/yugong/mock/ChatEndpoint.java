@@ -25,6 +25,9 @@ final class ChatEndpoint implements Endpoint {
     }
     boolean capped = Tokens.hasAny(ex.json, "max_completion_tokens", "max_tokens");
     int prompt = Tokens.chatPrompt(messages);
+    if (!Validation.fitsContext(ex, prompt)) {
+      return;
+    }
     String tool = ToolChoice.forcedFunction(ex.json);
     String id = Ids.random("chatcmpl-", 29);
     long created = System.currentTimeMillis() / 1000;

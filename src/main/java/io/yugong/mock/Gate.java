@@ -47,6 +47,10 @@ final class Gate {
       case INSUFFICIENT_QUOTA -> () -> ex.error(429, Errors.QUOTA, "insufficient_quota", null, "insufficient_quota");
       case RATE_LIMIT -> () -> rateLimited(ex, b.retryAfterSeconds);
       case STATUS -> () -> canned(ex, b.status);
+      case ERROR -> {
+        OpenAiError e = b.errorFor(ex.model);
+        yield e == null ? null : () -> answer(ex, key, e);
+      }
       case FLAKY -> {
         int status = b.rollFlaky();
         yield status == 0 ? null : () -> canned(ex, status);
@@ -75,6 +79,20 @@ final class Gate {
 
   private static void invalidKey(Exchange ex, String key) {
     ex.error(401, Errors.invalidKey(key), "invalid_request_error", null, "invalid_api_key");
+  }
+
+  /** The {@code retry-after} of an {@link OpenAiError} answer with status 429 or 503 (as its message says: 20s). */
+  static final long ANSWER_RETRY_AFTER_MS = 20_000;
+
+  /** An {@link OpenAiError} answer; 429 and 503 carry {@code retry-after}. */
+  private static void answer(Exchange ex, String key, OpenAiError e) {
+    if (e.status == 429 || e.status == 503) {
+      KeyState.RateSnapshot r = ex.rate;
+      ex.rate = new KeyState.RateSnapshot(r.limitRequests(), r.limitTokens(), r.remainingRequests(),
+          r.remainingTokens(), r.resetRequestsMs(), r.resetTokensMs(), "requests", ANSWER_RETRY_AFTER_MS, ex.tokenCost,
+          r.usedRequests());
+    }
+    ex.error(e.status, e.message(ex.model, key), e.type, null, e.code);
   }
 
   private static void canned(Exchange ex, int status) {

@@ -4,6 +4,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.SplittableRandom;
 
 /**
@@ -12,7 +15,8 @@ import java.util.SplittableRandom;
  */
 public final class KeyBehaviour {
 
-  enum Mode { OK, RATE_LIMIT, INSUFFICIENT_QUOTA, INVALID_KEY, DEACTIVATED, STATUS, FLAKY, SLOW_FIRST_BYTE, CUT_STREAM, LIMITS }
+  enum Mode { OK, RATE_LIMIT, INSUFFICIENT_QUOTA, INVALID_KEY, DEACTIVATED, STATUS, FLAKY, SLOW_FIRST_BYTE, CUT_STREAM, LIMITS,
+    ERROR }
 
   final Mode mode;
   final int retryAfterSeconds;
@@ -24,10 +28,17 @@ public final class KeyBehaviour {
   final int afterChunks;
   final int rpm;
   final int tpm;
+  /** For {@link Mode#ERROR}: model ({@code prefix*}, or {@code *} for every request) → the answer it gets. */
+  final Map<String, OpenAiError> errors;
   private final SplittableRandom random;
 
   private KeyBehaviour(Mode mode, int retryAfterSeconds, int status, double probability, long seed, int[] statuses,
                        long delayMs, int afterChunks, int rpm, int tpm) {
+    this(mode, retryAfterSeconds, status, probability, seed, statuses, delayMs, afterChunks, rpm, tpm, Map.of());
+  }
+
+  private KeyBehaviour(Mode mode, int retryAfterSeconds, int status, double probability, long seed, int[] statuses,
+                       long delayMs, int afterChunks, int rpm, int tpm, Map<String, OpenAiError> errors) {
     this.mode = mode;
     this.retryAfterSeconds = retryAfterSeconds;
     this.status = status;
@@ -38,6 +49,7 @@ public final class KeyBehaviour {
     this.afterChunks = afterChunks;
     this.rpm = rpm;
     this.tpm = tpm;
+    this.errors = errors;
     this.random = mode == Mode.FLAKY ? new SplittableRandom(seed) : null;
   }
 
@@ -124,6 +136,64 @@ public final class KeyBehaviour {
     return new KeyBehaviour(Mode.LIMITS, 0, 0, 0, 0, null, 0, -1, rpm, tpm);
   }
 
+  /** Every request answers that OpenAI error. */
+  public static KeyBehaviour answer(OpenAiError error) {
+    return answer(error, new String[0]);
+  }
+
+  /**
+   * Requests for one of the models ({@code prefix*} allowed) answer that OpenAI error; requests for other models
+   * are served normally. No model given: every request. Multipart requests (whose model the gate does not read)
+   * are served normally when models are given.
+   */
+  public static KeyBehaviour answer(OpenAiError error, String... models) {
+    if (error == null) {
+      throw new IllegalArgumentException("error must not be null");
+    }
+    Map<String, OpenAiError> byModel = new LinkedHashMap<>();
+    if (models.length == 0) {
+      byModel.put("*", error);
+    }
+    for (String m : models) {
+      byModel.put(m, error);
+    }
+    return byModel(byModel);
+  }
+
+  /**
+   * Each model ({@code prefix*} allowed; {@code *} for every request) gets its own OpenAI error; requests for
+   * other models are served normally. The first matching entry wins, in the map's order.
+   */
+  public static KeyBehaviour byModel(Map<String, OpenAiError> errors) {
+    if (errors == null || errors.isEmpty() || errors.values().stream().anyMatch(e -> e == null)) {
+      throw new IllegalArgumentException("byModel needs at least one model and its error");
+    }
+    return new KeyBehaviour(Mode.ERROR, 0, 0, 0, 0, null, 0, -1, 0, 0,
+        Collections.unmodifiableMap(new LinkedHashMap<>(errors)));
+  }
+
+  /** Requests for these models answer 403 "Project ... does not have access to model ..." ({@code model_not_found}). */
+  public static KeyBehaviour noAccessTo(String... models) {
+    return answer(OpenAiError.MODEL_NO_ACCESS, models);
+  }
+
+  /** Requests for these models answer 404 "The model ... does not exist or you do not have access to it." */
+  public static KeyBehaviour hiding(String... models) {
+    return answer(OpenAiError.MODEL_NOT_FOUND, models);
+  }
+
+  /** For {@link Mode#ERROR}: the error the request's model gets, or null to serve it normally. */
+  OpenAiError errorFor(String model) {
+    for (Map.Entry<String, OpenAiError> e : errors.entrySet()) {
+      String m = e.getKey();
+      if (m.equals("*") || (model != null
+          && (m.endsWith("*") ? model.startsWith(m.substring(0, m.length() - 1)) : m.equals(model)))) {
+        return e.getValue();
+      }
+    }
+    return null;
+  }
+
   /** For {@link Mode#FLAKY}: the status to fail with, or 0 to serve normally. */
   int rollFlaky() {
     synchronized (random) {
@@ -144,6 +214,11 @@ public final class KeyBehaviour {
       case SLOW_FIRST_BYTE -> json.put("delayMs", delayMs);
       case CUT_STREAM -> json.put("afterChunks", afterChunks);
       case LIMITS -> json.put("rpm", rpm).put("tpm", tpm);
+      case ERROR -> {
+        JsonObject byModel = new JsonObject();
+        errors.forEach((m, e) -> byModel.put(m, e.wireName()));
+        json.put("byModel", byModel);
+      }
       default -> { }
     }
     return json;
@@ -168,8 +243,33 @@ public final class KeyBehaviour {
       case "slow_first_byte" -> slowFirstByte(json.getLong("delayMs", 1000L));
       case "cut_stream" -> cutStream(json.getInteger("afterChunks", 3));
       case "limits" -> limits(required(json, "rpm"), required(json, "tpm"));
+      case "error" -> {
+        JsonObject byModel = json.getJsonObject("byModel");
+        if (byModel != null) {
+          Map<String, OpenAiError> map = new LinkedHashMap<>();
+          byModel.forEach(e -> map.put(e.getKey(), OpenAiError.fromWire(String.valueOf(e.getValue()))));
+          yield byModel(map);
+        }
+        String name = json.getString("error");
+        if (name == null) {
+          throw new IllegalArgumentException("missing field: error (or byModel)");
+        }
+        JsonArray list = json.getJsonArray("models");
+        String[] ms = list == null ? new String[0] : list.stream().map(String::valueOf).toArray(String[]::new);
+        yield answer(OpenAiError.fromWire(name), ms);
+      }
+      case "no_model_access" -> noAccessTo(models(json));
+      case "hide_models" -> hiding(models(json));
       default -> throw new IllegalArgumentException("unknown mode: " + mode);
     };
+  }
+
+  private static String[] models(JsonObject json) {
+    JsonArray list = json.getJsonArray("models");
+    if (list == null || list.isEmpty()) {
+      throw new IllegalArgumentException("missing field: models");
+    }
+    return list.stream().map(String::valueOf).toArray(String[]::new);
   }
 
   private static int required(JsonObject json, String field) {

@@ -28,6 +28,27 @@ final class Validation {
     return true;
   }
 
+  /**
+   * The context windows the emulator enforces, for the legacy models only (so that large prompts to current models
+   * stay servable): the prompt plus the requested maximum must fit, else 400 {@code context_length_exceeded}.
+   */
+  static boolean fitsContext(Exchange ex, int promptTokens) {
+    int window = switch (ex.model == null ? "" : ex.model) {
+      case "gpt-3.5-turbo" -> 16_385;
+      case "gpt-4" -> 8_192;
+      default -> Integer.MAX_VALUE;
+    };
+    Long max = Tokens.requestedMax(ex.json);
+    long asked = (long) promptTokens + (max == null ? 0 : Math.max(0, max));
+    if (asked <= window) {
+      return true;
+    }
+    ex.invalid("This model's maximum context length is " + window + " tokens. However, you requested " + asked
+        + " tokens (" + promptTokens + " in the messages, " + (max == null ? 0 : max) + " in the completion). Please "
+        + "reduce the length of the messages or completion.", "messages", "context_length_exceeded");
+    return false;
+  }
+
   /** For endpoints where the model is optional: ok when absent, else the same checks as {@link #model}. */
   static boolean optionalModel(Exchange ex) {
     return ex.json.getValue("model") == null || model(ex);

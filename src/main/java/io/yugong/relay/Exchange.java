@@ -53,6 +53,13 @@ final class Exchange {
    * call per key, ever.
    */
   int deadKeys;
+  /**
+   * Keys that answered that they cannot serve this request's model (excluded for it). Like dead
+   * keys they do not use up attempts — except 404s ({@link #modelNotFound}): a made-up model name
+   * gets that from every key, and must not cost one upstream call per key.
+   */
+  final Set<String> refusedModel = new HashSet<>();
+  int modelNotFound;
   /** The attempt under way, so a client disconnect can abort it. */
   HttpClientRequest upstream;
   /** True once any response byte went to the client: no retry after that. */

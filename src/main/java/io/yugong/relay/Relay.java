@@ -223,16 +223,23 @@ public final class Relay implements Handler<RoutingContext> {
       lease.release(Verdict.served(status), 0);
       return;
     }
-    if (!Verdict.needsBody(status)) {
+    String model = x.endpoint.priced() ? x.upstreamModel : null;
+    if (!Verdict.needsBody(status, model)) {
       x.keyId = lease.keyId();
       new ResponsePump(x, lease, resp, accounting, this::finished).start();
       return;
     }
     Failures.readError(resp).onComplete(ar -> {
-      Verdict v = Verdict.of(status, resp.headers(), ar.result());
+      Verdict v = Verdict.of(status, resp.headers(), ar.result(), model);
+      if (!v.retryElsewhere()) {
+        passOn(x, lease, resp, ar.result(), v);
+        return;
+      }
       lease.release(v, 0);
       if (v.kind() == Verdict.Kind.KEY_DEAD) {
         x.deadKeys++;
+      } else if (v.kind() == Verdict.Kind.MODEL_EXCLUDED && x.refusedModel.add(lease.keyId()) && status == 404) {
+        x.modelNotFound++;
       }
       x.lastFailure = "key " + lease.keyId() + ": " + v.reason();
       LOG.info("{} upstream key {} answered {} ({}); {}", x.requestId, lease.keyId(), status, v.reason(),
@@ -245,9 +252,34 @@ public final class Relay implements Handler<RoutingContext> {
     });
   }
 
+  /**
+   * An error answer that is the request's own (read to judge it): it goes to the client as upstream
+   * sent it, and the key is untouched.
+   */
+  private void passOn(Exchange x, KeyLease lease, HttpClientResponse resp, io.vertx.core.buffer.Buffer body,
+      Verdict v) {
+    lease.release(v, 0);
+    if (x.clientGone || x.finished) {
+      return;
+    }
+    x.keyId = lease.keyId();
+    finished(x);
+    accounting.release(x);
+    x.resp.setStatusCode(resp.statusCode());
+    if (resp.statusMessage() != null) {
+      x.resp.setStatusMessage(resp.statusMessage());
+    }
+    HeaderRules.downstream(resp.headers(), x.resp.headers());
+    x.resp.end(body);
+  }
+
   private boolean canRetry(Exchange x) {
-    return !x.committed && !x.clientGone && x.attempts - x.deadKeys < config.attempts()
-        && !x.pastDeadline();
+    return !x.committed && !x.clientGone && attemptsLeft(x) && !x.pastDeadline();
+  }
+
+  /** Dead keys and (but for 404s) keys that cannot serve the model do not use up attempts: each is learned once. */
+  private boolean attemptsLeft(Exchange x) {
+    return x.attempts - x.deadKeys - (x.refusedModel.size() - x.modelNotFound) < config.attempts();
   }
 
   private void onAttemptFailed(Exchange x, KeyLease lease, Throwable cause) {
@@ -268,6 +300,15 @@ public final class Relay implements Handler<RoutingContext> {
   }
 
   private void exhausted(Exchange x) {
+    if (x.attempts == x.deadKeys + x.refusedModel.size() && x.endpoint.priced()
+        && (pool.noKeyCanServe(x.upstreamModel, x.refusedModel)
+            || (!x.refusedModel.isEmpty() && (!attemptsLeft(x) || x.pastDeadline())))) {
+      // Every key that could serve the model, or every attempt, says it cannot: OpenAI's answer.
+      LOG.info("{} no upstream key can serve model '{}'", x.requestId, x.upstreamModel);
+      refuse(x, new ApiError(404, "The model `" + x.model + "` does not exist or you do not have access to it.",
+          "invalid_request_error", "model", "model_not_found"));
+      return;
+    }
     int retryAfter = pool.secondsUntilCapacity(x.upstreamModel);
     if (x.attempts == x.deadKeys) {
       String what = x.upstreamModel == null ? "this request" : "model '" + x.upstreamModel + "'";

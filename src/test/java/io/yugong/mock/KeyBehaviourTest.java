@@ -278,4 +278,60 @@ class KeyBehaviourTest {
     assertThat(upstream.control().requests()).isEmpty();
     assertThat(chat("sk-ctl").statusCode()).isEqualTo(200);
   }
+
+  @Test
+  void aProjectWithoutAccessToAModelIsRefusedThatModelOnly() {
+    upstream.control().behave("sk-proj", KeyBehaviour.noAccessTo("o3", "gpt-4.5*"));
+
+    for (String model : new String[] {"o3", "gpt-4.5-preview"}) {
+      HttpResponse<String> r = http.post("/v1/chat/completions", "sk-proj", Http.chat(model, false, false));
+      assertThat(r.statusCode()).isEqualTo(403);
+      assertThat(error(r).getString("code")).isEqualTo("model_not_found");
+      assertThat(error(r).getString("message")).matches("Project `proj_[A-Za-z0-9]{24}` does not have access to "
+          + "model `" + java.util.regex.Pattern.quote(model) + "`");
+    }
+    assertThat(chat("sk-proj").statusCode()).isEqualTo(200);
+
+    upstream.control().behave("sk-hide", KeyBehaviour.hiding("gpt-4o"));
+    HttpResponse<String> hidden = chat("sk-hide");
+    assertThat(hidden.statusCode()).isEqualTo(404);
+    assertThat(error(hidden).getString("message"))
+        .isEqualTo("The model `gpt-4o` does not exist or you do not have access to it.");
+  }
+
+  @Test
+  void everyClassifiedErrorCanBeAnsweredPerModelAndThroughTheControlRoute() {
+    upstream.control().behave("sk-rows", KeyBehaviour.byModel(java.util.Map.of(
+        "gpt-4o", OpenAiError.UNSUPPORTED_COUNTRY, "o3", OpenAiError.ENGINE_OVERLOADED)));
+    HttpResponse<String> region = chat("sk-rows");
+    assertThat(region.statusCode()).isEqualTo(403);
+    assertThat(error(region).getString("code")).isEqualTo("unsupported_country_region_territory");
+    assertThat(error(region).getString("type")).isEqualTo("request_forbidden");
+    HttpResponse<String> busy = http.post("/v1/chat/completions", "sk-rows", Http.chat("o3", false, false));
+    assertThat(busy.statusCode()).isEqualTo(503);
+    assertThat(busy.headers().firstValue("retry-after")).contains("20");
+    assertThat(http.post("/v1/chat/completions", "sk-rows", Http.chat("gpt-4o-mini", false, false)).statusCode())
+        .isEqualTo(200);
+
+    for (OpenAiError row : OpenAiError.values()) {
+      HttpResponse<String> set = http.post("/_mock/keys/sk-wire/behaviour", null,
+          new JsonObject().put("mode", "error").put("error", row.wireName()).encode());
+      assertThat(set.statusCode()).as(row.name()).isEqualTo(200);
+      HttpResponse<String> r = chat("sk-wire");
+      assertThat(r.statusCode()).as(row.name()).isEqualTo(row.status());
+      assertThat(error(r).getString("message")).as(row.name()).isNotBlank();
+    }
+  }
+
+  @Test
+  void aPromptBeyondALegacyModelsContextWindowIsRefused() {
+    String body = new JsonObject().put("model", "gpt-3.5-turbo").put("messages", new io.vertx.core.json.JsonArray()
+        .add(new JsonObject().put("role", "user").put("content", "word ".repeat(17_000)))).encode();
+    HttpResponse<String> r = http.post("/v1/chat/completions", "sk-long", body);
+    assertThat(r.statusCode()).isEqualTo(400);
+    assertThat(error(r).getString("code")).isEqualTo("context_length_exceeded");
+    assertThat(error(r).getString("param")).isEqualTo("messages");
+    assertThat(http.post("/v1/chat/completions", "sk-long", body.replace("gpt-3.5-turbo", "gpt-4o")).statusCode())
+        .isEqualTo(200);
+  }
 }
