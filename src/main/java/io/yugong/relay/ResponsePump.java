@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.yugong.keypool.KeyLease;
 import io.yugong.keypool.Verdict;
+import io.yugong.billing.Money;
 import io.yugong.billing.Usage;
 import io.vertx.core.Future;
 import java.util.function.Consumer;
@@ -118,20 +119,45 @@ final class ResponsePump {
     }
   }
 
-  /** Meters and settles (or releases) once; the future completes when the settlement is written. */
+  /**
+   * Meters and settles (or releases) once; the future completes when the settlement is written,
+   * and always completes, even when metering fails inside Yugong: then the request is charged
+   * its floor (the prompt's price) and the error is logged once.
+   */
   private Future<Void> finish(int status) {
     if (done) {
       return Future.succeededFuture();
     }
     done = true;
-    onDone.accept(x);
-    Usage used = success ? Metering.measure(x, sse, body) : Usage.none();
-    lease.release(status == 0 && !x.clientGone ? Verdict.network("cut mid-response") : Verdict.served(status),
-        used.promptTokens() + used.completionTokens());
-    if (!success) {
-      accounting.release(x);
-      return Future.succeededFuture();
+    try {
+      return meterAndSettle(status);
+    } catch (RuntimeException e) {
+      LOG.error("{} settling the answer of key {} failed inside Yugong; charging the prompt's price",
+          x.requestId, lease.keyId(), e);
+      return success ? accounting.settleFloor(x, up.statusCode()) : release();
     }
-    return accounting.settle(x, up.statusCode(), used);
+  }
+
+  private Future<Void> meterAndSettle(int status) {
+    onDone.accept(x);
+    Usage used;
+    try {
+      used = success ? Metering.measure(x, sse, body) : Usage.none();
+    } catch (RuntimeException e) {
+      LOG.error("{} metering the answer of key {} failed inside Yugong; charging the prompt's price",
+          x.requestId, lease.keyId(), e);
+      used = null;
+    }
+    lease.release(status == 0 && !x.clientGone ? Verdict.network("cut mid-response") : Verdict.served(status),
+        used == null ? 0 : Money.saturatingAdd(used.promptTokens(), used.completionTokens()));
+    if (!success) {
+      return release();
+    }
+    return used == null ? accounting.settleFloor(x, up.statusCode()) : accounting.settle(x, up.statusCode(), used);
+  }
+
+  private Future<Void> release() {
+    accounting.release(x);
+    return Future.succeededFuture();
   }
 }

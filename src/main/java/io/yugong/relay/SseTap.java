@@ -107,12 +107,17 @@ final class SseTap {
     } catch (DecodeException e) {
       return event;
     }
-    observe(json);
+    try {
+      observe(json);
+    } catch (RuntimeException malformed) {
+      // an event of an unexpected shape (a field of the wrong type) is forwarded, not metered
+      return event;
+    }
     if (!stripUsage) {
       return event;
     }
-    JsonArray choices = json.getJsonArray("choices");
-    if (json.getValue("usage") != null && choices != null && choices.isEmpty()) {
+    if (json.getValue("usage") != null && json.getValue("choices") instanceof JsonArray choices
+        && choices.isEmpty()) {
       return null;
     }
     if (s.contains("\"usage\":null")) {
