@@ -57,7 +57,9 @@ final class ResponsePump {
     }
     HeaderRules.downstream(up.headers(), down.headers());
     String length = up.getHeader(HttpHeaders.CONTENT_LENGTH);
-    if (sse == null && length != null) {
+    // A metered answer is sent chunked: its end (after the settlement) is what tells the client
+    // it is complete, so a balance read right after sees the charge.
+    if (sse == null && length != null && body == null) {
       down.putHeader(HttpHeaders.CONTENT_LENGTH, length);
     } else {
       down.setChunked(true);
