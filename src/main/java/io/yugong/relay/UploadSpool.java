@@ -73,7 +73,9 @@ final class UploadSpool {
         file.drainHandler(v -> req.resume());
       }
     });
-    req.exceptionHandler(done::tryFail);
+    // the client's connection failing mid-upload is the client's doing, not an error of Yugong's
+    req.exceptionHandler(e -> done.tryFail(ApiError.invalidRequest("The upload was interrupted ("
+        + e.getClass().getSimpleName() + ").", null)));
     req.endHandler(v -> done.tryComplete());
     req.resume();
     return done.future().transform(ar -> file.close().transform(c -> ar.succeeded()
