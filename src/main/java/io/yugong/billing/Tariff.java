@@ -110,7 +110,8 @@ public final class Tariff {
         return tokens(e, model, price, prompt, 0, out, mult, accountRate);
       }
       case RESPONSES -> {
-        if (Boolean.TRUE.equals(j.getValue("background")) || j.getValue("background") instanceof String) {
+        Object background = j.getValue("background");
+        if (background != null && !Boolean.FALSE.equals(background)) {
           throw new Refused("Background mode is not supported on this service: its output could not "
               + "be billed. Send the request without \"background\": true (stream it if it is long).",
               "background", "background_not_supported");

@@ -46,8 +46,9 @@ final class Accounting {
   private final WorkerExecutor pricing;
 
   /**
-   * Bodies larger than this are priced on the pricing workers, not on the event loop: tokenizing
-   * 64 KiB takes about a millisecond, a 4 MiB body hundreds.
+   * Inputs larger than this (request bodies to price, answers to meter with the tokenizer) are
+   * tokenized on the pricing workers, not on the event loop: 64 KiB takes about a millisecond,
+   * 4 MiB hundreds.
    */
   static final int INLINE_PRICING_BYTES = 64 * 1024;
 
@@ -99,15 +100,22 @@ final class Accounting {
    * over {@link #INLINE_PRICING_BYTES}, whose tokenizing would stall the event loop.
    */
   private Future<Quote> quote(Exchange x) {
-    long size = x.body == null ? 0 : x.body.length();
-    if (size <= INLINE_PRICING_BYTES) {
+    return tokenizing(x.body == null ? 0 : x.body.length(), () -> priceOf(x));
+  }
+
+  /**
+   * Runs tokenizer work over {@code bytes} of input: inline when they are few, else on the pricing
+   * workers. The future completes on the caller's context either way.
+   */
+  <T> Future<T> tokenizing(long bytes, java.util.concurrent.Callable<T> work) {
+    if (bytes <= INLINE_PRICING_BYTES) {
       try {
-        return Future.succeededFuture(priceOf(x));
-      } catch (ApiError e) {
+        return Future.succeededFuture(work.call());
+      } catch (Exception e) {
         return Future.failedFuture(e);
       }
     }
-    return pricing.executeBlocking(() -> priceOf(x), false);
+    return pricing.executeBlocking(work, false);
   }
 
   /** The quote, or an ApiError saying why the request cannot be priced. Thread-safe. */

@@ -75,6 +75,9 @@ final class ResponsePump {
   }
 
   private void onChunk(Buffer chunk) {
+    if (done) {
+      return;
+    }
     if (body != null && body.length() + chunk.length() <= MAX_METERED_BODY) {
       body.appendBuffer(chunk);
     }
@@ -142,20 +145,24 @@ final class ResponsePump {
 
   private Future<Void> meterAndSettle(int status) {
     onDone.accept(x);
-    Usage used;
-    try {
-      used = success ? Metering.measure(x, sse, body) : Usage.none();
-    } catch (RuntimeException e) {
-      LOG.error("{} metering the answer of key {} failed inside Yugong; charging the prompt's price",
-          x.requestId, lease.keyId(), e);
-      used = null;
-    }
-    lease.release(status == 0 && !x.clientGone ? Verdict.network("cut mid-response") : Verdict.served(status),
-        used == null ? 0 : Money.saturatingAdd(used.promptTokens(), used.completionTokens()));
+    Verdict verdict = status == 0 && !x.clientGone ? Verdict.network("cut mid-response") : Verdict.served(status);
     if (!success) {
+      lease.release(verdict, 0);
       return release();
     }
-    return used == null ? accounting.settleFloor(x, up.statusCode()) : accounting.settle(x, up.statusCode(), used);
+    // no chunk is taken after done, so the workers may read what was metered
+    long metered = sse != null ? sse.textLength() : body == null ? 0 : body.length();
+    return accounting.tokenizing(metered, () -> Metering.measure(x, sse, body)).transform(ar -> {
+      if (ar.failed()) {
+        LOG.error("{} metering the answer of key {} failed inside Yugong; charging the prompt's price",
+            x.requestId, lease.keyId(), ar.cause());
+        lease.release(verdict, 0);
+        return accounting.settleFloor(x, up.statusCode());
+      }
+      Usage used = ar.result();
+      lease.release(verdict, Money.saturatingAdd(used.promptTokens(), used.completionTokens()));
+      return accounting.settle(x, up.statusCode(), used);
+    });
   }
 
   private Future<Void> release() {

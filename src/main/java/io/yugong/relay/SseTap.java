@@ -195,6 +195,11 @@ final class SseTap {
     return text.toString();
   }
 
+  /** The length of the text and tool-call text kept for the tokenizer. */
+  long textLength() {
+    return (long) text.length() + toolText.length();
+  }
+
   /** Tool-call names and arguments generated so far. */
   String toolText() {
     return toolText.toString();
