@@ -16,8 +16,8 @@ public final class Tariff {
 
   /** Generous allowance for the tokenizer's estimate of a prompt: +25% and 16 tokens. */
   private static final long ESTIMATE_SLACK_TOKENS = 16;
-  /** The slowest audio bitrate assumed when holding for a transcription: 16 kbit/s. */
-  private static final long MIN_AUDIO_BYTES_PER_SECOND = 2000;
+  /** The slowest audio bitrate assumed when holding for a transcription: 6 kbit/s, Opus's floor. */
+  private static final long MIN_AUDIO_BYTES_PER_SECOND = 750;
   /** The usual bitrate assumed when upstream reports no duration: 128 kbit/s. */
   public static final long TYPICAL_AUDIO_BYTES_PER_SECOND = 16000;
 
@@ -86,6 +86,7 @@ public final class Tariff {
     String m = model == null ? "gpt-4o" : model;
     switch (e) {
       case CHAT -> {
+        serviceTier(j);
         long prompt = TokenCounter.countChatPrompt(m, array(j.getValue("messages")), array(j.getValue("tools")));
         long bound = PartBounds.of(m, j.getValue("messages"));
         if (j.containsKey("web_search_options")) {
@@ -116,6 +117,7 @@ public final class Tariff {
               + "be billed. Send the request without \"background\": true (stream it if it is long).",
               "background", "background_not_supported");
         }
+        serviceTier(j);
         long prompt = TokenCounter.countInput(m, j.getValue("input"))
             + TokenCounter.countInput(m, j.getValue("instructions"))
             + (j.getValue("tools") == null ? 0 : TokenCounter.countText(m, String.valueOf(j.getValue("tools"))));
@@ -169,6 +171,18 @@ public final class Tariff {
     long hold = Pricing.worstCase(price, padded, out, mult, accountRate);
     long floor = Math.min(hold, Pricing.worstCase(price, prompt, 0L, mult, accountRate));
     return new Quote(e, model, price, prompt, hold, floor, 0, null, null, 0);
+  }
+
+  /**
+   * Refuses a service tier that upstream bills above the price book's standard prices
+   * ({@code priority}, {@code scale}); {@code auto}, {@code default} and {@code flex} are served.
+   */
+  private static void serviceTier(JsonObject j) {
+    Object tier = j.getValue("service_tier");
+    if (tier != null && !(tier instanceof String t && (t.equals("auto") || t.equals("default") || t.equals("flex")))) {
+      throw new Refused("The service tier " + tier + " is not available on this service; use \"auto\", "
+          + "\"default\" or \"flex\".", "service_tier", "service_tier_not_supported");
+    }
   }
 
   /** The largest of the given output limits the request sets, else the model's output cap. */

@@ -144,6 +144,20 @@ class WorstCaseQuoteTest {
   }
 
   @Test
+  void serviceTiersBilledAboveStandardPricesAreRefused() {
+    assertThatThrownBy(() -> quote(Endpoint.CHAT, "gpt-4o", chat("hi").put("service_tier", "priority")))
+        .isInstanceOfSatisfying(Tariff.Refused.class, r -> assertThat(r.code()).isEqualTo("service_tier_not_supported"));
+    assertThat(quote(Endpoint.CHAT, "gpt-4o", chat("hi").put("service_tier", "flex")).coverable()).isTrue();
+  }
+
+  @Test
+  void transcriptionsAreHeldForTheLowestBitrate() {
+    ModelPrice whisper = PriceBook.defaults().find("whisper-1").orElseThrow();
+    Quote q = tariff.quote(Endpoint.TRANSCRIPTION, "whisper-1", null, 750 * 600, Rate.ONE);
+    assertThat(q.hold()).isEqualTo(Pricing.worstCaseTranscription(whisper, 600, Rate.ONE, Rate.ONE));
+  }
+
+  @Test
   void imagesHoldEveryImageAndTheDearestPriceForAnUnknownSize() {
     ModelPrice dalle2 = PriceBook.defaults().find("dall-e-2").orElseThrow();
     Quote q = quote(Endpoint.IMAGES, "dall-e-2", new JsonObject().put("n", "7").put("size", "256x256"));
