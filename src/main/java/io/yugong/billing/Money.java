@@ -140,6 +140,22 @@ public final class Money {
         return d;
     }
 
+    /** {@code a + b} for counts that must not be negative, stuck at {@link Long#MAX_VALUE} instead of wrapping. */
+    public static long saturatingAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? (a < 0 ? Long.MIN_VALUE : Long.MAX_VALUE) : r;
+    }
+
+    /** {@code a × b}, stuck at {@link Long#MAX_VALUE} (or MIN_VALUE) instead of wrapping. */
+    public static long saturatingMultiply(long a, long b) {
+        long hi = Math.multiplyHigh(a, b);
+        long lo = a * b;
+        if ((hi == 0 && lo >= 0) || (hi == -1 && lo < 0)) {
+            return lo;
+        }
+        return (a < 0) == (b < 0) ? Long.MAX_VALUE : Long.MIN_VALUE;
+    }
+
     static BigDecimal plain(BigDecimal d) {
         BigDecimal s = d.stripTrailingZeros();
         return s.scale() < 0 ? s.setScale(0) : s;

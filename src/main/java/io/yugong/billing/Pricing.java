@@ -54,17 +54,34 @@ public final class Pricing {
      */
     public static long worstCase(ModelPrice price, long promptTokensEstimate, Integer maxTokensRequested,
                                  Rate globalMultiplier, Rate accountRate) {
-        long out;
-        if (maxTokensRequested != null) {
-            out = Math.max(0, maxTokensRequested);
-        } else if (price.maxOutputTokens() > 0) {
-            out = price.maxOutputTokens();
-        } else {
-            out = price.outputPerMillion() > 0 ? FALLBACK_MAX_OUTPUT_TOKENS : 0;
+        long out = maxTokensRequested != null ? Math.max(0, maxTokensRequested) : outputCap(price);
+        return worstCase(price, promptTokensEstimate, out, globalMultiplier, accountRate);
+    }
+
+    /**
+     * The hold for {@code promptTokens} at the input price and {@code outputTokens} at the output
+     * price (any long: a product of client-chosen factors, e.g. {@code max_tokens × n}), times both
+     * multipliers, rounded up. Saturates at {@link Long#MAX_VALUE} instead of overflowing: a hold
+     * that large is one no balance covers.
+     */
+    public static long worstCase(ModelPrice price, long promptTokens, long outputTokens,
+                                 Rate globalMultiplier, Rate accountRate) {
+        BigInteger perMillion = promptPart(price, promptTokens)
+                .add(big(Math.max(0, outputTokens)).multiply(big(price.outputPerMillion())));
+        return saturate(numerator(perMillion, BigInteger.ZERO, BigInteger.ZERO, globalMultiplier, accountRate),
+                globalMultiplier, accountRate);
+    }
+
+    /**
+     * The output tokens a request may produce per choice when it sets no limit: the model's
+     * {@code maxOutputTokens}, else {@link #FALLBACK_MAX_OUTPUT_TOKENS} (0 for a model without an
+     * output price).
+     */
+    public static long outputCap(ModelPrice price) {
+        if (price.maxOutputTokens() > 0) {
+            return price.maxOutputTokens();
         }
-        BigInteger perMillion = promptPart(price, promptTokensEstimate)
-                .add(big(out).multiply(big(price.outputPerMillion())));
-        return total(perMillion, BigInteger.ZERO, BigInteger.ZERO, globalMultiplier, accountRate);
+        return price.outputPerMillion() > 0 ? FALLBACK_MAX_OUTPUT_TOKENS : 0;
     }
 
     /**
@@ -72,11 +89,11 @@ public final class Pricing {
      * {@link ModelPrice#imagePrice}) plus the prompt estimate at the input price, for models
      * that also bill prompt tokens.
      */
-    public static long worstCaseImages(ModelPrice price, long promptTokensEstimate, int n, String size,
+    public static long worstCaseImages(ModelPrice price, long promptTokensEstimate, long n, String size,
                                        String quality, Rate globalMultiplier, Rate accountRate) {
         BigInteger whole = big(Math.max(0, n)).multiply(big(price.imagePrice(quality, size)));
-        return total(promptPart(price, promptTokensEstimate), BigInteger.ZERO, whole,
-                globalMultiplier, accountRate);
+        return saturate(numerator(promptPart(price, promptTokensEstimate), BigInteger.ZERO, whole,
+                globalMultiplier, accountRate), globalMultiplier, accountRate);
     }
 
     /** The hold for text-to-speech of {@code characters} input characters. */
@@ -111,18 +128,31 @@ public final class Pricing {
      */
     private static long total(BigInteger perMillion, BigInteger perMinuteSeconds, BigInteger whole,
                               Rate g, Rate a) {
-        BigInteger numerator = perMillion.multiply(SIXTY)
+        return roundUp(numerator(perMillion, perMinuteSeconds, whole, g, a), g, a).longValueExact();
+    }
+
+    /** Like {@link #total}, but a result beyond a long is {@link Long#MAX_VALUE} (holds only). */
+    private static long saturate(BigInteger numerator, Rate g, Rate a) {
+        BigInteger r = roundUp(numerator, g, a);
+        return r.bitLength() < 64 ? r.longValue() : Long.MAX_VALUE;
+    }
+
+    private static BigInteger numerator(BigInteger perMillion, BigInteger perMinuteSeconds, BigInteger whole,
+                                        Rate g, Rate a) {
+        return perMillion.multiply(SIXTY)
                 .add(perMinuteSeconds.multiply(MILLION))
                 .add(whole.multiply(DENOMINATOR))
                 .multiply(g.unscaled())
                 .multiply(a.unscaled());
+    }
+
+    private static BigInteger roundUp(BigInteger numerator, Rate g, Rate a) {
         if (numerator.signum() == 0) {
-            return 0L;
+            return BigInteger.ZERO;
         }
         BigInteger denominator = DENOMINATOR.multiply(BigInteger.TEN.pow(g.scale() + a.scale()));
         BigInteger[] qr = numerator.divideAndRemainder(denominator);
-        BigInteger result = qr[1].signum() == 0 ? qr[0] : qr[0].add(BigInteger.ONE);
-        return result.longValueExact();
+        return qr[1].signum() == 0 ? qr[0] : qr[0].add(BigInteger.ONE);
     }
 
     private static BigInteger big(long v) {

@@ -11,6 +11,14 @@ package io.yugong.billing;
 public record Quote(Endpoint endpoint, String model, ModelPrice price, long promptEstimate, long hold,
     long floor, int images, String imageSize, String imageQuality, long characters) {
 
+  /** The largest hold or charge a wallet takes: 2^53 nano-dollars, about 9 million USD. */
+  public static final long MAX_CHARGE = Wallets.MAX_NANOS;
+
+  /** False when the worst case is more than any balance can hold: the request is refused. */
+  public boolean coverable() {
+    return hold <= MAX_CHARGE && floor <= MAX_CHARGE;
+  }
+
   public static Quote free(Endpoint e, String model) {
     return new Quote(e, model, null, 0, 0, 0, 0, null, null, 0);
   }

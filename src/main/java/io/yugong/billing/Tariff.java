@@ -2,6 +2,8 @@ package io.yugong.billing;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.List;
 import java.util.Optional;
 
@@ -14,8 +16,8 @@ public final class Tariff {
 
   /** Generous allowance for the tokenizer's estimate of a prompt: +25% and 16 tokens. */
   private static final long ESTIMATE_SLACK_TOKENS = 16;
-  /** The slowest audio bitrate assumed when holding for a transcription: 16 kbit/s. */
-  private static final long MIN_AUDIO_BYTES_PER_SECOND = 2000;
+  /** The slowest audio bitrate assumed when holding for a transcription: 6 kbit/s, Opus's floor. */
+  private static final long MIN_AUDIO_BYTES_PER_SECOND = 750;
   /** The usual bitrate assumed when upstream reports no duration: 128 kbit/s. */
   public static final long TYPICAL_AUDIO_BYTES_PER_SECOND = 16000;
 
@@ -38,8 +40,36 @@ public final class Tariff {
   }
 
   /**
-   * Prices a request before it goes upstream. {@code json} is its body (null for uploads),
-   * {@code uploadBytes} the size of an upload.
+   * Thrown when a request cannot be served as asked, because Yugong cannot bound what it would
+   * cost (a 400 for the client: {@link #param} names the field, {@link #code} the reason).
+   */
+  public static final class Refused extends RuntimeException {
+    private final String param;
+    private final String code;
+
+    Refused(String message, String param, String code) {
+      super(message, null, false, false);
+      this.param = param;
+      this.code = code;
+    }
+
+    public String param() {
+      return param;
+    }
+
+    public String code() {
+      return code;
+    }
+  }
+
+  /**
+   * Prices a request before it goes upstream. {@code json} is its body (for uploads: their small
+   * form fields, or null), {@code uploadBytes} the size of an upload. The hold covers the worst
+   * case (see docs/billing.md, "What a hold covers"), in saturating arithmetic: a hold of
+   * {@link Long#MAX_VALUE} is possible and means no balance covers it.
+   *
+   * @throws Unpriced when the model has no price
+   * @throws Refused when the request asks for something whose cost cannot be bounded
    */
   public Quote quote(Endpoint e, String model, JsonObject json, long uploadBytes, Rate accountRate) {
     if (!e.priced()) {
@@ -56,33 +86,62 @@ public final class Tariff {
     String m = model == null ? "gpt-4o" : model;
     switch (e) {
       case CHAT -> {
+        serviceTier(j);
         long prompt = TokenCounter.countChatPrompt(m, array(j.getValue("messages")), array(j.getValue("tools")));
-        Integer max = intOrNull(j.getValue("max_completion_tokens"), j.getValue("max_tokens"));
-        int n = Math.max(1, intOrNull(j.getValue("n")) == null ? 1 : intOrNull(j.getValue("n")));
-        return tokens(e, model, price, prompt, max == null ? null : max * n, mult, accountRate);
+        long bound = PartBounds.of(m, j.getValue("messages"));
+        if (j.containsKey("web_search_options")) {
+          bound = Money.saturatingAdd(bound, ContextWindow.of(m));
+        }
+        long perChoice = maxOf(j, price, "max_completion_tokens", "max_tokens");
+        if (j.getValue("prediction") != null) {
+          // rejected prediction tokens are billed as completion tokens on top of the answer
+          perChoice = Money.saturatingAdd(perChoice, PartBounds.of(m, new JsonArray().add(j.getValue("prediction"))));
+        }
+        long out = Money.saturatingMultiply(perChoice, atLeastOne(j, "n"));
+        return tokens(e, model, price, prompt, bound, out, mult, accountRate);
       }
       case COMPLETION -> {
-        long prompt = TokenCounter.countInput(m, j.getValue("prompt"));
-        Integer max = intOrNull(j.getValue("max_tokens"));
-        return tokens(e, model, price, prompt, max == null ? 16 : max, mult, accountRate);
+        Object p = j.getValue("prompt");
+        long prompt = TokenCounter.countInput(m, p) + TokenCounter.countInput(m, j.getValue("suffix"));
+        Long max = count(j.getValue("max_tokens"));
+        // best_of answers are generated (n of them returned), for each prompt of a batch
+        long generated = Math.max(atLeastOne(j, "n"), atLeastOne(j, "best_of"));
+        long out = Money.saturatingMultiply(Money.saturatingMultiply(max == null ? 16 : max, generated),
+            prompts(p));
+        return tokens(e, model, price, prompt, 0, out, mult, accountRate);
       }
       case RESPONSES -> {
+        Object background = j.getValue("background");
+        if (background != null && !Boolean.FALSE.equals(background)) {
+          throw new Refused("Background mode is not supported on this service: its output could not "
+              + "be billed. Send the request without \"background\": true (stream it if it is long).",
+              "background", "background_not_supported");
+        }
+        serviceTier(j);
         long prompt = TokenCounter.countInput(m, j.getValue("input"))
             + TokenCounter.countInput(m, j.getValue("instructions"))
             + (j.getValue("tools") == null ? 0 : TokenCounter.countText(m, String.valueOf(j.getValue("tools"))));
-        return tokens(e, model, price, prompt, intOrNull(j.getValue("max_output_tokens")), mult, accountRate);
+        long bound = PartBounds.of(m, j.getValue("input"));
+        if (j.getValue("previous_response_id") != null || j.getValue("conversation") != null
+            || j.getValue("prompt") != null || hostedTools(j.getValue("tools"))) {
+          // stored context, a stored prompt, or tools that read content in: up to a whole window
+          bound = Money.saturatingAdd(bound, ContextWindow.of(m));
+        }
+        long out = maxOf(j, price, "max_output_tokens");
+        return tokens(e, model, price, prompt, bound, out, mult, accountRate);
       }
       case EMBEDDINGS -> {
         long prompt = TokenCounter.countInput(m, j.getValue("input"));
-        return tokens(e, model, price, prompt, 0, mult, accountRate);
+        return tokens(e, model, price, prompt, 0, 0, mult, accountRate);
       }
       case IMAGES -> {
-        Integer n = intOrNull(j.getValue("n"));
-        int count = n == null ? 1 : Math.max(1, n);
-        String size = j.getString("size");
-        String quality = j.getString("quality");
+        long n = atLeastOne(j, "n");
+        int count = (int) Math.min(Integer.MAX_VALUE, n);
+        String size = choice(j.getValue("size"));
+        String quality = choice(j.getValue("quality"));
         long prompt = j.getValue("prompt") instanceof String p ? TokenCounter.countText(m, p) : 0;
-        long hold = Pricing.worstCaseImages(price, prompt, count, size, quality, mult, accountRate);
+        long hold = Pricing.worstCaseImages(price, prompt + prompt / 4 + ESTIMATE_SLACK_TOKENS, n, size,
+            quality, mult, accountRate);
         return new Quote(e, model, price, prompt, hold, 0, count, size, quality, 0);
       }
       case SPEECH -> {
@@ -101,13 +160,110 @@ public final class Tariff {
     }
   }
 
-  private static Quote tokens(Endpoint e, String model, ModelPrice price, long prompt, Integer max,
+  /**
+   * A token-priced hold: the prompt estimate padded for the tokenizer's error, plus {@code bound}
+   * for the parts it cannot count, at the input price; {@code out} output tokens at the output
+   * price. The floor (charged if the node dies) is the estimate alone.
+   */
+  private static Quote tokens(Endpoint e, String model, ModelPrice price, long prompt, long bound, long out,
       Rate mult, Rate accountRate) {
-    long padded = prompt + prompt / 4 + ESTIMATE_SLACK_TOKENS;
-    long hold = Pricing.worstCase(price, padded, max, mult, accountRate);
-    long floor = Pricing.charge(price, Usage.tokens(prompt, 0, 0), mult, accountRate);
+    long padded = Money.saturatingAdd(prompt + prompt / 4 + ESTIMATE_SLACK_TOKENS, bound);
+    long hold = Pricing.worstCase(price, padded, out, mult, accountRate);
+    long floor = Math.min(hold, Pricing.worstCase(price, prompt, 0L, mult, accountRate));
     return new Quote(e, model, price, prompt, hold, floor, 0, null, null, 0);
   }
+
+  /**
+   * Refuses a service tier that upstream bills above the price book's standard prices
+   * ({@code priority}, {@code scale}); {@code auto}, {@code default} and {@code flex} are served.
+   */
+  private static void serviceTier(JsonObject j) {
+    Object tier = j.getValue("service_tier");
+    if (tier != null && !(tier instanceof String t && (t.equals("auto") || t.equals("default") || t.equals("flex")))) {
+      throw new Refused("The service tier " + tier + " is not available on this service; use \"auto\", "
+          + "\"default\" or \"flex\".", "service_tier", "service_tier_not_supported");
+    }
+  }
+
+  /** The largest of the given output limits the request sets, else the model's output cap. */
+  private static long maxOf(JsonObject j, ModelPrice price, String... fields) {
+    Long max = null;
+    for (String f : fields) {
+      Long v = count(j.getValue(f));
+      if (v != null) {
+        max = max == null ? v : Math.max(max, v);
+      }
+    }
+    return max == null ? Pricing.outputCap(price) : max;
+  }
+
+  /** A count field such as {@code n}: at least 1 (absent, zero or unreadable count as 1). */
+  private static long atLeastOne(JsonObject j, String field) {
+    Long v = count(j.getValue(field));
+    return v == null ? 1 : Math.max(1, v);
+  }
+
+  /** How many prompts a legacy completion request sends (an array of strings or of token arrays). */
+  private static long prompts(Object p) {
+    if (p instanceof JsonArray a && !a.isEmpty() && !(a.getValue(0) instanceof Number)) {
+      return a.size();
+    }
+    return 1;
+  }
+
+  private static boolean hostedTools(Object tools) {
+    if (tools instanceof JsonArray a) {
+      for (Object t : a) {
+        if (!(t instanceof JsonObject o) || !(o.getValue("type") instanceof String type)
+            || !(type.equals("function") || type.equals("custom"))) {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  /** A size or quality: the text, or a value no price names (so the dearest applies) if it is not text. */
+  private static String choice(Object v) {
+    if (v == null || v instanceof String) {
+      return (String) v;
+    }
+    return "?";
+  }
+
+  /**
+   * A client's count (tokens, choices, images) as a non-negative long, saturating: a JSON number
+   * (fractions round up), or a short numeric string, which some servers accept; null when
+   * absent or not a number. Bounded before it is parsed.
+   */
+  static Long count(Object v) {
+    BigDecimal d;
+    if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+      return Math.max(0, ((Number) v).longValue());
+    } else if (v instanceof Number n) {
+      try {
+        d = Money.decimal(n);
+      } catch (IllegalArgumentException e) {
+        return null;
+      }
+    } else if (v instanceof String s && s.length() <= 40 && NUMERIC.matcher(s.trim()).matches()) {
+      d = new BigDecimal(s.trim());
+    } else {
+      return null;
+    }
+    if (d.signum() <= 0) {
+      return 0L;
+    }
+    if (d.precision() - d.scale() > 19) {
+      return Long.MAX_VALUE;
+    }
+    BigDecimal up = d.setScale(0, RoundingMode.CEILING);
+    return up.compareTo(LONG_MAX) >= 0 ? Long.MAX_VALUE : up.longValue();
+  }
+
+  private static final java.util.regex.Pattern NUMERIC =
+      java.util.regex.Pattern.compile("[+-]?\\d{1,25}(\\.\\d{0,25})?([eE][+-]?\\d{1,3})?");
+  private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
 
   /** The exact charge for what was used, rounded up once. */
   public long charge(Quote q, Usage used, Rate accountRate) {
@@ -121,34 +277,60 @@ public final class Tariff {
     return v instanceof JsonArray a ? a : new JsonArray();
   }
 
-  static Integer intOrNull(Object... values) {
-    for (Object v : values) {
-      if (v instanceof Number n) {
-        return (int) Math.max(0, Math.min(Integer.MAX_VALUE, n.longValue()));
-      }
-    }
-    return null;
-  }
-
-  /** A usage from OpenAI's usage object of any endpoint (chat, responses, embeddings). */
+  /**
+   * A usage from OpenAI's usage object of any endpoint (chat, responses, embeddings), or null
+   * when it cannot be believed: a count that is not a whole JSON number from 0 to 2^53, or no
+   * token count at all. The caller then counts with the tokenizer. An unreadable
+   * {@code cached_tokens} counts as 0 (no discount).
+   */
   public static Usage tokensFrom(JsonObject usage) {
-    long prompt = firstLong(usage, "prompt_tokens", "input_tokens");
-    long completion = firstLong(usage, "completion_tokens", "output_tokens");
+    long prompt = firstCount(usage, "prompt_tokens", "input_tokens");
+    long completion = firstCount(usage, "completion_tokens", "output_tokens");
+    if (prompt == INVALID || completion == INVALID || (prompt == ABSENT && completion == ABSENT)) {
+      return null;
+    }
     long cached = 0;
     for (String details : List.of("prompt_tokens_details", "input_tokens_details")) {
-      if (usage.getValue(details) instanceof JsonObject d && d.getValue("cached_tokens") instanceof Number n) {
-        cached = n.longValue();
+      if (usage.getValue(details) instanceof JsonObject d) {
+        long c = firstCount(d, "cached_tokens");
+        if (c > 0) {
+          cached = c;
+        }
       }
     }
-    return Usage.tokens(prompt, cached, completion);
+    return Usage.tokens(Math.max(0, prompt), cached, Math.max(0, completion));
   }
 
-  private static long firstLong(JsonObject o, String... names) {
+  private static final long ABSENT = -1;
+  private static final long INVALID = -2;
+  /** The largest usage count believed: 2^53, where JSON numbers stop being exact. */
+  static final long MAX_REPORTED = 1L << 53;
+
+  /**
+   * A usage count reported by upstream: the first of {@code names} present, {@link #ABSENT} if none
+   * is, {@link #INVALID} if it is not a whole number from 0 to 2^53.
+   */
+  static long firstCount(JsonObject o, String... names) {
     for (String n : names) {
-      if (o.getValue(n) instanceof Number num) {
-        return num.longValue();
+      Object v = o.getValue(n);
+      if (v == null) {
+        continue;
       }
+      return reportedCount(v);
     }
-    return 0;
+    return ABSENT;
+  }
+
+  /** {@code v} as a usage count, or {@link #INVALID}. */
+  public static long reportedCount(Object v) {
+    if (v instanceof Integer || v instanceof Long || v instanceof Short || v instanceof Byte) {
+      long l = ((Number) v).longValue();
+      return l >= 0 && l <= MAX_REPORTED ? l : INVALID;
+    }
+    if (v instanceof Double || v instanceof Float) {
+      double d = ((Number) v).doubleValue();
+      return d >= 0 && d <= MAX_REPORTED && d == Math.rint(d) ? (long) d : INVALID;
+    }
+    return INVALID;
   }
 }

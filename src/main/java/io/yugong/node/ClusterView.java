@@ -75,6 +75,7 @@ public final class ClusterView {
         .put("uptimeSeconds", (now - stats.startedAt()) / 1000)
         .put("requestsServed", stats.served())
         .put("requestsInFlight", stats.inFlight())
+        .put("settlementsBeyondHold", stats.beyondHold())
         .put("updatedAt", now);
   }
 

@@ -9,6 +9,8 @@ public final class NodeStats {
   private final LongAdder served = new LongAdder();
   private final AtomicLong inFlight = new AtomicLong();
   private final long startedAt = System.currentTimeMillis();
+  private final LongAdder beyondHold = new LongAdder();
+  private final LongAdder beyondHoldNanos = new LongAdder();
 
   /** Called when a request arrives. */
   public void begin() {
@@ -27,6 +29,25 @@ public final class NodeStats {
 
   public long inFlight() {
     return inFlight.get();
+  }
+
+  /**
+   * Called when upstream reported more usage than a request's hold covered, by {@code nanos}
+   * (never from an honest upstream).
+   */
+  public void beyondHold(long nanos) {
+    beyondHold.increment();
+    beyondHoldNanos.add(Math.max(0, nanos));
+  }
+
+  /** Settlements whose charge exceeded their hold. */
+  public long beyondHold() {
+    return beyondHold.sum();
+  }
+
+  /** Nano-dollars charged (or left uncovered) beyond those holds. */
+  public long beyondHoldNanos() {
+    return beyondHoldNanos.sum();
   }
 
   public long startedAt() {

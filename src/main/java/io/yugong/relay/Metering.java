@@ -9,6 +9,8 @@ import io.yugong.billing.TokenCounter;
 import io.yugong.billing.Usage;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What a served request used. Upstream's own usage wins whenever it sent one (the usage chunk of
@@ -17,6 +19,9 @@ import java.util.List;
  */
 final class Metering {
 
+
+  private static final Logger LOG = LoggerFactory.getLogger(Metering.class);
+  private static final double MAX_AUDIO_SECONDS = 10 * 365 * 86_400.0;
 
   private Metering() {
   }
@@ -34,8 +39,9 @@ final class Metering {
     String model = x.upstreamModel == null ? "gpt-4o" : x.upstreamModel;
     switch (q.endpoint()) {
       case CHAT, COMPLETION, RESPONSES -> {
-        if (reported != null) {
-          return Tariff.tokensFrom(reported);
+        Usage believed = believe(x, reported);
+        if (believed != null) {
+          return believed;
         }
         String text;
         String tools;
@@ -54,11 +60,13 @@ final class Metering {
         return Usage.tokens(q.promptEstimate(), 0, TokenCounter.countCompletion(model, text, calls));
       }
       case EMBEDDINGS -> {
-        return reported != null ? Tariff.tokensFrom(reported) : Usage.tokens(q.promptEstimate(), 0, 0);
+        Usage believed = believe(x, reported);
+        return believed != null ? believed : Usage.tokens(q.promptEstimate(), 0, 0);
       }
       case IMAGES -> {
-        if (reported != null && q.price().perImage().isEmpty()) {
-          return Tariff.tokensFrom(reported);
+        Usage believed = q.price().perImage().isEmpty() ? believe(x, reported) : null;
+        if (believed != null) {
+          return believed;
         }
         return Usage.images(q.images(), q.imageSize(), q.imageQuality());
       }
@@ -66,12 +74,12 @@ final class Metering {
         return Usage.characters(q.characters());
       }
       case TRANSCRIPTION -> {
-        if (reported != null && reported.getValue("seconds") instanceof Number n) {
+        if (reported != null && reported.getValue("seconds") instanceof Number n && seconds(n.doubleValue())) {
           return Usage.audioMillis(Math.round(n.doubleValue() * 1000));
         }
         if (body != null) {
           double duration = UsageScan.number(body, "duration");
-          if (duration >= 0) {
+          if (seconds(duration)) {
             return Usage.audioMillis(Math.round(duration * 1000));
           }
         }
@@ -82,6 +90,28 @@ final class Metering {
         return Usage.none();
       }
     }
+  }
+
+  /** A believable audio duration: from 0 to ten years of seconds. */
+  private static boolean seconds(double d) {
+    return d >= 0 && d <= MAX_AUDIO_SECONDS;
+  }
+
+  /**
+   * Upstream's token usage, or null when it sent none or one that cannot be believed (negative,
+   * beyond 2^53, not a number): then the tokenizer counts, as for a stream without usage.
+   */
+  private static Usage believe(Exchange x, JsonObject reported) {
+    if (reported == null) {
+      return null;
+    }
+    Usage u = Tariff.tokensFrom(reported);
+    if (u == null) {
+      String text = reported.encode();
+      LOG.warn("{} upstream key {} reported a usage that cannot be believed ({}); counting with the "
+          + "tokenizer", x.requestId, x.keyId, text.length() > 200 ? text.substring(0, 200) + "..." : text);
+    }
+    return u;
   }
 
   /** The generated text and tool-call text of a (possibly cut) JSON answer. */

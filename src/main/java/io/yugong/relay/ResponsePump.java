@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
 import io.yugong.keypool.KeyLease;
 import io.yugong.keypool.Verdict;
+import io.yugong.billing.Money;
 import io.yugong.billing.Usage;
 import io.vertx.core.Future;
 import java.util.function.Consumer;
@@ -56,7 +57,9 @@ final class ResponsePump {
     }
     HeaderRules.downstream(up.headers(), down.headers());
     String length = up.getHeader(HttpHeaders.CONTENT_LENGTH);
-    if (sse == null && length != null) {
+    // A metered answer is sent chunked: its end (after the settlement) is what tells the client
+    // it is complete, so a balance read right after sees the charge.
+    if (sse == null && length != null && body == null) {
       down.putHeader(HttpHeaders.CONTENT_LENGTH, length);
     } else {
       down.setChunked(true);
@@ -72,6 +75,9 @@ final class ResponsePump {
   }
 
   private void onChunk(Buffer chunk) {
+    if (done) {
+      return;
+    }
     if (body != null && body.length() + chunk.length() <= MAX_METERED_BODY) {
       body.appendBuffer(chunk);
     }
@@ -118,20 +124,49 @@ final class ResponsePump {
     }
   }
 
-  /** Meters and settles (or releases) once; the future completes when the settlement is written. */
+  /**
+   * Meters and settles (or releases) once; the future completes when the settlement is written,
+   * and always completes, even when metering fails inside Yugong: then the request is charged
+   * its floor (the prompt's price) and the error is logged once.
+   */
   private Future<Void> finish(int status) {
     if (done) {
       return Future.succeededFuture();
     }
     done = true;
-    onDone.accept(x);
-    Usage used = success ? Metering.measure(x, sse, body) : Usage.none();
-    lease.release(status == 0 && !x.clientGone ? Verdict.network("cut mid-response") : Verdict.served(status),
-        used.promptTokens() + used.completionTokens());
-    if (!success) {
-      accounting.release(x);
-      return Future.succeededFuture();
+    try {
+      return meterAndSettle(status);
+    } catch (RuntimeException e) {
+      LOG.error("{} settling the answer of key {} failed inside Yugong; charging the prompt's price",
+          x.requestId, lease.keyId(), e);
+      return success ? accounting.settleFloor(x, up.statusCode()) : release();
     }
-    return accounting.settle(x, up.statusCode(), used);
+  }
+
+  private Future<Void> meterAndSettle(int status) {
+    onDone.accept(x);
+    Verdict verdict = status == 0 && !x.clientGone ? Verdict.network("cut mid-response") : Verdict.served(status);
+    if (!success) {
+      lease.release(verdict, 0);
+      return release();
+    }
+    // no chunk is taken after done, so the workers may read what was metered
+    long metered = sse != null ? sse.textLength() : body == null ? 0 : body.length();
+    return accounting.tokenizing(metered, () -> Metering.measure(x, sse, body)).transform(ar -> {
+      if (ar.failed()) {
+        LOG.error("{} metering the answer of key {} failed inside Yugong; charging the prompt's price",
+            x.requestId, lease.keyId(), ar.cause());
+        lease.release(verdict, 0);
+        return accounting.settleFloor(x, up.statusCode());
+      }
+      Usage used = ar.result();
+      lease.release(verdict, Money.saturatingAdd(used.promptTokens(), used.completionTokens()));
+      return accounting.settle(x, up.statusCode(), used);
+    });
+  }
+
+  private Future<Void> release() {
+    accounting.release(x);
+    return Future.succeededFuture();
   }
 }

@@ -107,12 +107,17 @@ final class SseTap {
     } catch (DecodeException e) {
       return event;
     }
-    observe(json);
+    try {
+      observe(json);
+    } catch (RuntimeException malformed) {
+      // an event of an unexpected shape (a field of the wrong type) is forwarded, not metered
+      return event;
+    }
     if (!stripUsage) {
       return event;
     }
-    JsonArray choices = json.getJsonArray("choices");
-    if (json.getValue("usage") != null && choices != null && choices.isEmpty()) {
+    if (json.getValue("usage") != null && json.getValue("choices") instanceof JsonArray choices
+        && choices.isEmpty()) {
       return null;
     }
     if (s.contains("\"usage\":null")) {
@@ -188,6 +193,11 @@ final class SseTap {
   /** The text generated so far (content, reasoning, legacy text). */
   String text() {
     return text.toString();
+  }
+
+  /** The length of the text and tool-call text kept for the tokenizer. */
+  long textLength() {
+    return (long) text.length() + toolText.length();
   }
 
   /** Tool-call names and arguments generated so far. */
