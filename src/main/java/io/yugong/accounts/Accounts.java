@@ -15,10 +15,12 @@ import io.yugong.security.Secrets;
 import io.yugong.security.Vault;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /**
  * The door to accounts: authentication from a bearer key (through a node-local cache that every
@@ -28,26 +30,49 @@ import java.util.Map;
  */
 public final class Accounts {
 
-  static final String CHANGED_ADDRESS = "yugong.accounts.changed";
+  private static final long SWEEP_MS = 10_000;
 
   private final Vertx vertx;
   private final Vault vault;
   private final Wallets wallets;
   private final AccountStore store;
+  private final ChangeFeed feed;
   private final KeyCache cache;
+  private ChangeBroadcast broadcast;
+  private long sweeper = -1;
 
   public Accounts(Vertx vertx, Redis redis, Vault vault, Wallets wallets) {
     this.vertx = vertx;
     this.vault = vault;
     this.wallets = wallets;
     this.store = new AccountStore(redis);
-    this.cache = new KeyCache(vault, store);
+    this.cache = new KeyCache(vault, store, this::following);
+    this.feed = new ChangeFeed(vertx, redis, cache::forget, cache::forgetAll);
   }
 
-  /** Subscribes to cluster-wide change notices and makes sure the root account holds the admin key. */
-  public Future<Void> start(String adminKey) {
-    return vertx.eventBus().<JsonObject>consumer(CHANGED_ADDRESS, msg -> forget(msg.body()))
-        .completion().compose(v -> ensureRoot(adminKey));
+  /**
+   * Follows account changes made anywhere in the cluster (the event bus, answered per node, and
+   * the Redis change stream as the backstop) and makes sure the root account holds the admin key.
+   * {@code liveNodes} lists the node ids of the cluster's current members; it is called on a
+   * worker thread.
+   */
+  public Future<Void> start(String adminKey, String nodeId, Supplier<Collection<String>> liveNodes) {
+    broadcast = new ChangeBroadcast(vertx, nodeId, liveNodes, cache::forget);
+    return broadcast.start()
+        .compose(v -> feed.start())
+        .compose(v -> {
+          sweeper = vertx.setPeriodic(SWEEP_MS, t -> cache.sweep());
+          return ensureRoot(adminKey);
+        });
+  }
+
+  /** Stops following changes. */
+  public Future<Void> stop() {
+    feed.stop();
+    if (sweeper >= 0) {
+      vertx.cancelTimer(sweeper);
+    }
+    return broadcast == null ? Future.succeededFuture() : broadcast.stop();
   }
 
   private Future<Void> ensureRoot(String adminKey) {
@@ -303,7 +328,13 @@ public final class Accounts {
     return out;
   }
 
-  /** Tells every node (this one included) to drop what it cached about an account. */
+  /**
+   * Makes every node (this one included) drop what it cached about an account and its subtree
+   * before the change's API call answers: the change is appended to the Redis change stream, and
+   * each other live node is asked to forget and confirm (bounded wait; a node that does not
+   * confirm drops the entries when it next reads the stream, and trusts no cached entry while it
+   * cannot read it).
+   */
   private Future<Void> announce(Account a, String oldKeyHash) {
     JsonArray hashes = new JsonArray().add(a.keyHash());
     if (oldKeyHash != null) {
@@ -311,12 +342,19 @@ public final class Accounts {
     }
     JsonObject notice = new JsonObject().put("id", a.id()).put("hashes", hashes);
     forget(notice);
-    vertx.eventBus().publish(CHANGED_ADDRESS, notice);
-    return Future.succeededFuture();
+    Future<Void> told = broadcast == null ? Future.succeededFuture() : broadcast.tell(notice);
+    return feed.append(notice).transform(appended -> told.transform(x -> appended.succeeded()
+        ? Future.<Void>succeededFuture()
+        : Future.failedFuture(ApiError.unavailable("The change to account " + a.id() + " is saved, but "
+            + "it could not be announced to every node; repeat the call.", "store_unavailable", 1))));
   }
 
   private void forget(JsonObject notice) {
     cache.forget(notice);
   }
 
+  /** True while this node reads the change stream, so its cache may be trusted. */
+  private boolean following() {
+    return feed.current();
+  }
 }

@@ -1,0 +1,184 @@
+package io.yugong.accounts;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The backstop of cache invalidation that needs no event bus: every account change is appended
+ * to the Redis stream {@code yg:account-changes} before its API call answers, and every node
+ * reads the stream from where it left off every {@value #POLL_MS} ms and drops what each entry
+ * names. If the entry a node last read has been trimmed away, it may have missed some, so it
+ * drops everything.
+ *
+ * <p>The node trusts its cache only while {@link #current()}: the last read that succeeded was
+ * <em>sent</em> less than {@value #TRUST_MS} ms ago. A node that was frozen, partitioned or cut
+ * off from Redis therefore looks accounts up in Redis until it has read the stream again, and
+ * never serves a revoked key from memory, even on its first request after resuming.
+ */
+final class ChangeFeed {
+
+  static final String STREAM = "yg:account-changes";
+  static final long MAX_LEN = 10_000;
+  static final long POLL_MS = 250;
+  static final long TRUST_MS = 1500;
+  private static final int BATCH = 1000;
+  private static final long TRUST_NANOS = TRUST_MS * 1_000_000;
+
+  private static final Logger LOG = LoggerFactory.getLogger(ChangeFeed.class);
+
+  private final Vertx vertx;
+  private final Redis redis;
+  private final Consumer<List<JsonObject>> onChanges;
+  private final Runnable onGap;
+  /** System.nanoTime() until which cached accounts are trusted. */
+  private volatile long trustedUntil = System.nanoTime() - 1;
+  private String lastId = "0-0";
+  private boolean lastIdIsEntry;
+  private boolean polling;
+  private boolean failing;
+  private long timer = -1;
+
+  ChangeFeed(Vertx vertx, Redis redis, Consumer<List<JsonObject>> onChanges, Runnable onGap) {
+    this.vertx = vertx;
+    this.redis = redis;
+    this.onChanges = onChanges;
+    this.onGap = onGap;
+  }
+
+  /** Starts following the stream from its newest entry (the cache is empty at start). */
+  Future<Void> start() {
+    long sentAt = System.nanoTime();
+    return redis.send(Request.cmd(Command.XREVRANGE).arg(STREAM).arg("+").arg("-").arg("COUNT").arg(1))
+        .map(r -> {
+          if (r != null && r.size() > 0) {
+            lastId = r.get(0).get(0).toString();
+            lastIdIsEntry = true;
+          }
+          trust(sentAt);
+          timer = vertx.setPeriodic(POLL_MS, t -> poll());
+          return null;
+        });
+  }
+
+  void stop() {
+    if (timer >= 0) {
+      vertx.cancelTimer(timer);
+      timer = -1;
+    }
+  }
+
+  /** True while a read of the stream sent less than {@value #TRUST_MS} ms ago has succeeded. */
+  boolean current() {
+    return System.nanoTime() - trustedUntil < 0;
+  }
+
+  /** Appends a change notice ({@code {id, hashes}}) to the stream. */
+  Future<Void> append(JsonObject notice) {
+    List<String> hashes = new ArrayList<>();
+    notice.getJsonArray("hashes", new JsonArray()).forEach(h -> hashes.add(String.valueOf(h)));
+    return redis.send(Request.cmd(Command.XADD).arg(STREAM).arg("MAXLEN").arg("~").arg(MAX_LEN).arg("*")
+        .arg("id").arg(notice.getString("id", "")).arg("hashes").arg(String.join(",", hashes)))
+        .mapEmpty();
+  }
+
+  private void poll() {
+    if (polling) {
+      return;
+    }
+    polling = true;
+    long sentAt = System.nanoTime();
+    redis.batch(List.of(
+            Request.cmd(Command.XRANGE).arg(STREAM).arg("-").arg("+").arg("COUNT").arg(1),
+            Request.cmd(Command.XRANGE).arg(STREAM).arg("(" + lastId).arg("+").arg("COUNT").arg(BATCH)))
+        .onComplete(ar -> {
+          polling = false;
+          if (ar.failed()) {
+            if (!failing) {
+              failing = true;
+              LOG.warn("cannot read the account change stream ({}); cached accounts are not trusted "
+                  + "until it is read again", ar.cause().toString());
+            }
+            return;
+          }
+          if (failing) {
+            failing = false;
+            LOG.info("reading the account change stream again");
+          }
+          boolean full = read(ar.result().get(0), ar.result().get(1));
+          trust(sentAt);
+          if (full) {
+            poll();
+          }
+        });
+  }
+
+  /** Applies one read; true when the batch was full and more may be waiting. */
+  private boolean read(Response first, Response entries) {
+    String firstId = first != null && first.size() > 0 ? first.get(0).get(0).toString() : null;
+    if (lastIdIsEntry && (firstId == null || compare(firstId, lastId) > 0)) {
+      LOG.info("the account change stream was trimmed past this node's place; dropping the whole cache");
+      onGap.run();
+      if (firstId == null) {
+        lastId = "0-0";
+        lastIdIsEntry = false;
+        return false;
+      }
+    }
+    if (entries == null || entries.size() == 0) {
+      return false;
+    }
+    List<JsonObject> notices = new ArrayList<>(entries.size());
+    for (Response e : entries) {
+      lastId = e.get(0).toString();
+      lastIdIsEntry = true;
+      notices.add(notice(e.get(1)));
+    }
+    onChanges.accept(notices);
+    return entries.size() >= BATCH;
+  }
+
+  private static JsonObject notice(Response fields) {
+    JsonObject n = new JsonObject();
+    JsonArray hashes = new JsonArray();
+    for (int i = 0; fields != null && i + 1 < fields.size(); i += 2) {
+      String k = fields.get(i).toString();
+      String v = fields.get(i + 1).toString();
+      if (k.equals("id")) {
+        n.put("id", v);
+      } else if (k.equals("hashes")) {
+        for (String h : v.split(",")) {
+          if (!h.isEmpty()) {
+            hashes.add(h);
+          }
+        }
+      }
+    }
+    return n.put("hashes", hashes);
+  }
+
+  private void trust(long sentAt) {
+    long until = sentAt + TRUST_NANOS;
+    if (until - trustedUntil > 0) {
+      trustedUntil = until;
+    }
+  }
+
+  /** Orders two stream ids ({@code ms-seq}). */
+  static int compare(String a, String b) {
+    int da = a.indexOf('-');
+    int db = b.indexOf('-');
+    int c = Long.compare(Long.parseLong(a.substring(0, da)), Long.parseLong(b.substring(0, db)));
+    return c != 0 ? c : Long.compare(Long.parseLong(a.substring(da + 1)), Long.parseLong(b.substring(db + 1)));
+  }
+}
