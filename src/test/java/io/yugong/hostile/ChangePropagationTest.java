@@ -1,6 +1,7 @@
 package io.yugong.hostile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonObject;
 import io.yugong.mock.MockOptions;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * A change to an account is in force on every node when its call returns. A parent P and its child
  * G live under a customer; 100 random changes — key rotations, disables and re-enables of either,
- * model rules on either, deletes of G — are each made on one node, with the other node's cache
+ * model rules on either, a request-rate limit on G and its removal, deletes of G — are each made on one node, with the other node's cache
  * warmed just before, and checked on the other node right after the call answers: no waiting, no
  * retries.
  */
@@ -62,14 +63,16 @@ class ChangePropagationTest {
     long seed = System.nanoTime();
     Random random = new Random(seed);
     List<String> done = new ArrayList<>();
-    for (int i = 0; i < CHANGES; i++) {
+    int changes = 0;
+    while (changes < CHANGES) {
       int here = random.nextInt(2);
       int there = 1 - here;
       String what = pick(random);
       done.add(what + "@" + here);
-      String context = "change " + i + " (" + what + " on node " + here + ", seed " + seed + ") after "
+      String context = "change " + changes + " (" + what + " on node " + here + ", seed " + seed + ") after "
           + done.subList(Math.max(0, done.size() - 6), done.size() - 1);
       change(what, here, there, context);
+      changes += what.equals("limit-g") ? 2 : 1;
     }
   }
 
@@ -77,7 +80,7 @@ class ChangePropagationTest {
     List<String> can = new ArrayList<>(List.of("disable-p", "enable-p", "deny-p", "allow-p", "disable-g",
         "enable-g", "deny-g", "allow-g"));
     if (!gOff && !pOff) {
-      can.addAll(List.of("rotate-g", "rotate-g", "delete-g"));
+      can.addAll(List.of("rotate-g", "rotate-g", "delete-g", "limit-g"));
     }
     if (!pOff) {
       can.addAll(List.of("rotate-p", "rotate-p"));
@@ -125,6 +128,18 @@ class ChangePropagationTest {
         update(here, gName, new JsonObject().put("DenyModels", gDenies ? "gpt-4o" : ""), context);
         expectGpt4o(there, context);
       }
+      case "limit-g" -> {
+        // Two changes: a limit of one request a minute, then none.
+        update(here, gName, new JsonObject().put("RateLimit", 1), context);
+        HttpResponse<String> a = mini(there);
+        HttpResponse<String> b = mini(there);
+        assertEquals(429, b.statusCode(), () -> context + " [limited, second request]: " + b.body());
+        assertEquals("rate_limit_exceeded", HostileKit.error(b).getString("code"), context);
+        assertTrue(a.statusCode() == 200 || a.statusCode() == 429, () -> context + ": " + a.body());
+        update(here, gName, new JsonObject().put("RateLimit", 0), context);
+        HttpResponse<String> free = mini(there);
+        assertEquals(200, free.statusCode(), () -> context + " [limit lifted]: " + free.body());
+      }
       case "delete-g" -> {
         HttpResponse<String> r = c.call(here, "DELETE", "/x-users/" + gName, pKey, null);
         assertEquals(200, r.statusCode(), () -> context + ": " + r.body());
@@ -148,6 +163,10 @@ class ChangePropagationTest {
     } else {
       assertEquals(200, r.statusCode(), () -> context + " [gpt-4o allowed]: " + r.body());
     }
+  }
+
+  private HttpResponse<String> mini(int node) throws Exception {
+    return c.call(node, "POST", "/v1/chat/completions", gKey, HostileKit.chat("gpt-4o-mini", "limit", 2).encode());
   }
 
   private void expectInfo(int node, String key, int status, String context) throws Exception {
