@@ -47,7 +47,7 @@ public final class Accounts {
     this.wallets = wallets;
     this.store = new AccountStore(redis);
     this.cache = new KeyCache(vault, store, this::following);
-    this.feed = new ChangeFeed(vertx, redis, cache::forget, cache::forgetAll);
+    this.feed = new ChangeFeed(vertx, redis, ChangeFeed.STREAM, cache::forget, cache::forgetAll);
   }
 
   /**

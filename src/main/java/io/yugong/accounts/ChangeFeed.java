@@ -10,6 +10,7 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,36 +40,46 @@ final class ChangeFeed {
 
   private final Vertx vertx;
   private final Redis redis;
+  private final String stream;
   private final Consumer<List<JsonObject>> onChanges;
   private final Runnable onGap;
   /** System.nanoTime() until which cached accounts are trusted. */
   private volatile long trustedUntil = System.nanoTime() - 1;
   private String lastId = "0-0";
   private boolean lastIdIsEntry;
-  private boolean polling;
+  private Future<Void> polling;
   private boolean failing;
   private long timer = -1;
 
-  ChangeFeed(Vertx vertx, Redis redis, Consumer<List<JsonObject>> onChanges, Runnable onGap) {
+  /** Follows {@code stream} (normally {@link #STREAM}). */
+  ChangeFeed(Vertx vertx, Redis redis, String stream, Consumer<List<JsonObject>> onChanges, Runnable onGap) {
     this.vertx = vertx;
     this.redis = redis;
+    this.stream = stream;
     this.onChanges = onChanges;
     this.onGap = onGap;
   }
 
-  /** Starts following the stream from its newest entry (the cache is empty at start). */
+  /**
+   * Starts following the stream from its newest entry (the cache is empty at start). An empty
+   * stream gets a marker entry first, so that this node has an entry to lose its place by.
+   */
   Future<Void> start() {
     long sentAt = System.nanoTime();
-    return redis.send(Request.cmd(Command.XREVRANGE).arg(STREAM).arg("+").arg("-").arg("COUNT").arg(1))
-        .map(r -> {
-          if (r != null && r.size() > 0) {
-            lastId = r.get(0).get(0).toString();
-            lastIdIsEntry = true;
-          }
+    return newest().compose(id -> id != null ? Future.succeededFuture(id)
+            : append(new JsonObject().put("id", "").put("hashes", new JsonArray())).compose(v -> newest()))
+        .map(id -> {
+          lastId = id == null ? "0-0" : id;
+          lastIdIsEntry = id != null;
           trust(sentAt);
           timer = vertx.setPeriodic(POLL_MS, t -> poll());
           return null;
         });
+  }
+
+  private Future<String> newest() {
+    return redis.send(Request.cmd(Command.XREVRANGE).arg(stream).arg("+").arg("-").arg("COUNT").arg(1))
+        .map(r -> r != null && r.size() > 0 ? r.get(0).get(0).toString() : null);
   }
 
   void stop() {
@@ -87,39 +98,48 @@ final class ChangeFeed {
   Future<Void> append(JsonObject notice) {
     List<String> hashes = new ArrayList<>();
     notice.getJsonArray("hashes", new JsonArray()).forEach(h -> hashes.add(String.valueOf(h)));
-    return redis.send(Request.cmd(Command.XADD).arg(STREAM).arg("MAXLEN").arg("~").arg(MAX_LEN).arg("*")
+    return redis.send(Request.cmd(Command.XADD).arg(stream).arg("MAXLEN").arg("~").arg(MAX_LEN).arg("*")
         .arg("id").arg(notice.getString("id", "")).arg("hashes").arg(String.join(",", hashes)))
         .mapEmpty();
   }
 
-  private void poll() {
-    if (polling) {
-      return;
+  /** Reads everything appended since the last read; the read in flight if there is one. */
+  Future<Void> poll() {
+    if (polling != null) {
+      return polling;
     }
-    polling = true;
+    Future<Void> f = readToEnd().onComplete(ar -> {
+      if (ar.failed() && !failing) {
+        failing = true;
+        LOG.warn("cannot read the account change stream ({}); cached accounts are not trusted until "
+            + "it is read again", ar.cause().toString());
+      } else if (ar.succeeded() && failing) {
+        failing = false;
+        LOG.info("reading the account change stream again");
+      }
+    });
+    polling = f;
+    f.onComplete(ar -> {
+      if (polling == f) {
+        polling = null;
+      }
+    });
+    return f;
+  }
+
+  /** Reads batches until the end of the stream; only then is the cache trusted again. */
+  private Future<Void> readToEnd() {
     long sentAt = System.nanoTime();
-    redis.batch(List.of(
-            Request.cmd(Command.XRANGE).arg(STREAM).arg("-").arg("+").arg("COUNT").arg(1),
-            Request.cmd(Command.XRANGE).arg(STREAM).arg("(" + lastId).arg("+").arg("COUNT").arg(BATCH)))
-        .onComplete(ar -> {
-          polling = false;
-          if (ar.failed()) {
-            if (!failing) {
-              failing = true;
-              LOG.warn("cannot read the account change stream ({}); cached accounts are not trusted "
-                  + "until it is read again", ar.cause().toString());
-            }
-            return;
+    return redis.batch(List.of(
+            Request.cmd(Command.XRANGE).arg(stream).arg("-").arg("+").arg("COUNT").arg(1),
+            Request.cmd(Command.XRANGE).arg(stream).arg("(" + lastId).arg("+").arg("COUNT").arg(BATCH)))
+        .timeout(TRUST_MS, TimeUnit.MILLISECONDS)
+        .compose(rs -> {
+          if (read(rs.get(0), rs.get(1))) {
+            return readToEnd();
           }
-          if (failing) {
-            failing = false;
-            LOG.info("reading the account change stream again");
-          }
-          boolean full = read(ar.result().get(0), ar.result().get(1));
           trust(sentAt);
-          if (full) {
-            poll();
-          }
+          return Future.succeededFuture();
         });
   }
 

@@ -80,8 +80,9 @@ final class KeyCache {
     Set<String> ids = new HashSet<>();
     for (JsonObject n : notices) {
       n.getJsonArray("hashes", new JsonArray()).forEach(h -> byKeyHash.remove(String.valueOf(h)));
-      if (n.getString("id") != null) {
-        ids.add(n.getString("id"));
+      String id = n.getString("id");
+      if (id != null && !id.isEmpty()) {
+        ids.add(id);
       }
     }
     if (!ids.isEmpty()) {
