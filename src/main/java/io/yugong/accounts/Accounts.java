@@ -330,10 +330,11 @@ public final class Accounts {
 
   /**
    * Makes every node (this one included) drop what it cached about an account and its subtree
-   * before the change's API call answers: the change is appended to the Redis change stream, and
-   * each other live node is asked to forget and confirm (bounded wait; a node that does not
-   * confirm drops the entries when it next reads the stream, and trusts no cached entry while it
-   * cannot read it).
+   * before the change's API call answers. The change is appended to the Redis change stream and,
+   * at the same time, each other live node is asked to forget and confirm (at most 1 s). If some
+   * node did not confirm, the call also waits until that node has either read the stream or
+   * stopped trusting its cache (1.5 s after the append): so even a frozen or partitioned node
+   * cannot serve the old state once the call has answered.
    */
   private Future<Void> announce(Account a, String oldKeyHash) {
     JsonArray hashes = new JsonArray().add(a.keyHash());
@@ -342,11 +343,16 @@ public final class Accounts {
     }
     JsonObject notice = new JsonObject().put("id", a.id()).put("hashes", hashes);
     forget(notice);
-    Future<Void> told = broadcast == null ? Future.succeededFuture() : broadcast.tell(notice);
-    return feed.append(notice).transform(appended -> told.transform(x -> appended.succeeded()
-        ? Future.<Void>succeededFuture()
-        : Future.failedFuture(ApiError.unavailable("The change to account " + a.id() + " is saved, but "
-            + "it could not be announced to every node; repeat the call.", "store_unavailable", 1))));
+    Future<Boolean> told = broadcast == null ? Future.succeededFuture(true) : broadcast.tell(notice);
+    return feed.append(notice).transform(appended -> {
+      long appendedAt = System.nanoTime();
+      if (appended.failed()) {
+        return told.transform(x -> Future.failedFuture(ApiError.unavailable("The change to account "
+            + a.id() + " is saved, but it could not be announced to every node; repeat the call.",
+            "store_unavailable", 1)));
+      }
+      return told.compose(all -> all ? Future.<Void>succeededFuture() : feed.outlived(appendedAt));
+    });
   }
 
   private void forget(JsonObject notice) {

@@ -57,8 +57,11 @@ final class ChangeBroadcast {
     return consumer == null ? Future.succeededFuture() : consumer.unregister();
   }
 
-  /** Completes when every other live node has confirmed, or after the bound; never fails. */
-  Future<Void> tell(JsonObject notice) {
+  /**
+   * Completes when every other live node has confirmed (true), or after the bound (false when
+   * some node did not confirm); never fails.
+   */
+  Future<Boolean> tell(JsonObject notice) {
     return vertx.executeBlocking(() -> List.copyOf(liveNodes.get()), false)
         .compose(nodes -> {
           List<String> others = new ArrayList<>();
@@ -69,7 +72,7 @@ final class ChangeBroadcast {
               acks.add(vertx.eventBus().request(ADDRESS_PREFIX + n, notice, delivery));
             }
           }
-          return Future.join(acks).<Void>mapEmpty().recover(e -> {
+          return Future.join(acks).map(true).recover(e -> {
             List<String> silent = new ArrayList<>();
             for (int i = 0; i < acks.size(); i++) {
               if (acks.get(i).failed()) {
@@ -78,13 +81,13 @@ final class ChangeBroadcast {
             }
             LOG.warn("account {} changed; node(s) {} did not confirm within {} ms ({}); the change "
                 + "stream covers them", notice.getString("id"), silent, ACK_TIMEOUT_MS, e.toString());
-            return Future.succeededFuture();
+            return Future.succeededFuture(false);
           });
         })
         .recover(e -> {
           LOG.warn("account {} changed; the cluster's members are unknown ({}); the change stream "
               + "covers the other nodes", notice.getString("id"), e.toString());
-          return Future.succeededFuture();
+          return Future.succeededFuture(false);
         });
   }
 }

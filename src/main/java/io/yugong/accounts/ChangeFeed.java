@@ -1,6 +1,7 @@
 package io.yugong.accounts;
 
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -35,6 +36,8 @@ final class ChangeFeed {
   static final long TRUST_MS = 1500;
   private static final int BATCH = 1000;
   private static final long TRUST_NANOS = TRUST_MS * 1_000_000;
+  /** For clocks that tick at slightly different rates on different machines. */
+  private static final long MARGIN_MS = 100;
 
   private static final Logger LOG = LoggerFactory.getLogger(ChangeFeed.class);
 
@@ -101,6 +104,21 @@ final class ChangeFeed {
     return redis.send(Request.cmd(Command.XADD).arg(stream).arg("MAXLEN").arg("~").arg(MAX_LEN).arg("*")
         .arg("id").arg(notice.getString("id", "")).arg("hashes").arg(String.join(",", hashes)))
         .mapEmpty();
+  }
+
+  /**
+   * Completes once no node can still trust a cache that predates an entry appended at
+   * {@code appendedAt} (System.nanoTime() when the append answered): each node has read the
+   * entry or, not having read the stream since, no longer trusts its cache.
+   */
+  Future<Void> outlived(long appendedAt) {
+    long waitMs = (appendedAt + TRUST_NANOS - System.nanoTime()) / 1_000_000 + MARGIN_MS;
+    if (waitMs <= 0) {
+      return Future.succeededFuture();
+    }
+    Promise<Void> done = Promise.promise();
+    vertx.setTimer(waitMs, t -> done.complete());
+    return done.future();
   }
 
   /** Reads everything appended since the last read; the read in flight if there is one. */
