@@ -127,7 +127,7 @@ final class ChangeFeed {
       return polling;
     }
     Future<Void> f = readToEnd().onComplete(ar -> {
-      if (ar.failed() && !failing) {
+      if (ar.failed() && !failing && timer >= 0) {
         failing = true;
         LOG.warn("cannot read the account change stream ({}); cached accounts are not trusted until "
             + "it is read again", ar.cause().toString());

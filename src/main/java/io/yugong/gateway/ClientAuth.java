@@ -79,8 +79,8 @@ final class ClientAuth implements Handler<RoutingContext> {
       }
     }
     if (a.disabledAbove()) {
-      return ApiError.forbidden("An account above this one is disabled, and with it this account. "
-          + "Ask its owner to enable it.", "account_disabled");
+      return ApiError.forbidden("An account above this one is disabled or deleted, and with it "
+          + "this account. Ask its owner.", "account_disabled");
     }
     if (!a.usable()) {
       return ApiError.forbidden("This account is disabled. Ask its owner to enable it.", "account_disabled");
