@@ -18,8 +18,10 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Supplier;
 
 /**
@@ -39,6 +41,7 @@ public final class Accounts {
   private final ChangeFeed feed;
   private final KeyCache cache;
   private ChangeBroadcast broadcast;
+  private String nodeId;
   private long sweeper = -1;
 
   public Accounts(Vertx vertx, Redis redis, Vault vault, Wallets wallets) {
@@ -57,9 +60,10 @@ public final class Accounts {
    * worker thread.
    */
   public Future<Void> start(String adminKey, String nodeId, Supplier<Collection<String>> liveNodes) {
+    this.nodeId = nodeId;
     broadcast = new ChangeBroadcast(vertx, nodeId, liveNodes, cache::forget);
     return broadcast.start()
-        .compose(v -> feed.start())
+        .compose(v -> feed.start(nodeId))
         .compose(v -> {
           sweeper = vertx.setPeriodic(SWEEP_MS, t -> cache.sweep());
           return ensureRoot(adminKey);
@@ -68,11 +72,11 @@ public final class Accounts {
 
   /** Stops following changes. */
   public Future<Void> stop() {
-    feed.stop();
     if (sweeper >= 0) {
       vertx.cancelTimer(sweeper);
     }
-    return broadcast == null ? Future.succeededFuture() : broadcast.stop();
+    Future<Void> left = broadcast == null ? Future.succeededFuture() : broadcast.stop();
+    return Future.join(feed.stop(), left).mapEmpty();
   }
 
   private Future<Void> ensureRoot(String adminKey) {
@@ -331,9 +335,10 @@ public final class Accounts {
   /**
    * Makes every node (this one included) drop what it cached about an account and its subtree
    * before the change's API call answers. The change is appended to the Redis change stream and,
-   * at the same time, each other live node is asked to forget and confirm (at most 1 s). If some
-   * node did not confirm, the call also waits until that node has either read the stream or
-   * stopped trusting its cache (1.5 s after the append): so even a frozen or partitioned node
+   * at the same time, each other live node is asked to forget and confirm (at most 1 s). If a
+   * node that reads the stream (by the stream's own register of readers, which needs no
+   * cluster) did not confirm, the call also waits until that node has either read the entry or
+   * stopped trusting its cache (1.6 s after the append): so even a frozen or partitioned node
    * cannot serve the old state once the call has answered.
    */
   private Future<Void> announce(Account a, String oldKeyHash) {
@@ -343,7 +348,7 @@ public final class Accounts {
     }
     JsonObject notice = new JsonObject().put("id", a.id()).put("hashes", hashes);
     forget(notice);
-    Future<Boolean> told = broadcast == null ? Future.succeededFuture(true) : broadcast.tell(notice);
+    Future<Set<String>> told = broadcast == null ? Future.succeededFuture(Set.of()) : broadcast.tell(notice);
     return feed.append(notice).transform(appended -> {
       long appendedAt = System.nanoTime();
       if (appended.failed()) {
@@ -351,7 +356,18 @@ public final class Accounts {
             + a.id() + " is saved, but it could not be announced to every node; repeat the call.",
             "store_unavailable", 1)));
       }
-      return told.compose(all -> all ? Future.<Void>succeededFuture() : feed.outlived(appendedAt));
+      Future<Set<String>> readers = feed.readers();
+      return Future.join(told, readers).transform(x -> {
+        if (readers.succeeded()) {
+          Set<String> silent = new HashSet<>(readers.result());
+          silent.remove(nodeId);
+          silent.removeAll(told.result());
+          if (silent.isEmpty()) {
+            return Future.<Void>succeededFuture();
+          }
+        }
+        return feed.outlived(appendedAt);
+      });
     });
   }
 

@@ -7,7 +7,9 @@ import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -58,10 +60,10 @@ final class ChangeBroadcast {
   }
 
   /**
-   * Completes when every other live node has confirmed (true), or after the bound (false when
-   * some node did not confirm); never fails.
+   * Asks every other live node to forget and completes with the ids of those that confirmed,
+   * when all have or after the bound; never fails.
    */
-  Future<Boolean> tell(JsonObject notice) {
+  Future<Set<String>> tell(JsonObject notice) {
     return vertx.executeBlocking(() -> List.copyOf(liveNodes.get()), false)
         .compose(nodes -> {
           List<String> others = new ArrayList<>();
@@ -72,22 +74,24 @@ final class ChangeBroadcast {
               acks.add(vertx.eventBus().request(ADDRESS_PREFIX + n, notice, delivery));
             }
           }
-          return Future.join(acks).map(true).recover(e -> {
+          return Future.join(acks).<Set<String>>transform(ar -> {
+            Set<String> confirmed = new HashSet<>();
             List<String> silent = new ArrayList<>();
             for (int i = 0; i < acks.size(); i++) {
-              if (acks.get(i).failed()) {
-                silent.add(others.get(i));
-              }
+              (acks.get(i).succeeded() ? confirmed : silent).add(others.get(i));
             }
-            LOG.warn("account {} changed; node(s) {} did not confirm within {} ms ({}); the change "
-                + "stream covers them", notice.getString("id"), silent, ACK_TIMEOUT_MS, e.toString());
-            return Future.succeededFuture(false);
+            if (!silent.isEmpty()) {
+              LOG.warn("account {} changed; node(s) {} did not confirm within {} ms ({}); the change "
+                  + "stream covers them", notice.getString("id"), silent, ACK_TIMEOUT_MS,
+                  ar.failed() ? ar.cause().toString() : "");
+            }
+            return Future.succeededFuture(confirmed);
           });
         })
         .recover(e -> {
           LOG.warn("account {} changed; the cluster's members are unknown ({}); the change stream "
               + "covers the other nodes", notice.getString("id"), e.toString());
-          return Future.succeededFuture(false);
+          return Future.succeededFuture(Set.of());
         });
   }
 }

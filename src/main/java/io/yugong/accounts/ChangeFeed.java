@@ -10,7 +10,9 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -27,6 +29,10 @@ import org.slf4j.LoggerFactory;
  * <em>sent</em> less than {@value #TRUST_MS} ms ago. A node that was frozen, partitioned or cut
  * off from Redis therefore looks accounts up in Redis until it has read the stream again, and
  * never serves a revoked key from memory, even on its first request after resuming.
+ *
+ * <p>Each read also registers the node, by Redis's clock, in the sorted set
+ * {@code yg:account-changes:readers}, so that a change can learn which nodes follow the stream
+ * without asking the cluster ({@link #readers()}).
  */
 final class ChangeFeed {
 
@@ -38,12 +44,21 @@ final class ChangeFeed {
   private static final long TRUST_NANOS = TRUST_MS * 1_000_000;
   /** For clocks that tick at slightly different rates on different machines. */
   private static final long MARGIN_MS = 100;
+  /** A node that registered within this window may hold a trusted cache. */
+  static final long READER_WINDOW_MS = 5000;
+  private static final String REGISTER = "local t = redis.call('TIME') "
+      + "redis.call('ZADD', KEYS[1], t[1] * 1000 + math.floor(t[2] / 1000), ARGV[1]) return 1";
+  private static final String READERS = "local t = redis.call('TIME') "
+      + "local now = t[1] * 1000 + math.floor(t[2] / 1000) "
+      + "redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - 600000) "
+      + "return redis.call('ZRANGEBYSCORE', KEYS[1], now - tonumber(ARGV[1]), '+inf')";
 
   private static final Logger LOG = LoggerFactory.getLogger(ChangeFeed.class);
 
   private final Vertx vertx;
   private final Redis redis;
   private final String stream;
+  private final String readersKey;
   private final Consumer<List<JsonObject>> onChanges;
   private final Runnable onGap;
   /** System.nanoTime() until which cached accounts are trusted. */
@@ -51,6 +66,7 @@ final class ChangeFeed {
   private String lastId = "0-0";
   private boolean lastIdIsEntry;
   private Future<Void> polling;
+  private String nodeId;
   private boolean failing;
   private long timer = -1;
 
@@ -59,17 +75,20 @@ final class ChangeFeed {
     this.vertx = vertx;
     this.redis = redis;
     this.stream = stream;
+    this.readersKey = stream + ":readers";
     this.onChanges = onChanges;
     this.onGap = onGap;
   }
 
   /**
-   * Starts following the stream from its newest entry (the cache is empty at start). An empty
-   * stream gets a marker entry first, so that this node has an entry to lose its place by.
+   * Starts following the stream from its newest entry (the cache is empty at start) as node
+   * {@code nodeId}. An empty stream gets a marker entry first, so that this node has an entry to
+   * lose its place by.
    */
-  Future<Void> start() {
+  Future<Void> start(String nodeId) {
+    this.nodeId = nodeId;
     long sentAt = System.nanoTime();
-    return newest().compose(id -> id != null ? Future.succeededFuture(id)
+    return register().compose(v -> newest()).compose(id -> id != null ? Future.succeededFuture(id)
             : append(new JsonObject().put("id", "").put("hashes", new JsonArray())).compose(v -> newest()))
         .map(id -> {
           lastId = id == null ? "0-0" : id;
@@ -80,16 +99,39 @@ final class ChangeFeed {
         });
   }
 
+  private Future<Void> register() {
+    return redis.send(register(nodeId)).mapEmpty();
+  }
+
+  private Request register(String id) {
+    return Request.cmd(Command.EVAL).arg(REGISTER).arg(1).arg(readersKey).arg(id);
+  }
+
+  /** The nodes that have read the stream within {@value #READER_WINDOW_MS} ms, by Redis's clock. */
+  Future<Set<String>> readers() {
+    return redis.send(Request.cmd(Command.EVAL).arg(READERS).arg(1).arg(readersKey).arg(READER_WINDOW_MS))
+        .map(r -> {
+          Set<String> out = new HashSet<>();
+          if (r != null) {
+            r.forEach(x -> out.add(x.toString()));
+          }
+          return out;
+        });
+  }
+
   private Future<String> newest() {
     return redis.send(Request.cmd(Command.XREVRANGE).arg(stream).arg("+").arg("-").arg("COUNT").arg(1))
         .map(r -> r != null && r.size() > 0 ? r.get(0).get(0).toString() : null);
   }
 
-  void stop() {
+  /** Stops reading and leaves the register of readers (best effort). */
+  Future<Void> stop() {
     if (timer >= 0) {
       vertx.cancelTimer(timer);
       timer = -1;
     }
+    return nodeId == null ? Future.succeededFuture()
+        : redis.send(Request.cmd(Command.ZREM).arg(readersKey).arg(nodeId)).<Void>mapEmpty().otherwiseEmpty();
   }
 
   /** True while a read of the stream sent less than {@value #TRUST_MS} ms ago has succeeded. */
@@ -150,7 +192,8 @@ final class ChangeFeed {
     long sentAt = System.nanoTime();
     return redis.batch(List.of(
             Request.cmd(Command.XRANGE).arg(stream).arg("-").arg("+").arg("COUNT").arg(1),
-            Request.cmd(Command.XRANGE).arg(stream).arg("(" + lastId).arg("+").arg("COUNT").arg(BATCH)))
+            Request.cmd(Command.XRANGE).arg(stream).arg("(" + lastId).arg("+").arg("COUNT").arg(BATCH),
+            register(nodeId)))
         .timeout(TRUST_MS, TimeUnit.MILLISECONDS)
         .compose(rs -> {
           if (read(rs.get(0), rs.get(1))) {

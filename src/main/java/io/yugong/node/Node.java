@@ -161,8 +161,8 @@ public final class Node {
   public Future<Void> close() {
     services.cluster().stop();
     services.keyPool().stop();
-    services.accounts().stop();
-    return redis.close().transform(x -> vertx.close()).transform(x -> shutdown(hz));
+    return services.accounts().stop().otherwiseEmpty()
+        .transform(x -> redis.close()).transform(x -> vertx.close()).transform(x -> shutdown(hz));
   }
 
   private static Future<Void> shutdown(HazelcastInstance hz) {

@@ -15,6 +15,7 @@ import io.yugong.testing.TestCluster;
 import io.yugong.testing.TestRedis;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
@@ -59,8 +60,8 @@ class ChangeFeedTest {
     List<JsonObject> seen = new CopyOnWriteArrayList<>();
     ChangeFeed writer = new ChangeFeed(vertx, redis, stream, n -> { }, () -> { });
     ChangeFeed reader = new ChangeFeed(vertx, redis, stream, seen::addAll, () -> { });
-    TestCluster.await(writer.start());
-    TestCluster.await(reader.start());
+    TestCluster.await(writer.start("writer"));
+    TestCluster.await(reader.start("reader"));
     try {
       TestCluster.await(writer.append(notice("42", "h1", "h2")));
       TestCluster.await(writer.append(notice("43", "h3")));
@@ -79,7 +80,7 @@ class ChangeFeedTest {
     List<JsonObject> seen = new CopyOnWriteArrayList<>();
     AtomicInteger gaps = new AtomicInteger();
     ChangeFeed reader = new ChangeFeed(vertx, redis, stream, seen::addAll, gaps::incrementAndGet);
-    TestCluster.await(reader.start());
+    TestCluster.await(reader.start("reader"));
     reader.stop();
     TestCluster.await(reader.append(notice("7", "a")));
     TestCluster.await(reader.poll());
@@ -100,7 +101,7 @@ class ChangeFeedTest {
     String stream = stream();
     ChangeFeed reader = new ChangeFeed(vertx, redis, stream, n -> { }, () -> { });
     assertFalse(reader.current(), "nothing is trusted before the first read");
-    TestCluster.await(reader.start());
+    TestCluster.await(reader.start("reader"));
     assertTrue(reader.current());
     reader.stop();
     // Not reading, as a frozen or partitioned node: the trust runs out on its own.
@@ -108,5 +109,22 @@ class ChangeFeedTest {
     assertFalse(reader.current(), "a node that has not read the stream lately goes to Redis");
     TestCluster.await(reader.poll());
     assertTrue(reader.current());
+  }
+
+  @Test
+  void aNodeThatReadsTheStreamIsKnownAsAReaderUntilItStops() throws Exception {
+    String stream = stream();
+    ChangeFeed a = new ChangeFeed(vertx, redis, stream, n -> { }, () -> { });
+    ChangeFeed b = new ChangeFeed(vertx, redis, stream, n -> { }, () -> { });
+    TestCluster.await(a.start("node-a"));
+    TestCluster.await(b.start("node-b"));
+    try {
+      assertEquals(Set.of("node-a", "node-b"), TestCluster.await(a.readers()));
+      TestCluster.await(b.stop());
+      assertEquals(Set.of("node-a"), TestCluster.await(a.readers()), "a node that stops leaves the register");
+    } finally {
+      a.stop();
+      b.stop();
+    }
   }
 }

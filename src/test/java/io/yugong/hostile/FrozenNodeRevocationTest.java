@@ -1,13 +1,23 @@
 package io.yugong.hostile;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Redis;
+import io.yugong.accounts.Account;
+import io.yugong.accounts.Accounts;
+import io.yugong.billing.Wallets;
 import io.yugong.mock.MockOptions;
+import io.yugong.security.Vault;
 import io.yugong.testing.Eventually;
 import io.yugong.testing.TestCluster;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -17,7 +27,8 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * A revoked key stops working everywhere even while the cluster is split: a node frozen while a
  * key was rotated elsewhere (so it got no notice of the change) refuses the old key as soon as it
- * resumes, before it has caught up. One node runs in this JVM, the other as a process of its own
+ * resumes, before it has caught up; a node cut off from the cluster but not from Redis refuses it
+ * by the time the rotation answers. One node runs in this JVM, the other as a process of its own
  * that can be stopped with SIGSTOP.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -82,5 +93,31 @@ class FrozenNodeRevocationTest {
     }
     HttpResponse<String> renewed = frozen.call("GET", "/dashboard/x_user/info", newKey);
     assertEquals(200, renewed.statusCode(), renewed::body);
+  }
+
+  @Test
+  void aKeyRevokedOnOneSideOfASplitIsRefusedOnTheOtherWhenTheCallAnswers() throws Exception {
+    String key = HostileKit.secret(HostileKit.customer(c, "split-owner", "1"));
+    Vertx vertx = Vertx.vertx();
+    Redis redis = Redis.createClient(vertx, c.redis.url());
+    Vault vault = new Vault(Base64.getDecoder().decode(c.masterKey));
+    // Two more nodes' account services on the same Redis, each alone in its cluster: no event bus
+    // reaches one from the other.
+    Accounts left = new Accounts(vertx, redis, vault, new Wallets(redis));
+    Accounts right = new Accounts(vertx, redis, vault, new Wallets(redis));
+    try {
+      TestCluster.await(left.start(c.adminKey, "split-left", () -> List.of("split-left")));
+      TestCluster.await(right.start(c.adminKey, "split-right", () -> List.of("split-right")));
+      Account before = TestCluster.await(left.authenticate(key));
+      assertNotNull(TestCluster.await(right.authenticate(key)), "cached on the other side");
+
+      TestCluster.await(left.rotate(before));
+      assertNull(TestCluster.await(right.authenticate(key)), "the other side still took the old key");
+    } finally {
+      TestCluster.await(left.stop());
+      TestCluster.await(right.stop());
+      TestCluster.await(redis.close());
+      TestCluster.await(vertx.close());
+    }
   }
 }
