@@ -3,6 +3,7 @@ package io.yugong.accounts;
 import io.vertx.core.json.JsonObject;
 import io.yugong.billing.Money;
 import io.yugong.billing.Rate;
+import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -12,6 +13,11 @@ import java.util.Map;
  * A Yugong account as stored in Redis (hash {@code yg:{a:ID}:account}). The key itself is never
  * stored: only its peppered hash and the displayable {@code partialKey}. {@code path} lists the
  * ids from the root down to this account, so subtree checks need no lookups.
+ *
+ * <p>{@code ancestors} are the accounts on that path above this one, root first and parent last,
+ * as authentication loaded them (not stored in the hash; empty for an account loaded alone). The
+ * rules that bind an account are the intersection of its own and every ancestor's: see
+ * {@link #usable()}, {@link #allowsModel(String)} and {@link #allowsIp(InetAddress)}.
  */
 public record Account(
     String id,
@@ -33,7 +39,12 @@ public record Account(
     List<String> allowModels,
     List<String> denyModels,
     long createdAt,
-    AccessRules access) {
+    AccessRules access,
+    List<Account> ancestors) {
+
+  public Account {
+    ancestors = List.copyOf(ancestors);
+  }
 
   public static final String ROOT_ID = "1";
 
@@ -43,6 +54,96 @@ public record Account(
 
   public boolean active() {
     return "active".equals(status);
+  }
+
+  /** A copy that knows its ancestors (root first, parent last). */
+  public Account withAncestors(List<Account> chain) {
+    return new Account(id, parentId, path, name, email, alias, status, keyHash, partialKey, rates,
+        hardLimit, softLimit, rateLimit, days, allowIps, denyIps, allowModels, denyModels, createdAt,
+        access, chain);
+  }
+
+  /** The ids on {@code path} above this account, root first. */
+  List<String> ancestorIds() {
+    String[] ids = path.split("/");
+    return List.of(ids).subList(0, Math.max(0, ids.length - 1));
+  }
+
+  /** True when {@code ancestors} holds exactly the accounts named by {@code path}. */
+  boolean ancestryComplete() {
+    List<String> ids = ancestorIds();
+    if (ids.size() != ancestors.size()) {
+      return false;
+    }
+    for (int i = 0; i < ids.size(); i++) {
+      if (!ids.get(i).equals(ancestors.get(i).id())) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * True when the account may be used: it is active, every ancestor but the root (always active)
+   * is active, and none of them is missing. Disabling an account stops its whole subtree.
+   */
+  public boolean usable() {
+    if (!active() && !isRoot()) {
+      return false;
+    }
+    if (!ancestryComplete()) {
+      return false;
+    }
+    for (Account a : ancestors) {
+      if (!a.isRoot() && !a.active()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** True when the account itself is active but an account above it is not. */
+  public boolean disabledAbove() {
+    return active() && !usable();
+  }
+
+  /** True when the model is allowed by this account's rules and by every ancestor's. */
+  public boolean allowsModel(String model) {
+    if (!access.allowsModel(model)) {
+      return false;
+    }
+    for (Account a : ancestors) {
+      if (!a.access().allowsModel(model)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** True when this account's rules or an ancestor's could refuse some client address. */
+  public boolean restrictsIps() {
+    if (access.restrictsIps()) {
+      return true;
+    }
+    for (Account a : ancestors) {
+      if (a.access().restrictsIps()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** True when a request from {@code ip} passes this account's IP rules and every ancestor's. */
+  public boolean allowsIp(InetAddress ip) {
+    if (!access.allowsIp(ip)) {
+      return false;
+    }
+    for (Account a : ancestors) {
+      if (!a.access().allowsIp(ip)) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** True when {@code other} is this account or one of its descendants. */
@@ -93,14 +194,14 @@ public record Account(
         Rate.of(h.getOrDefault("rates", "1").isEmpty() ? "1" : h.getOrDefault("rates", "1")),
         parseLong(h.get("hardLimit")), parseLong(h.get("softLimit")), (int) parseLong(h.get("rateLimit")),
         (int) parseLong(h.get("days")), allowIps, denyIps, allowModels, denyModels,
-        parseLong(h.get("createdAt")), access);
+        parseLong(h.get("createdAt")), access, List.of());
   }
 
-  /** A copy with changed fields; access rules are rebuilt. */
+  /** A copy with changed fields; access rules are rebuilt, ancestors kept. */
   Account with(Map<String, String> changes) {
     Map<String, String> h = toHash();
     h.putAll(changes);
-    return fromHash(h);
+    return fromHash(h).withAncestors(ancestors);
   }
 
   static List<String> list(String csv) {
@@ -128,7 +229,7 @@ public record Account(
   }
 
   /** The ids of the accounts between root and this one, root excluded (from {@code path}). */
-  public List<String> ancestorIds() {
+  public List<String> ancestorIdsBelowRoot() {
     String[] ids = path.split("/");
     List<String> out = new ArrayList<>(Math.max(0, ids.length - 2));
     for (int i = 1; i < ids.length - 1; i++) {

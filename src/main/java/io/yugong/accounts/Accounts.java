@@ -17,10 +17,14 @@ import io.yugong.security.Secrets;
 import io.yugong.security.Vault;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.function.Supplier;
 
 /**
  * The door to accounts: authentication from a bearer key (through a node-local cache that every
@@ -30,15 +34,19 @@ import java.util.Map;
  */
 public final class Accounts {
 
-  static final String CHANGED_ADDRESS = "yugong.accounts.changed";
+  private static final long SWEEP_MS = 10_000;
 
   private final Vertx vertx;
   private final Vault vault;
   private final Wallets wallets;
   private final AccountStore store;
+  private final ChangeFeed feed;
   private final KeyCache cache;
   private final int maxChildren;
   private final int maxDepth;
+  private ChangeBroadcast broadcast;
+  private String nodeId;
+  private long sweeper = -1;
 
   /**
    * @param maxChildren how many direct children an account other than root may have (0 = no cap)
@@ -51,13 +59,34 @@ public final class Accounts {
     this.maxChildren = maxChildren;
     this.maxDepth = maxDepth;
     this.store = new AccountStore(redis);
-    this.cache = new KeyCache(vault, store);
+    this.cache = new KeyCache(vault, store, this::following);
+    this.feed = new ChangeFeed(vertx, redis, ChangeFeed.STREAM, cache::forget, cache::forgetAll);
   }
 
-  /** Subscribes to cluster-wide change notices and makes sure the root account holds the admin key. */
-  public Future<Void> start(String adminKey) {
-    return vertx.eventBus().<JsonObject>consumer(CHANGED_ADDRESS, msg -> forget(msg.body()))
-        .completion().compose(v -> ensureRoot(adminKey));
+  /**
+   * Follows account changes made anywhere in the cluster (the event bus, answered per node, and
+   * the Redis change stream as the backstop) and makes sure the root account holds the admin key.
+   * {@code liveNodes} lists the node ids of the cluster's current members; it is called on a
+   * worker thread.
+   */
+  public Future<Void> start(String adminKey, String nodeId, Supplier<Collection<String>> liveNodes) {
+    this.nodeId = nodeId;
+    broadcast = new ChangeBroadcast(vertx, nodeId, liveNodes, cache::forget);
+    return broadcast.start()
+        .compose(v -> feed.start(nodeId))
+        .compose(v -> {
+          sweeper = vertx.setPeriodic(SWEEP_MS, t -> cache.sweep());
+          return ensureRoot(adminKey);
+        });
+  }
+
+  /** Stops following changes. */
+  public Future<Void> stop() {
+    if (sweeper >= 0) {
+      vertx.cancelTimer(sweeper);
+    }
+    Future<Void> left = broadcast == null ? Future.succeededFuture() : broadcast.stop();
+    return Future.join(feed.stop(), left).mapEmpty();
   }
 
   private Future<Void> ensureRoot(String adminKey) {
@@ -357,7 +386,15 @@ public final class Accounts {
     return out;
   }
 
-  /** Tells every node (this one included) to drop what it cached about an account. */
+  /**
+   * Makes every node (this one included) drop what it cached about an account and its subtree
+   * before the change's API call answers. The change is appended to the Redis change stream and,
+   * at the same time, each other live node is asked to forget and confirm (at most 1 s). If a
+   * node that reads the stream (by the stream's own register of readers, which needs no
+   * cluster) did not confirm, the call also waits until that node has either read the entry or
+   * stopped trusting its cache (1.6 s after the append): so even a frozen or partitioned node
+   * cannot serve the old state once the call has answered.
+   */
   private Future<Void> announce(Account a, String oldKeyHash) {
     JsonArray hashes = new JsonArray().add(a.keyHash());
     if (oldKeyHash != null) {
@@ -365,12 +402,35 @@ public final class Accounts {
     }
     JsonObject notice = new JsonObject().put("id", a.id()).put("hashes", hashes);
     forget(notice);
-    vertx.eventBus().publish(CHANGED_ADDRESS, notice);
-    return Future.succeededFuture();
+    Future<Set<String>> told = broadcast == null ? Future.succeededFuture(Set.of()) : broadcast.tell(notice);
+    return feed.append(notice).transform(appended -> {
+      long appendedAt = System.nanoTime();
+      if (appended.failed()) {
+        return told.transform(x -> Future.failedFuture(ApiError.unavailable("The change to account "
+            + a.id() + " is saved, but it could not be announced to every node; repeat the call.",
+            "store_unavailable", 1)));
+      }
+      Future<Set<String>> readers = feed.readers();
+      return Future.join(told, readers).transform(x -> {
+        if (readers.succeeded()) {
+          Set<String> silent = new HashSet<>(readers.result());
+          silent.remove(nodeId);
+          silent.removeAll(told.result());
+          if (silent.isEmpty()) {
+            return Future.<Void>succeededFuture();
+          }
+        }
+        return feed.outlived(appendedAt);
+      });
+    });
   }
 
   private void forget(JsonObject notice) {
     cache.forget(notice);
   }
 
+  /** True while this node reads the change stream, so its cache may be trusted. */
+  private boolean following() {
+    return feed.current();
+  }
 }

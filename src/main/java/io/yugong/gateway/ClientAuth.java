@@ -5,24 +5,29 @@ import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import io.yugong.accounts.Account;
 import io.yugong.accounts.Accounts;
+import java.net.InetAddress;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Authenticates a request from its bearer key and puts the {@link Account} into the context
- * under "account". Refuses with OpenAI's 401/403 errors.
+ * under "account". Then the rules that hold on every route: the client address must pass the IP
+ * rules of the account and of every account above it, and the account and all its ancestors must
+ * be active. Refuses with OpenAI's 401/403 errors.
  */
 final class ClientAuth implements Handler<RoutingContext> {
 
   private static final Logger LOG = LoggerFactory.getLogger(ClientAuth.class);
 
   private final Accounts accounts;
+  private final ClientAddress clientAddress;
   private final boolean rootOnly;
   private final long timeoutMs;
 
-  ClientAuth(Accounts accounts, boolean rootOnly, long timeoutMs) {
+  ClientAuth(Accounts accounts, ClientAddress clientAddress, boolean rootOnly, long timeoutMs) {
     this.accounts = accounts;
+    this.clientAddress = clientAddress;
     this.rootOnly = rootOnly;
     this.timeoutMs = timeoutMs;
   }
@@ -52,11 +57,9 @@ final class ClientAuth implements Handler<RoutingContext> {
         return;
       }
       Account a = ar.result();
-      if (a == null) {
-        ApiError.invalidKey().send(ctx.response());
-      } else if (!a.active()) {
-        ApiError.forbidden("This account is disabled. Ask its owner to enable it.", "account_disabled")
-            .send(ctx.response());
+      ApiError refusal = a == null ? ApiError.invalidKey() : refusal(ctx, a);
+      if (refusal != null) {
+        refusal.send(ctx.response());
       } else if (rootOnly && !a.isRoot()) {
         ApiError.forbidden("This route needs the admin key.", "admin_only").send(ctx.response());
       } else {
@@ -64,5 +67,24 @@ final class ClientAuth implements Handler<RoutingContext> {
         ctx.next();
       }
     });
+  }
+
+  /** Why the account may not make this request (IP or status along its ancestry), or null. */
+  private ApiError refusal(RoutingContext ctx, Account a) {
+    if (a.restrictsIps()) {
+      InetAddress ip = clientAddress.of(ctx.request());
+      if (ip == null || !a.allowsIp(ip)) {
+        return ApiError.forbidden("Requests from " + (ip == null ? "an unknown address" : ip.getHostAddress())
+            + " are not allowed for this key.", "ip_not_allowed");
+      }
+    }
+    if (a.disabledAbove()) {
+      return ApiError.forbidden("An account above this one is disabled or deleted, and with it "
+          + "this account. Ask its owner.", "account_disabled");
+    }
+    if (!a.usable()) {
+      return ApiError.forbidden("This account is disabled. Ask its owner to enable it.", "account_disabled");
+    }
+    return null;
   }
 }

@@ -84,8 +84,9 @@ public final class GatewayVerticle extends VerticleBase {
     }));
 
     BodyHandler bodies = BodyHandler.create(false).setBodyLimit(ADMIN_BODY_LIMIT);
-    ClientAuth anyAccount = new ClientAuth(services.accounts(), false, Math.max(cfg.redisTimeoutMs(), 100));
-    ClientAuth rootOnly = new ClientAuth(services.accounts(), true, Math.max(cfg.redisTimeoutMs(), 100));
+    ClientAddress clients = new ClientAddress(cfg.trustedProxies());
+    ClientAuth anyAccount = new ClientAuth(services.accounts(), clients, false, Math.max(cfg.redisTimeoutMs(), 100));
+    ClientAuth rootOnly = new ClientAuth(services.accounts(), clients, true, Math.max(cfg.redisTimeoutMs(), 100));
     AdminRoutes admin = new AdminRoutes(services);
 
     router.route("/admin/*").handler(bodies).handler(rootOnly);

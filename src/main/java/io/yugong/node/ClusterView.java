@@ -9,6 +9,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
@@ -83,6 +85,23 @@ public final class ClusterView {
   public boolean joined() {
     return hz.getLifecycleService().isRunning()
         && hz.getCluster().getClusterState() == com.hazelcast.cluster.ClusterState.ACTIVE;
+  }
+
+  /**
+   * The node ids of the current members that have published a card, this node's included. Reads
+   * local replicas only; call it off the event loop.
+   */
+  public List<String> nodeIds() {
+    Set<String> members = hz.getCluster().getMembers().stream()
+        .map(Member::getUuid).map(Object::toString).collect(Collectors.toSet());
+    List<String> out = new ArrayList<>();
+    out.add(nodeId);
+    cards.forEach((member, card) -> {
+      if (members.contains(member) && !member.equals(memberId)) {
+        out.add(new JsonObject(card).getString("nodeId", member));
+      }
+    });
+    return out;
   }
 
   /** Every current member's card, this node's fresh, sorted by node id. */

@@ -127,7 +127,7 @@ public final class Node {
           return null;
         }, false))
         .compose(v -> keyPool.start())
-        .compose(v -> accounts.start(cfg.adminKey()))
+        .compose(v -> accounts.start(cfg.adminKey(), nodeId, view::nodeIds))
         .compose(v -> view.start())
         .compose(v -> vertx.deployVerticle(() -> new GatewayVerticle(services),
             new DeploymentOptions().setInstances(cfg.httpInstances())))
@@ -165,7 +165,8 @@ public final class Node {
   public Future<Void> close() {
     services.cluster().stop();
     services.keyPool().stop();
-    return redis.close().transform(x -> vertx.close()).transform(x -> shutdown(hz));
+    return services.accounts().stop().otherwiseEmpty()
+        .transform(x -> redis.close()).transform(x -> vertx.close()).transform(x -> shutdown(hz));
   }
 
   private static Future<Void> shutdown(HazelcastInstance hz) {

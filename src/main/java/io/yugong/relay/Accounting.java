@@ -14,10 +14,8 @@ import io.yugong.billing.Tariff;
 import io.yugong.billing.Usage;
 import io.yugong.billing.Wallets;
 import io.yugong.gateway.ApiError;
-import io.yugong.gateway.ClientAddress;
 import io.yugong.node.NodeStats;
 import io.yugong.node.Services;
-import java.net.InetAddress;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -36,7 +34,6 @@ final class Accounting {
   private final Vertx vertx;
   private final Wallets wallets;
   private final Tariff tariff;
-  private final ClientAddress clientAddress;
   private final String nodeId;
   private final long minBalance;
   private final long holdTtlMs;
@@ -56,7 +53,6 @@ final class Accounting {
     this.vertx = vertx;
     this.wallets = s.wallets();
     this.tariff = s.tariff();
-    this.clientAddress = new ClientAddress(s.config().trustedProxies());
     this.nodeId = s.nodeId();
     this.minBalance = Money.parseDollars(s.config().minBalance());
     this.holdTtlMs = s.config().holdTtlMs();
@@ -75,20 +71,12 @@ final class Accounting {
           + "of its own; create an account (POST /x-users) and use its key for API calls.",
           "admin_key_not_for_api"));
     }
-    if (a.access().restrictsIps()) {
-      InetAddress ip = clientAddress.of(x.req);
-      if (ip == null || !a.access().allowsIp(ip)) {
-        return Future.failedFuture(ApiError.forbidden("Requests from "
-            + (ip == null ? "an unknown address" : ip.getHostAddress()) + " are not allowed for this key.",
-            "ip_not_allowed"));
-      }
-    }
     if (x.endpoint == Endpoint.UNMETERED && !a.isRoot() && !unmeteredAllowed(x.req.path())) {
       return Future.failedFuture(ApiError.forbidden("The endpoint " + x.req.path() + " cannot be billed "
           + "per request on this service and is not enabled for your account.", "endpoint_not_allowed"));
     }
     if ((x.model != null || x.endpoint.priced()) && x.endpoint != Endpoint.FREE
-        && !a.access().allowsModel(x.model)) {
+        && !a.allowsModel(x.model)) {
       return Future.failedFuture(new ApiError(403, "The model '" + x.model + "' is not allowed for "
           + "this key.", "permission_error", "model", "model_not_allowed"));
     }
@@ -149,7 +137,7 @@ final class Accounting {
     Account a = x.account;
     x.quote = q;
     Future<Reservation> reserve = wallets.reserve(a.id(), x.requestId, q.hold(), q.floor(), a.rateLimit(),
-        a.hardLimit(), minBalance, holdTtlMs, a.ancestorIds(), a.rates());
+        a.hardLimit(), minBalance, holdTtlMs, a.ancestorIdsBelowRoot(), a.rates());
     return reserve
         .timeout(redisTimeoutMs, TimeUnit.MILLISECONDS)
         .recover(e -> {
@@ -244,7 +232,7 @@ final class Accounting {
   }
 
   private Future<Void> attemptSettle(Exchange x, long charge, LedgerEntry entry, int attempt) {
-    return wallets.settle(x.account.id(), x.requestId, charge, entry, x.account.ancestorIds(),
+    return wallets.settle(x.account.id(), x.requestId, charge, entry, x.account.ancestorIdsBelowRoot(),
         x.account.rates())
         .timeout(Math.max(redisTimeoutMs, 1000), TimeUnit.MILLISECONDS)
         .<Void>mapEmpty()
