@@ -1,0 +1,155 @@
+package io.yugong.gateway;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPipeline;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.http.impl.HttpServerConnection;
+import io.vertx.core.http.impl.VertxHttpRequestDecoder;
+import java.util.List;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Vert.x's HTTP/1 request decoder with two guards a public edge needs.
+ *
+ * <ul>
+ *   <li>Request smuggling: a request whose body length could be read two ways (Content-Length
+ *   together with Transfer-Encoding, more than one Transfer-Encoding, or any Transfer-Encoding other
+ *   than {@code chunked}) is an invalid message. Netty then discards everything after it on the
+ *   connection, so a request hidden in its body never runs, and the invalid-request handler answers
+ *   400 and closes ({@link InvalidRequests}). Repeated Content-Length headers are refused by Netty
+ *   itself the same way.</li>
+ *   <li>Slow heads: a request head must be complete within the header deadline, counted from its
+ *   first byte (like nginx's {@code client_header_timeout}); otherwise the connection is closed. A
+ *   keep-alive connection idle between requests is not timed. A timer is set only when a head
+ *   spans more than one read.</li>
+ * </ul>
+ *
+ * Installed on each HTTP/1 connection by {@link #install}, before its first byte is read (so the
+ * server must not offer cleartext HTTP/2, whose pipeline Vert.x completes only after the first
+ * request head).
+ */
+final class RequestDecoder extends VertxHttpRequestDecoder {
+
+  private static final Logger LOG = LoggerFactory.getLogger(RequestDecoder.class);
+  private static final String NAME = "httpDecoder";
+
+  /** Thrown (and so turned into an invalid message) for a request whose framing is ambiguous. */
+  static final class AmbiguousFraming extends IllegalArgumentException {
+    AmbiguousFraming(String message) {
+      super(message);
+    }
+  }
+
+  private final long headTimeoutNanos;
+  private boolean inHead;
+  private boolean inBody;
+  private long headStartedNanos;
+  private ScheduledFuture<?> timer;
+
+  private RequestDecoder(HttpServerOptions options, long headTimeoutMs) {
+    super(options);
+    this.headTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(headTimeoutMs);
+  }
+
+  /** Puts this decoder in place of Vert.x's on an HTTP/1 connection (others are left alone). */
+  static void install(HttpConnection conn, HttpServerOptions options, long headTimeoutMs) {
+    if (!(conn instanceof HttpServerConnection internal)) {
+      return;
+    }
+    ChannelPipeline pipeline = internal.channelHandlerContext().pipeline();
+    if (pipeline.get(NAME) instanceof VertxHttpRequestDecoder && pipeline.get("h2c") == null) {
+      pipeline.replace(NAME, NAME, new RequestDecoder(options, headTimeoutMs));
+    }
+  }
+
+  @Override
+  protected boolean isContentAlwaysEmpty(HttpMessage msg) {
+    HttpHeaders headers = msg.headers();
+    if (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
+      List<String> codings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
+      if (codings.size() != 1 || !"chunked".equalsIgnoreCase(codings.get(0).trim())) {
+        throw new AmbiguousFraming("Transfer-Encoding must be exactly 'chunked', once.");
+      }
+      if (headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
+        throw new AmbiguousFraming("A request may not have both Content-Length and Transfer-Encoding.");
+      }
+    }
+    return super.isContentAlwaysEmpty(msg);
+  }
+
+  @Override
+  protected void decode(ChannelHandlerContext ctx, ByteBuf in, List<Object> out) throws Exception {
+    if (!inHead && !inBody && startsHead(in)) {
+      inHead = true;
+      headStartedNanos = System.nanoTime();
+    }
+    int before = out.size();
+    super.decode(ctx, in, out);
+    for (int i = before, n = out.size(); i < n; i++) {
+      Object o = out.get(i);
+      if (o instanceof HttpMessage) {
+        inHead = false;
+        inBody = true;
+      }
+      if (o instanceof LastHttpContent) {
+        inBody = false;
+      }
+    }
+  }
+
+  /** Line breaks between requests are skipped by the decoder and start no head. */
+  private static boolean startsHead(ByteBuf in) {
+    for (int i = in.readerIndex(), end = in.writerIndex(); i < end; i++) {
+      byte b = in.getByte(i);
+      if (b != '\r' && b != '\n') {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+    super.channelRead(ctx, msg);
+    if (inHead && timer == null && ctx.channel().isActive()) {
+      schedule(ctx);
+    }
+  }
+
+  private void schedule(ChannelHandlerContext ctx) {
+    long left = headStartedNanos + headTimeoutNanos - System.nanoTime();
+    timer = ctx.executor().schedule(() -> onTimer(ctx), Math.max(0, left), TimeUnit.NANOSECONDS);
+  }
+
+  private void onTimer(ChannelHandlerContext ctx) {
+    timer = null;
+    if (!inHead || !ctx.channel().isActive()) {
+      return;
+    }
+    if (System.nanoTime() - headStartedNanos >= headTimeoutNanos) {
+      LOG.debug("closing a connection from {}: its request head took longer than {} ms",
+          ctx.channel().remoteAddress(), TimeUnit.NANOSECONDS.toMillis(headTimeoutNanos));
+      ctx.close();
+    } else {
+      schedule(ctx);
+    }
+  }
+
+  @Override
+  protected void handlerRemoved0(ChannelHandlerContext ctx) throws Exception {
+    if (timer != null) {
+      timer.cancel(false);
+      timer = null;
+    }
+    super.handlerRemoved0(ctx);
+  }
+}
