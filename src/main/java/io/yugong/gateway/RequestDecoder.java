@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  *   400 and closes ({@link InvalidRequests}). Repeated Content-Length headers are refused by Netty
  *   itself the same way.</li>
  *   <li>Slow heads: a request head must be complete within the header deadline, counted from its
- *   first byte (like nginx's {@code client_header_timeout}); otherwise the connection is closed. A
- *   keep-alive connection idle between requests is not timed. A timer is set only when a head
+ *   first byte, or for a connection's first request from its opening (like nginx's
+ *   {@code client_header_timeout}); otherwise the connection is closed. A keep-alive connection
+ *   idle between requests is not timed. Past the first request, a timer is set only when a head
  *   spans more than one read.</li>
  * </ul>
  *
@@ -69,6 +70,15 @@ final class RequestDecoder extends VertxHttpRequestDecoder {
     if (pipeline.get(NAME) instanceof VertxHttpRequestDecoder && pipeline.get("h2c") == null) {
       pipeline.replace(NAME, NAME, new RequestDecoder(options, headTimeoutMs));
     }
+  }
+
+  /** A new connection owes its first request head within the deadline too, from its opening. */
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) throws Exception {
+    super.handlerAdded(ctx);
+    inHead = true;
+    headStartedNanos = System.nanoTime();
+    schedule(ctx);
   }
 
   @Override

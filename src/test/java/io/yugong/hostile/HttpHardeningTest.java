@@ -92,6 +92,15 @@ class HttpHardeningTest {
   }
 
   @Test
+  void aConnectionThatNeverSendsItsFirstRequestIsClosedAtTheHeaderDeadline() throws Exception {
+    try (WireClient w = new WireClient(c.nodes.get(1).port())) {
+      long started = System.nanoTime();
+      assertThat(w.closedWithin(HEADER_TIMEOUT_MS + 8000)).isTrue();
+      assertThat(elapsedMs(started)).isGreaterThanOrEqualTo(HEADER_TIMEOUT_MS - 100);
+    }
+  }
+
+  @Test
   void aRequestHeadDrippedByteByByteIsClosedAtTheHeaderDeadline() throws Exception {
     try (WireClient w = new WireClient(c.nodes.get(1).port())) {
       long started = System.nanoTime();
@@ -119,6 +128,26 @@ class HttpHardeningTest {
       assertThat(w.closedWithin(HEADER_TIMEOUT_MS * 2L)).isFalse();
       WireClient.Answer again = w.send(WireClient.request("GET", "/v1/models", key, null)).read();
       assertThat(again.status()).isEqualTo(200);
+      // and the next request's head, sent slowly, is timed from its own first byte
+      w.send("GET /v1/models HTTP/1.1\r\n");
+      long started = System.nanoTime();
+      assertThat(w.closedWithin(HEADER_TIMEOUT_MS + 8000)).isTrue();
+      assertThat(elapsedMs(started)).isGreaterThanOrEqualTo(HEADER_TIMEOUT_MS - 100);
+    }
+  }
+
+  @Test
+  void pipelinedRequestsInOnePacketAreAllServed() throws Exception {
+    String one = WireClient.request("GET", "/v1/models", key, null);
+    String chunked = "POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + key
+        + "\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n"
+        + Integer.toHexString(chatBody().length()) + "\r\n" + chatBody() + "\r\n0\r\n\r\n";
+    try (WireClient w = new WireClient(c.nodes.get(1).port())) {
+      w.send(one + chunked + one);
+      assertThat(w.read().status()).isEqualTo(200);
+      WireClient.Answer chat = w.read();
+      assertThat(chat.status()).as(chat.body()).isEqualTo(200);
+      assertThat(w.read().status()).isEqualTo(200);
     }
   }
 
