@@ -4,7 +4,8 @@ package io.yugong.gateway;
  * The one canonical form of a request path, worked out before anything reads it, so that
  * routing, classification, policy, pricing and forwarding all see the same path. Unreserved
  * characters ({@code ALPHA DIGIT - . _ ~}) written as percent escapes are decoded, other escapes
- * get upper-case hex digits, and dot segments are removed (RFC 3986 §5.2.4). A path whose meaning
+ * get upper-case hex digits, dot segments are removed (RFC 3986 §5.2.4), and a trailing slash is
+ * dropped ({@code /v1/chat/completions/} is {@code /v1/chat/completions}). A path whose meaning
  * a server behind Yugong could read differently is refused instead: an encoded {@code /} or
  * {@code \}, a backslash, a control or non-ASCII character (encoded or not), an encoded {@code %}
  * (double encoding), a malformed escape, an empty segment ({@code //}), or a {@code ..} that would
@@ -53,7 +54,7 @@ final class RequestTarget {
         }
       }
     }
-    if (plain) {
+    if (plain && (n == 1 || path.charAt(n - 1) != '/')) {
       return path;
     }
     String decoded = decodeUnreserved(path);
@@ -106,41 +107,34 @@ final class RequestTarget {
   }
 
   /**
-   * RFC 3986 §5.2.4 for an absolute path with no empty segments: "." is dropped, ".." drops the
-   * segment before it, and either one as the last segment leaves a trailing slash.
+   * RFC 3986 §5.2.4 for an absolute path with no empty segments: "." is dropped and ".." drops the
+   * segment before it; then no trailing slash is kept (the root stays "/").
    */
   private static String removeDotSegments(String path) throws Ambiguous {
     int n = path.length();
     // kept segments as [start, end) pairs into path
     int[] kept = new int[n + 1];
     int depth = 0;
-    boolean trailingSlash = false;
     int start = 1;
     while (start <= n) {
       int end = path.indexOf('/', start);
       if (end < 0) {
         end = n;
       }
-      boolean last = end == n;
       int len = end - start;
       if (len == 0) {
-        if (!last) {
+        if (end != n) {
           throw new Ambiguous("The request path contains an empty segment ('//').");
         }
-        trailingSlash = true;
-      } else if (len == 1 && path.charAt(start) == '.') {
-        trailingSlash = last;
       } else if (len == 2 && path.charAt(start) == '.' && path.charAt(start + 1) == '.') {
         if (depth == 0) {
           throw new Ambiguous("The request path climbs above the root ('..').");
         }
         depth--;
-        trailingSlash = last;
-      } else {
+      } else if (len != 1 || path.charAt(start) != '.') {
         kept[2 * depth] = start;
         kept[2 * depth + 1] = end;
         depth++;
-        trailingSlash = false;
       }
       start = end + 1;
     }
@@ -148,7 +142,7 @@ final class RequestTarget {
     for (int i = 0; i < depth; i++) {
       out.append('/').append(path, kept[2 * i], kept[2 * i + 1]);
     }
-    if (trailingSlash || depth == 0) {
+    if (depth == 0) {
       out.append('/');
     }
     return out.toString();
