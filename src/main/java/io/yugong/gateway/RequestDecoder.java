@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.util.AsciiString;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.impl.HttpServerConnection;
@@ -18,9 +19,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Vert.x's HTTP/1 request decoder with two guards a public edge needs.
+ * Vert.x's HTTP/1 request decoder with the guards a public edge needs.
  *
  * <ul>
+ *   <li>A request with more than one Host header is an invalid message (400, connection closed):
+ *   which host it is for cannot be told.</li>
  *   <li>Request smuggling: a request whose body length could be read two ways (Content-Length
  *   together with Transfer-Encoding, more than one Transfer-Encoding, or any Transfer-Encoding other
  *   than {@code chunked}) is an invalid message. Netty then discards everything after it on the
@@ -43,10 +46,13 @@ final class RequestDecoder extends VertxHttpRequestDecoder {
   private static final Logger LOG = LoggerFactory.getLogger(RequestDecoder.class);
   private static final String NAME = "httpDecoder";
 
-  /** Thrown (and so turned into an invalid message) for a request whose framing is ambiguous. */
-  static final class AmbiguousFraming extends IllegalArgumentException {
-    AmbiguousFraming(String message) {
+  /** Thrown (and so turned into an invalid message) for a head that can be read two ways. */
+  static final class Ambiguous extends IllegalArgumentException {
+    final String code;
+
+    Ambiguous(String message, String code) {
       super(message);
+      this.code = code;
     }
   }
 
@@ -55,6 +61,7 @@ final class RequestDecoder extends VertxHttpRequestDecoder {
   private boolean inBody;
   private long headStartedNanos;
   private ScheduledFuture<?> timer;
+  private int hosts;
 
   private RequestDecoder(HttpServerOptions options, long headTimeoutMs) {
     super(options);
@@ -82,15 +89,36 @@ final class RequestDecoder extends VertxHttpRequestDecoder {
   }
 
   @Override
+  protected HttpMessage createMessage(String[] initialLine) {
+    hosts = 0;
+    return super.createMessage(initialLine);
+  }
+
+  /** Counts Host headers as they are read, so a second one costs no lookup. */
+  @Override
+  protected AsciiString splitHeaderName(byte[] sb, int start, int length) {
+    AsciiString name = super.splitHeaderName(sb, start, length);
+    if (length == 4 && name.contentEqualsIgnoreCase(HttpHeaderNames.HOST)) {
+      hosts++;
+    }
+    return name;
+  }
+
+  /** Called by the decoder once a head is read, before its body: where the head is judged. */
+  @Override
   protected boolean isContentAlwaysEmpty(HttpMessage msg) {
+    if (hosts > 1) {
+      throw new Ambiguous("The request has more than one Host header.", "invalid_request_target");
+    }
     HttpHeaders headers = msg.headers();
     if (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
       List<String> codings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
       if (codings.size() != 1 || !"chunked".equalsIgnoreCase(codings.get(0).trim())) {
-        throw new AmbiguousFraming("Transfer-Encoding must be exactly 'chunked', once.");
+        throw new Ambiguous("Transfer-Encoding must be exactly 'chunked', once.", "ambiguous_framing");
       }
       if (headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-        throw new AmbiguousFraming("A request may not have both Content-Length and Transfer-Encoding.");
+        throw new Ambiguous("A request may not have both Content-Length and Transfer-Encoding.",
+            "ambiguous_framing");
       }
     }
     return super.isContentAlwaysEmpty(msg);

@@ -1,8 +1,6 @@
 package io.yugong.gateway;
 
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerRequest;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,8 +8,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The router's first stage: a request whose path is not canonical is rerouted, once, to its
  * {@link RequestTarget canonical} path (with its query unchanged) before any other stage has run,
- * so that everything after it reads the same path; an ambiguous path, or an HTTP/1 request with
- * more than one Host header, is marked refused. The refusal itself is sent by
+ * so that everything after it reads the same path; an ambiguous path is marked refused (a second
+ * Host header is refused earlier, by {@link RequestDecoder}). The refusal itself is sent by
  * {@link #refusal(RoutingContext)}'s caller once the request is counted and has its id.
  */
 final class TargetCheck {
@@ -25,11 +23,6 @@ final class TargetCheck {
 
   static void handle(RoutingContext ctx) {
     HttpServerRequest req = ctx.request();
-    if (req.version() != HttpVersion.HTTP_2 && req.headers().getAll(HttpHeaders.HOST).size() > 1) {
-      ctx.put(REFUSAL, refused("The request has more than one Host header."));
-      ctx.next();
-      return;
-    }
     String path = req.path();
     String canonical;
     try {
