@@ -115,7 +115,9 @@ final class Accounting {
 
   private boolean unmeteredAllowed(String path) {
     for (String p : unmeteredAllowed) {
-      if (p.equals("*") || path.startsWith(p)) {
+      // a prefix covers whole segments: "/v1/files" allows /v1/files/x, not /v1/files-x
+      if (p.equals("*") || path.startsWith(p) && (path.length() == p.length() || p.endsWith("/")
+          || path.charAt(p.length()) == '/')) {
         return true;
       }
     }

@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -30,6 +31,7 @@ class PathNormalisationTest {
   private static final String CHAT = "/v1/chat/completions";
   private static final String ALLOWED_MODEL = "gpt-4o-mini";
   private static final String DENIED_MODEL = "gpt-4o";
+  private static final String ALLOWED_PREFIX = "/v1/vector_stores";
 
   /** What a variant gets. */
   enum Expect {
@@ -59,7 +61,8 @@ class PathNormalisationTest {
 
   @BeforeAll
   void start() throws Exception {
-    c = TestCluster.start(2, new MockOptions(), Map.of());
+    // One setting under test (not a changed default): the operator lets accounts use vector stores.
+    c = TestCluster.start(2, new MockOptions(), Map.of("YUGONG_UNMETERED_ALLOWED", ALLOWED_PREFIX));
     c.addKey(0, "sk-paths-one-1234567890", null);
     key = HostileKit.secret(c.createAccount(0, new JsonObject().put("Name", "paths")
         .put("CreditGranted", 100).put("DenyModels", DENIED_MODEL)));
@@ -169,6 +172,28 @@ class PathNormalisationTest {
       case REFUSED -> refused(node, v, 400, "invalid_request_target");
       case LIKE -> like(node, v);
       default -> throw new AssertionError(v.expect());
+    }
+  }
+
+  @Test
+  void anOperatorAllowedPrefixCoversItsCanonicalPathsAndWholeSegmentsOnly() throws Exception {
+    for (String target : new String[] {ALLOWED_PREFIX, "/v1/x/../vector_stores",
+        "/v1/vect%6Fr_stores/vs_1/files", ALLOWED_PREFIX + "/vs_1/../vs_2"}) {
+      int seen = upstreamRequests();
+      long before = balance();
+      WireClient.Answer a = send(1, "GET", target, null);
+      List<ServedRequest> forwarded = upstreamSince(seen);
+      assertThat(forwarded).as("%s -> %s %s", target, a.status(), a.body()).hasSize(1);
+      assertThat(forwarded.get(0).path()).startsWith(ALLOWED_PREFIX);
+      assertThat(forwarded.get(0).path()).doesNotContain("..", "%6F", "//");
+      assertThat(balance()).isEqualTo(before);
+    }
+    for (String target : new String[] {ALLOWED_PREFIX + "_evil", "/v1/vector_storesx/../files"}) {
+      int seen = upstreamRequests();
+      WireClient.Answer a = send(0, "GET", target, null);
+      assertThat(a.status()).as(target).isEqualTo(403);
+      assertThat(code(a)).isEqualTo("endpoint_not_allowed");
+      assertThat(upstreamRequests()).isEqualTo(seen);
     }
   }
 
