@@ -33,8 +33,8 @@ final class InvalidRequests {
     } else if (cause instanceof TooLongHttpHeaderException) {
       error = new ApiError(431, "The request headers are too large.", "invalid_request_error", null,
           "request_headers_too_large");
-    } else if (cause instanceof RequestDecoder.Ambiguous a) {
-      error = new ApiError(400, a.getMessage(), "invalid_request_error", null, a.code);
+    } else if (cause instanceof RequestDecoder.BadHead bad) {
+      error = new ApiError(bad.status, bad.getMessage(), "invalid_request_error", null, bad.code);
     } else {
       error = new ApiError(400, "The request is not valid HTTP.", "invalid_request_error", null,
           "invalid_http_request");

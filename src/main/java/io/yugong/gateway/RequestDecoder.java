@@ -6,6 +6,7 @@ import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.AsciiString;
 import io.vertx.core.http.HttpConnection;
@@ -23,7 +24,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ul>
  *   <li>A request with more than one Host header is an invalid message (400, connection closed):
- *   which host it is for cannot be told.</li>
+ *   which host it is for cannot be told; so is one in a version other than HTTP/1.1 or 1.0
+ *   (505).</li>
  *   <li>Request smuggling: a request whose body length could be read two ways (Content-Length
  *   together with Transfer-Encoding, more than one Transfer-Encoding, or any Transfer-Encoding other
  *   than {@code chunked}) is an invalid message. Netty then discards everything after it on the
@@ -46,12 +48,14 @@ final class RequestDecoder extends VertxHttpRequestDecoder {
   private static final Logger LOG = LoggerFactory.getLogger(RequestDecoder.class);
   private static final String NAME = "httpDecoder";
 
-  /** Thrown (and so turned into an invalid message) for a head that can be read two ways. */
-  static final class Ambiguous extends IllegalArgumentException {
+  /** Thrown (and so turned into an invalid message) for a head Yugong will not read. */
+  static final class BadHead extends IllegalArgumentException {
+    final int status;
     final String code;
 
-    Ambiguous(String message, String code) {
+    BadHead(int status, String message, String code) {
       super(message);
+      this.status = status;
       this.code = code;
     }
   }
@@ -107,17 +111,20 @@ final class RequestDecoder extends VertxHttpRequestDecoder {
   /** Called by the decoder once a head is read, before its body: where the head is judged. */
   @Override
   protected boolean isContentAlwaysEmpty(HttpMessage msg) {
+    if (msg.protocolVersion() != HttpVersion.HTTP_1_1 && msg.protocolVersion() != HttpVersion.HTTP_1_0) {
+      throw new BadHead(505, "Only HTTP/1.1 and HTTP/1.0 are served.", "http_version_not_supported");
+    }
     if (hosts > 1) {
-      throw new Ambiguous("The request has more than one Host header.", "invalid_request_target");
+      throw new BadHead(400, "The request has more than one Host header.", "invalid_request_target");
     }
     HttpHeaders headers = msg.headers();
     if (headers.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
       List<String> codings = headers.getAll(HttpHeaderNames.TRANSFER_ENCODING);
       if (codings.size() != 1 || !"chunked".equalsIgnoreCase(codings.get(0).trim())) {
-        throw new Ambiguous("Transfer-Encoding must be exactly 'chunked', once.", "ambiguous_framing");
+        throw new BadHead(400, "Transfer-Encoding must be exactly 'chunked', once.", "ambiguous_framing");
       }
       if (headers.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-        throw new Ambiguous("A request may not have both Content-Length and Transfer-Encoding.",
+        throw new BadHead(400, "A request may not have both Content-Length and Transfer-Encoding.",
             "ambiguous_framing");
       }
     }

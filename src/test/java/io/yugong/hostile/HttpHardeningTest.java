@@ -165,7 +165,24 @@ class HttpHardeningTest {
 
   @Test
   void aRequestLineThatIsNotHttpGets400InOpenAisShape() throws Exception {
-    refusedAndClosed(0, "GET\r\nHost: 127.0.0.1\r\n\r\n", 400, "invalid_http_request");
+    for (String line : new String[] {"GET", "GET /v1/models HTTP/1.1 extra", "G\u00c9T /v1/models HTTP/1.1"}) {
+      refusedAndClosed(0, line + "\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + key + "\r\n\r\n",
+          400, "invalid_http_request");
+    }
+    // control characters in the target are refused like any other ambiguous path
+    for (String line : new String[] {"GET /v1/models\u0000 HTTP/1.1", "GET /v1/mo\u0001dels HTTP/1.1"}) {
+      WireClient.Answer a = call(1, line + "\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + key + "\r\n\r\n");
+      assertThat(a.status()).isEqualTo(400);
+      assertThat(assertOpenAiShape(a).getString("code")).isEqualTo("invalid_request_target");
+    }
+  }
+
+  @Test
+  void aVersionOtherThanHttp11Or10Gets505InOpenAisShape() throws Exception {
+    for (String version : new String[] {"HTTP/9.9", "HTTP/2.0", "FTP/1.1"}) {
+      refusedAndClosed(1, "GET /v1/models " + version + "\r\nHost: 127.0.0.1\r\n\r\n", 505,
+          "http_version_not_supported");
+    }
   }
 
   @Test
@@ -182,6 +199,15 @@ class HttpHardeningTest {
     refusedAndClosed(1, "GET /v1/models HTTP/1.1\r\nHost: 127.0.0.1\r\nhost: evil.example\r\n"
         + "Authorization: Bearer " + key + "\r\n\r\n" + WireClient.request("GET", "/v1/models", key, null),
         400, "invalid_request_target");
+  }
+
+  private WireClient.Answer call(int node, String raw) throws Exception {
+    int seen = c.mock.control().requests().size();
+    try (WireClient w = new WireClient(c.nodes.get(node).port())) {
+      WireClient.Answer a = w.send(raw).read();
+      assertThat(c.mock.control().requests()).as("nothing reached upstream").hasSize(seen);
+      return a;
+    }
   }
 
   /** The request is answered {@code status} in OpenAI's shape, the connection closed, nothing forwarded or charged. */
