@@ -27,8 +27,9 @@ import org.slf4j.LoggerFactory;
  *   which host it is for cannot be told; so is one in a version other than HTTP/1.1 or 1.0
  *   (505).</li>
  *   <li>Request smuggling: a request whose body length could be read two ways (Content-Length
- *   together with Transfer-Encoding, more than one Transfer-Encoding, or any Transfer-Encoding other
- *   than {@code chunked}) is an invalid message. Netty then discards everything after it on the
+ *   together with Transfer-Encoding, more than one Transfer-Encoding, any Transfer-Encoding other
+ *   than {@code chunked}, or a header line starting with whitespace, which a proxy in front may
+ *   read as a header of its own) is an invalid message. Netty then discards everything after it on the
  *   connection, so a request hidden in its body never runs, and the invalid-request handler answers
  *   400 and closes ({@link InvalidRequests}). Repeated Content-Length headers are refused by Netty
  *   itself the same way.</li>
@@ -66,6 +67,10 @@ final class RequestDecoder extends VertxHttpRequestDecoder {
   private long headStartedNanos;
   private ScheduledFuture<?> timer;
   private int hosts;
+  /** Some line of the current head has been consumed, so the next byte starts a line. */
+  private boolean headLinesRead;
+  /** The current head has a line starting with whitespace (obs-fold, or a hidden header). */
+  private boolean folded;
 
   private RequestDecoder(HttpServerOptions options, long headTimeoutMs) {
     super(options);
@@ -111,6 +116,9 @@ final class RequestDecoder extends VertxHttpRequestDecoder {
   /** Called by the decoder once a head is read, before its body: where the head is judged. */
   @Override
   protected boolean isContentAlwaysEmpty(HttpMessage msg) {
+    if (folded) {
+      throw new BadHead(400, "A header line may not start with whitespace (obs-fold).", "invalid_http_request");
+    }
     if (msg.protocolVersion() != HttpVersion.HTTP_1_1 && msg.protocolVersion() != HttpVersion.HTTP_1_0) {
       throw new BadHead(505, "Only HTTP/1.1 and HTTP/1.0 are served.", "http_version_not_supported");
     }
@@ -136,19 +144,52 @@ final class RequestDecoder extends VertxHttpRequestDecoder {
     if (!inHead && !inBody && startsHead(in)) {
       inHead = true;
       headStartedNanos = System.nanoTime();
+      headLinesRead = false;
+      folded = false;
+    }
+    if (inHead && !folded) {
+      folded = foldIn(in, headLinesRead);
     }
     int before = out.size();
+    int readFrom = in.readerIndex();
     super.decode(ctx, in, out);
+    if (inHead && in.readerIndex() > readFrom) {
+      headLinesRead = true;
+    }
     for (int i = before, n = out.size(); i < n; i++) {
       Object o = out.get(i);
       if (o instanceof HttpMessage) {
         inHead = false;
         inBody = true;
+        headLinesRead = false;
+        folded = false;
       }
       if (o instanceof LastHttpContent) {
         inBody = false;
       }
     }
+  }
+
+  /**
+   * True when a line of the head in {@code in} (up to its blank line) starts with a space or tab:
+   * a folded header, which a proxy in front may read as a header of its own. The decoder has
+   * consumed whole lines only, so {@code atLineStart} says whether {@code in} begins a line.
+   */
+  private static boolean foldIn(ByteBuf in, boolean atLineStart) {
+    boolean lineStart = atLineStart;
+    for (int i = in.readerIndex(), end = in.writerIndex(); i < end; i++) {
+      byte b = in.getByte(i);
+      if (lineStart) {
+        if (b == ' ' || b == '\t') {
+          return true;
+        }
+        if (b == '\n' || b == '\r' && i + 1 < end && in.getByte(i + 1) == '\n') {
+          return false;
+        }
+      }
+      lineStart = b == '\n';
+    }
+    return false;
   }
 
   /** Line breaks between requests are skipped by the decoder and start no head. */
