@@ -202,6 +202,16 @@ class HttpHardeningTest {
   }
 
   @Test
+  void targetsThatAreNotPathsAreAnsweredInOpenAisShape() throws Exception {
+    for (String line : new String[] {"OPTIONS * HTTP/1.1", "CONNECT 127.0.0.1:443 HTTP/1.1",
+        "GET v1/models HTTP/1.1", "GET ?x=1 HTTP/1.1"}) {
+      WireClient.Answer a = call(0, line + "\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + key + "\r\n\r\n");
+      assertThat(a.status()).as(line + " -> " + a.body()).isBetween(400, 499);
+      assertOpenAiShape(a);
+    }
+  }
+
+  @Test
   void aVersionOtherThanHttp11Or10Gets505InOpenAisShape() throws Exception {
     for (String version : new String[] {"HTTP/9.9", "HTTP/2.0", "FTP/1.1"}) {
       refusedAndClosed(1, "GET /v1/models " + version + "\r\nHost: 127.0.0.1\r\n\r\n", 505,
