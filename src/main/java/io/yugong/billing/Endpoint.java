@@ -9,7 +9,7 @@ public enum Endpoint {
   FREE,
   /** Billable at OpenAI but not per request (files, batches, fine-tuning, assistants, ...). */
   UNMETERED,
-  /** Not an OpenAI endpoint Yugong knows: relayed at no charge (upstream answers it). */
+  /** Not an OpenAI endpoint Yugong knows: refused like UNMETERED unless the operator allows it. */
   OTHER;
 
   private static final List<String> UNMETERED_PREFIXES = List.of(

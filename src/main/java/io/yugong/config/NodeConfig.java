@@ -200,6 +200,18 @@ public final class NodeConfig {
     return getInt("YUGONG_HTTP_INSTANCES", 2 * Runtime.getRuntime().availableProcessors());
   }
 
+  /**
+   * Time a client has to send a whole request head, from its first byte, ms; the connection is
+   * closed past it (YUGONG_HEADER_TIMEOUT_MS, default 10000). Idle keep-alive time is not counted.
+   */
+  public int headerTimeoutMs() {
+    int ms = getInt("YUGONG_HEADER_TIMEOUT_MS", 10_000);
+    if (ms <= 0) {
+      throw new Invalid("YUGONG_HEADER_TIMEOUT_MS must be a positive number of milliseconds, not " + ms);
+    }
+    return ms;
+  }
+
   /** Connect timeout to upstream, ms (YUGONG_UPSTREAM_CONNECT_TIMEOUT_MS, default 5000). */
   public int upstreamConnectTimeoutMs() {
     return getInt("YUGONG_UPSTREAM_CONNECT_TIMEOUT_MS", 5000);
@@ -252,8 +264,8 @@ public final class NodeConfig {
 
   /**
    * Path prefixes of endpoints that cannot be billed per request (files, batches, fine-tuning,
-   * assistants, ...) that accounts other than root may use anyway (YUGONG_UNMETERED_ALLOWED,
-   * comma-separated, default none; "*" allows all).
+   * assistants, ...) or that Yugong does not know at all, that accounts may use anyway, at no
+   * charge (YUGONG_UNMETERED_ALLOWED, comma-separated, default none; "*" allows all).
    */
   public List<String> unmeteredAllowed() {
     return list(get("YUGONG_UNMETERED_ALLOWED", ""));

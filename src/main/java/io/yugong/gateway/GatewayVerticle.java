@@ -55,6 +55,8 @@ public final class GatewayVerticle extends VerticleBase {
         new PoolOptions().setHttp1MaxSize(cfg.upstreamPoolSize()).setMaxWaitQueueSize(-1));
 
     Router router = Router.router(vertx);
+    // First, before anything reads the path: one canonical request target (may reroute, once).
+    router.route().handler(TargetCheck::handle);
     router.route().handler(ctx -> {
       ctx.request().pause();
       services.stats().begin();
@@ -73,6 +75,12 @@ public final class GatewayVerticle extends VerticleBase {
         }
         headers.set(X_YUGONG_REQUEST_ID, rid);
       });
+      ApiError refused = TargetCheck.refusal(ctx);
+      if (refused != null) {
+        ctx.request().resume();
+        refused.send(ctx.response());
+        return;
+      }
       ctx.next();
     });
     router.get("/health").handler(ctx -> Replies.json(ctx, 200, new JsonObject().put("status", "ok")));
@@ -101,11 +109,9 @@ public final class GatewayVerticle extends VerticleBase {
     Relay relay = new Relay(vertx, upstream, services);
     router.route("/v1/*").handler(anyAccount).handler(relay);
 
-    router.route().last().handler(ctx -> {
-      ctx.request().resume();
-      ApiError.notFound("Invalid URL (" + ctx.request().method() + " " + ctx.request().path() + ")")
-          .send(ctx.response());
-    });
+    router.route().last().handler(InvalidRequests::notFound);
+    router.errorHandler(400, InvalidRequests::badRequest);
+    router.errorHandler(404, InvalidRequests::notFound);
     router.errorHandler(413, ctx -> ApiError.tooLarge(ADMIN_BODY_LIMIT).send(ctx.response()));
     router.errorHandler(500, ctx -> {
       String rid = RequestIds.of(ctx);
@@ -113,12 +119,19 @@ public final class GatewayVerticle extends VerticleBase {
       ApiError.internal(rid).send(ctx.response());
     });
 
-    return vertx.createHttpServer(new HttpServerOptions()
-            .setPort(cfg.port())
-            .setHost(cfg.host())
-            .setTcpNoDelay(true)
-            .setCompressionSupported(false)
-            .setIdleTimeout(SERVER_IDLE_TIMEOUT_S))
+    HttpServerOptions serverOptions = new HttpServerOptions()
+        .setPort(cfg.port())
+        .setHost(cfg.host())
+        .setTcpNoDelay(true)
+        .setCompressionSupported(false)
+        // Cleartext HTTP/2 off: with it on, Vert.x builds a connection's HTTP/1 pipeline only after
+        // its first request head is decoded, too late for RequestDecoder's guards on that request.
+        .setHttp2ClearTextEnabled(false)
+        .setIdleTimeout(SERVER_IDLE_TIMEOUT_S);
+    long headerTimeoutMs = cfg.headerTimeoutMs();
+    return vertx.createHttpServer(serverOptions)
+        .connectionHandler(conn -> RequestDecoder.install(conn, serverOptions, headerTimeoutMs))
+        .invalidRequestHandler(InvalidRequests::answer)
         .requestHandler(router)
         .listen();
   }

@@ -71,7 +71,7 @@ final class Accounting {
           + "of its own; create an account (POST /x-users) and use its key for API calls.",
           "admin_key_not_for_api"));
     }
-    if (x.endpoint == Endpoint.UNMETERED && !a.isRoot() && !unmeteredAllowed(x.req.path())) {
+    if ((x.endpoint == Endpoint.UNMETERED || x.endpoint == Endpoint.OTHER) && !unmeteredAllowed(x.req.path())) {
       return Future.failedFuture(ApiError.forbidden("The endpoint " + x.req.path() + " cannot be billed "
           + "per request on this service and is not enabled for your account.", "endpoint_not_allowed"));
     }
@@ -164,7 +164,9 @@ final class Accounting {
 
   private boolean unmeteredAllowed(String path) {
     for (String p : unmeteredAllowed) {
-      if (p.equals("*") || path.startsWith(p)) {
+      // a prefix covers whole segments: "/v1/files" allows /v1/files/x, not /v1/files-x
+      if (p.equals("*") || path.startsWith(p) && (path.length() == p.length() || p.endsWith("/")
+          || path.charAt(p.length()) == '/')) {
         return true;
       }
     }

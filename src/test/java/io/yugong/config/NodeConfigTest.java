@@ -36,6 +36,7 @@ class NodeConfigTest {
     assertThat(c.clusterMembers()).containsExactly("127.0.0.1");
     assertThat(c.maxUploadBody()).isEqualTo(25L * 1024 * 1024);
     assertThat(c.attempts()).isEqualTo(4);
+    assertThat(c.headerTimeoutMs()).isEqualTo(10_000);
   }
 
   @Test

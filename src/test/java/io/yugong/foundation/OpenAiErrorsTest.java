@@ -202,14 +202,18 @@ class OpenAiErrorsTest {
   }
 
   @Test
-  void unknownPathsAre404() throws Exception {
+  void unknownPathsAre404AndUnknownV1PathsAreNotServedFree() throws Exception {
+    int before = upstreamRequests();
     for (int node = 0; node < 2; node++) {
       openAiError(cluster.call(node, "GET", "/nonexistent", customerKey, null), 404);
       openAiError(cluster.call(node, "POST", "/nonexistent/deeper", null, CHAT), 404);
-      JsonObject v1 = openAiError(cluster.call(node, "POST", "/v1/nonexistent", customerKey, CHAT), 404);
+      // a /v1 path Yugong cannot price is not relayed for free (YUGONG_UNMETERED_ALLOWED can allow it)
+      JsonObject v1 = openAiError(cluster.call(node, "POST", "/v1/nonexistent", customerKey, CHAT), 403);
       assertThat(v1.getString("message")).contains("/v1/nonexistent");
-      openAiError(cluster.call(node, "GET", "/v1/nonexistent", customerKey, null), 404);
+      assertThat(v1.getString("code")).isEqualTo("endpoint_not_allowed");
+      openAiError(cluster.call(node, "GET", "/v1/nonexistent", customerKey, null), 403);
     }
+    assertThat(upstreamRequests()).isEqualTo(before);
   }
 
   @Test
