@@ -9,6 +9,12 @@ public enum Endpoint {
   FREE,
   /** Billable at OpenAI but not per request (files, batches, fine-tuning, assistants, ...). */
   UNMETERED,
+  /**
+   * Reads or changes objects stored upstream (stored responses and chat completions, their lists):
+   * they live in the upstream key's project, shared by every customer of that key, so they are
+   * refused like UNMETERED unless the operator allows them.
+   */
+  STORED,
   /** Not an OpenAI endpoint Yugong knows: refused like UNMETERED unless the operator allows it. */
   OTHER;
 
@@ -17,7 +23,19 @@ public enum Endpoint {
       "/v1/threads", "/v1/vector_stores", "/v1/realtime", "/v1/containers", "/v1/evals",
       "/v1/conversations", "/v1/videos", "/v1/chatkit", "/v1/organization");
 
-  /** Classifies a request path (no query string). */
+  /**
+   * Classifies a request by method and canonical path (no query string). Priced endpoints are
+   * priced for POST only: any other method there lists or reads stored objects.
+   */
+  public static Endpoint of(String method, String path) {
+    Endpoint e = of(path);
+    if (e.priced() && !"POST".equals(method)) {
+      return STORED;
+    }
+    return e;
+  }
+
+  /** Classifies a POST's path (no query string). */
   public static Endpoint of(String path) {
     String p = path.endsWith("/") ? path.substring(0, path.length() - 1) : path;
     switch (p) {
@@ -48,7 +66,7 @@ public enum Endpoint {
       return FREE;
     }
     if (p.startsWith("/v1/chat/completions/") || p.startsWith("/v1/responses/")) {
-      return FREE;
+      return STORED;
     }
     for (String prefix : UNMETERED_PREFIXES) {
       if (p.equals(prefix) || p.startsWith(prefix + "/")) {
@@ -60,6 +78,6 @@ public enum Endpoint {
 
   /** True when requests here need a price for their model. */
   public boolean priced() {
-    return this != FREE && this != UNMETERED && this != OTHER;
+    return this != FREE && this != UNMETERED && this != STORED && this != OTHER;
   }
 }

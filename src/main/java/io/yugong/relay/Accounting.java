@@ -71,6 +71,11 @@ final class Accounting {
           + "of its own; create an account (POST /x-users) and use its key for API calls.",
           "admin_key_not_for_api"));
     }
+    if (x.endpoint == Endpoint.STORED && !unmeteredAllowed(x.req.path())) {
+      return Future.failedFuture(ApiError.forbidden(x.req.method() + " " + x.req.path() + " reaches "
+          + "objects stored upstream, which this service does not keep apart per account; it is not "
+          + "enabled for your account.", "endpoint_not_allowed"));
+    }
     if ((x.endpoint == Endpoint.UNMETERED || x.endpoint == Endpoint.OTHER) && !unmeteredAllowed(x.req.path())) {
       return Future.failedFuture(ApiError.forbidden("The endpoint " + x.req.path() + " cannot be billed "
           + "per request on this service and is not enabled for your account.", "endpoint_not_allowed"));

@@ -62,7 +62,7 @@ public final class Relay implements Handler<RoutingContext> {
         x.upload.delete();
       }
     });
-    x.endpoint = Endpoint.of(x.req.path());
+    x.endpoint = Endpoint.of(x.req.method().name(), x.req.path());
     prepare(x).compose(v -> accounting.admit(x)).onComplete(ar -> {
       if (ar.succeeded()) {
         attempt(x);
