@@ -10,23 +10,31 @@ import io.yugong.gateway.ApiError;
 /** Reads a request body that must be read whole (a JSON body), refusing it past a limit. */
 final class BoundedBody {
 
+  private static final int PREALLOCATE_MAX = 64 * 1024;
+
   private BoundedBody() {
   }
 
   /** Fails with a 413 {@link ApiError} as soon as the body is known to exceed {@code limit}. */
   static Future<Buffer> read(HttpServerRequest req, long limit) {
     String declared = req.getHeader(HttpHeaders.CONTENT_LENGTH);
+    long length = -1;
     if (declared != null) {
       try {
-        if (Long.parseLong(declared.trim()) > limit) {
-          return Future.failedFuture(ApiError.tooLarge(limit));
-        }
+        length = Long.parseLong(declared.trim());
       } catch (NumberFormatException e) {
+        length = -2;
+      }
+      if (length < 0) {
         return Future.failedFuture(ApiError.invalidRequest("Malformed Content-Length header.", null));
+      }
+      if (length > limit) {
+        return Future.failedFuture(ApiError.tooLarge(limit));
       }
     }
     Promise<Buffer> promise = Promise.promise();
-    Buffer body = Buffer.buffer(declared != null ? (int) Math.min(Long.parseLong(declared.trim()), limit) : 1024);
+    // what a client declares is not allocated up front beyond a little: it may never send it
+    Buffer body = Buffer.buffer((int) Math.min(length < 0 ? 1024 : length, PREALLOCATE_MAX));
     req.handler(chunk -> {
       if (promise.future().isComplete()) {
         return;
@@ -38,7 +46,9 @@ final class BoundedBody {
       }
       body.appendBuffer(chunk);
     });
-    req.exceptionHandler(promise::tryFail);
+    // the client's connection failing mid-body is the client's doing, not an error of Yugong's
+    req.exceptionHandler(e -> promise.tryFail(ApiError.invalidRequest("The request body was interrupted ("
+        + e.getClass().getSimpleName() + ").", null)));
     req.endHandler(v -> promise.tryComplete(body));
     req.resume();
     return promise.future();
