@@ -6,10 +6,6 @@ import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Redis;
-import io.vertx.redis.client.Request;
-import io.vertx.redis.client.Response;
 import io.yugong.billing.Money;
 import io.yugong.testing.TestCluster;
 import java.io.ByteArrayOutputStream;
@@ -19,8 +15,6 @@ import java.io.OutputStream;
 import java.math.BigDecimal;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -121,47 +115,6 @@ final class HoldsKit {
     }
   }
 
-  /** Direct reads of the cluster's Redis. */
-  static final class Store implements AutoCloseable {
-    private final Vertx vertx = Vertx.vertx();
-    private final Redis redis;
-
-    Store(String url) {
-      redis = Redis.createClient(vertx, url);
-    }
-
-    long wallet(String accountId, String field) throws Exception {
-      Response r = TestCluster.await(redis.send(Request.cmd(Command.HGET)
-          .arg("yg:{a:" + accountId + "}:wallet").arg(field)));
-      return r == null ? 0 : Long.parseLong(r.toString());
-    }
-
-    /** The account's ledger entries, oldest first, as field maps. */
-    List<JsonObject> ledger(String accountId) throws Exception {
-      Response r = TestCluster.await(redis.send(Request.cmd(Command.XRANGE)
-          .arg("yg:{a:" + accountId + "}:ledger").arg("-").arg("+")));
-      List<JsonObject> out = new ArrayList<>();
-      for (Response entry : r) {
-        Response fields = entry.get(1);
-        JsonObject o = new JsonObject();
-        for (int i = 0; i + 1 < fields.size(); i += 2) {
-          o.put(fields.get(i).toString(), fields.get(i + 1).toString());
-        }
-        out.add(o);
-      }
-      return out;
-    }
-
-    List<JsonObject> charges(String accountId) throws Exception {
-      return ledger(accountId).stream().filter(e -> "charge".equals(e.getString("kind"))).toList();
-    }
-
-    @Override
-    public void close() throws Exception {
-      redis.close();
-      TestCluster.await(vertx.close());
-    }
-  }
 
   /** A multipart/form-data body: text fields then one file part. */
   static final class Form {

@@ -126,6 +126,11 @@ final class HostileKit {
       return out;
     }
 
+    /** The account's charges, oldest first. */
+    List<JsonObject> charges(String accountId) throws Exception {
+      return ledger(accountId).stream().filter(e -> "charge".equals(e.getString("kind"))).toList();
+    }
+
     @Override
     public void close() throws Exception {
       redis.close();

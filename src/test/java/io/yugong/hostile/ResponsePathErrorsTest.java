@@ -21,14 +21,14 @@ class ResponsePathErrorsTest {
 
   private TestCluster c;
   private HoldsKit.FakeUpstream upstream;
-  private HoldsKit.Store store;
+  private HostileKit.Store store;
 
   @BeforeAll
   void start() throws Exception {
     c = TestCluster.start(2, new MockOptions(), Map.of());
     upstream = new HoldsKit.FakeUpstream();
     c.addKey(0, "sk-fake-usage-0123456789", new JsonObject().put("baseUrl", upstream.baseUrl()));
-    store = new HoldsKit.Store(c.redis.url());
+    store = new HostileKit.Store(c);
   }
 
   @AfterAll

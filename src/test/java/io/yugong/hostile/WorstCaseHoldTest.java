@@ -37,7 +37,7 @@ class WorstCaseHoldTest {
 
   private TestCluster c;
   private HoldsKit.FakeUpstream fake;
-  private HoldsKit.Store store;
+  private HostileKit.Store store;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @BeforeAll
@@ -49,7 +49,7 @@ class WorstCaseHoldTest {
             .add("tts-1").add("whisper-1")));
     c.addKey(0, "sk-fake-holds-0123456789", new JsonObject().put("baseUrl", fake.baseUrl())
         .put("models", new JsonArray().add("gpt-4.1-nano").add("dall-e-2")));
-    store = new HoldsKit.Store(c.redis.url());
+    store = new HostileKit.Store(c);
   }
 
   @AfterAll
