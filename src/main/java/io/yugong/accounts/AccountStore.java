@@ -212,6 +212,39 @@ final class AccountStore {
     });
   }
 
+  private static final String PATCH = "local st = redis.call('HGET', KEYS[1], 'status') "
+      + "if not st or st == 'deleted' then return 0 end "
+      + "redis.call('HSET', KEYS[1], unpack(ARGV)) return 1";
+
+  private static final String ROTATE = "local h = redis.call('HMGET', KEYS[1], 'keyHash', 'status') "
+      + "if not h[1] or h[2] == 'deleted' then return 0 end "
+      + "if h[1] ~= ARGV[1] then return -1 end "
+      + "redis.call('HSET', KEYS[1], 'keyHash', ARGV[2], 'partialKey', ARGV[3]) "
+      + "redis.call('HDEL', KEYS[2], ARGV[1]) redis.call('HSET', KEYS[2], ARGV[2], ARGV[4]) return 1";
+
+  /**
+   * Writes only the changed fields of an account, and only while it exists and is not deleted (a
+   * whole-record write racing a delete or a key rotation would bring back what they removed).
+   * Completes with false when the account is gone.
+   */
+  Future<Boolean> patch(String id, Map<String, String> fields) {
+    if (fields.isEmpty()) {
+      return Future.succeededFuture(true);
+    }
+    Request r = Request.cmd(Command.EVAL).arg(PATCH).arg(1).arg(accountKey(id));
+    fields.forEach((k, v) -> r.arg(k).arg(v));
+    return redis.send(r).map(res -> res.toInteger() == 1);
+  }
+
+  /**
+   * Replaces an account's key hash, only if it still has {@code oldHash} and is not deleted.
+   * Completes with 1 (done), 0 (gone) or -1 (its key changed meanwhile).
+   */
+  Future<Integer> rotate(String id, String oldHash, String newHash, String partialKey) {
+    return redis.send(Request.cmd(Command.EVAL).arg(ROTATE).arg(2).arg(accountKey(id)).arg(IDX_KEY)
+        .arg(oldHash).arg(newHash).arg(partialKey).arg(id)).map(Response::toInteger);
+  }
+
   /** The unique identities of an account: its name and its email, each with its parent's index. */
   private static List<String[]> identities(Account a) {
     List<String[]> out = new ArrayList<>(2);

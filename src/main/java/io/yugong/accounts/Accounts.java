@@ -275,7 +275,8 @@ public final class Accounts {
                 "invalid_request_error", "Rates", "conflict")) : Future.failedFuture(e))
             : Future.succeededFuture())
         .compose(v -> form.credit == 0 ? Future.succeededFuture() : move(parent, next, form.credit, form.days))
-        .compose(v -> store.save(next, null))
+        .compose(v -> store.patch(next.id(), form.changes).compose(saved -> saved ? Future.<Void>succeededFuture()
+            : Future.failedFuture(ApiError.notFound("No sub-account '" + target.id() + "' under this key."))))
         .compose(v -> store.releaseIdentity(target, next))
         .compose(v -> next.status().equals(target.status()) ? Future.succeededFuture()
             : wallets.setDisabled(next.id(), !next.active()))
@@ -351,11 +352,16 @@ public final class Accounts {
   public Future<JsonObject> rotate(Account self) {
     String key = Secrets.newAccountKey();
     Account next = self.with(Map.of("keyHash", vault.hashKey(key), "partialKey", Secrets.mask(key)));
-    return store.save(next, self.keyHash())
-        .compose(v -> announce(next, self.keyHash()))
-        .map(v -> new JsonObject().put("Action", "rotate").put("ID", next.id())
-            .put("SecretKey", key).put("PartialKey", next.partialKey()));
+    return store.rotate(self.id(), self.keyHash(), next.keyHash(), next.partialKey()).compose(done -> switch (done) {
+      case 1 -> announce(next, self.keyHash())
+          .map(v -> new JsonObject().put("Action", "rotate").put("ID", next.id())
+              .put("SecretKey", key).put("PartialKey", next.partialKey()));
+      case -1 -> Future.failedFuture(new ApiError(409, "This key was rotated meanwhile; nothing was changed.",
+          "invalid_request_error", null, "conflict"));
+      default -> Future.failedFuture(ApiError.invalidKey());
+    });
   }
+
 
   /** An account's settings with its balance, grants and this month's usage, in ProxyXAI's names. */
   public Future<JsonObject> describe(Account a) {

@@ -32,6 +32,9 @@ public enum Endpoint {
     if (e.priced() && !"POST".equals(method)) {
       return STORED;
     }
+    if (e == FREE && path.startsWith("/v1/models") && !"GET".equals(method) && !"HEAD".equals(method)) {
+      return STORED; // DELETE /v1/models/ft:... deletes the operator's fine-tune
+    }
     return e;
   }
 

@@ -20,7 +20,7 @@ import java.util.Set;
  *       kbit/s), {@value #AUDIO_TOKENS_PER_SECOND} tokens a second;
  *   <li>an inline file ({@code file_data}): one token per decoded byte plus, for its pages, one
  *       image each, at most {@value #FILE_PAGES} pages, one page per {@value #BYTES_PER_PAGE}
- *       bytes;
+ *       bytes — and at least the model's context window, since compressed text expands;
  *   <li>content referenced by id or URL (a {@code file_id}, a {@code file_url}, an
  *       {@code item_reference}, an earlier answer's audio): the model's whole context window
  *       ({@link ContextWindow});
@@ -104,7 +104,8 @@ final class PartBounds {
       Object file = o.getValue("file");
       JsonObject f = file instanceof JsonObject fo ? fo : o;
       if (f.getValue("file_data") instanceof String data) {
-        return file(model, data);
+        // a compressed PDF's text can far outgrow its bytes: its bound is the context window
+        return Math.max(file(model, data), ContextWindow.of(model));
       }
       return ContextWindow.of(model);
     }

@@ -90,7 +90,8 @@ public final class PriceBook {
 
     /**
      * The price of {@code model}: the exact name; else the longest known prefix ending at a
-     * {@code '-'} or {@code ':'} boundary ({@code gpt-4o-mini-2024-07-18} → {@code gpt-4o-mini});
+     * {@code '-'} or {@code ':'} boundary followed by a snapshot suffix of digits and dashes
+     * ({@code gpt-4o-mini-2024-07-18} → {@code gpt-4o-mini}, but not {@code gpt-4o-mini-tts});
      * else, for a fine-tune {@code ft:BASE:org::id}, the price of {@code BASE} resolved the same
      * way (a book entry named {@code ft:BASE} wins over the plain base, through the prefix rule);
      * else the book's default price; else empty. Names are matched case-insensitively.
@@ -104,7 +105,7 @@ public final class PriceBook {
         ModelPrice p = models.get(name);
         for (int i = name.length() - 1; p == null && i > 0; i--) {
             char c = name.charAt(i);
-            if (c == '-' || c == ':') {
+            if (c == ':' && name.startsWith("ft:") || c == '-' && snapshot(name, i + 1)) {
                 p = models.get(name.substring(0, i));
             }
         }
@@ -116,6 +117,28 @@ public final class PriceBook {
             }
         }
         return p;
+    }
+
+    /**
+     * True when {@code name} from {@code from} on is a snapshot suffix (digits and dashes, such as
+     * {@code 2024-08-06} or {@code 0613}): a dated version of the prefix, priced like it. Any other
+     * suffix ({@code -tts}, {@code -audio-preview}, {@code -search-preview}) names another model,
+     * possibly billed another way, so it does not inherit the prefix's price.
+     */
+    private static boolean snapshot(String name, int from) {
+        if (from >= name.length() || !Character.isDigit(name.charAt(from))) {
+            return false;
+        }
+        for (int i = from; i < name.length(); i++) {
+            char c = name.charAt(i);
+            if (c == ':' && name.startsWith("ft:")) {
+                return true; // a fine-tune's organisation, suffix and id follow
+            }
+            if (c != '-' && (c < '0' || c > '9')) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The global price multiplier (JSON {@code "multiplier"}, default 1). */

@@ -17,9 +17,7 @@ public final class Tariff {
   /** Generous allowance for the tokenizer's estimate of a prompt: +25% and 16 tokens. */
   private static final long ESTIMATE_SLACK_TOKENS = 16;
   /** The slowest audio bitrate assumed when holding for a transcription: 6 kbit/s, Opus's floor. */
-  private static final long MIN_AUDIO_BYTES_PER_SECOND = 750;
-  /** The usual bitrate assumed when upstream reports no duration: 128 kbit/s. */
-  public static final long TYPICAL_AUDIO_BYTES_PER_SECOND = 16000;
+  public static final long MIN_AUDIO_BYTES_PER_SECOND = 750;
 
   private volatile PriceBook prices = PriceBook.defaults();
 
@@ -81,6 +79,10 @@ public final class Tariff {
       throw new Unpriced(model == null ? "(none)" : model);
     }
     ModelPrice price = found.get();
+    if (!fits(e, price.kind())) {
+      // a price for another kind of model (a chat price for a speech model, say) prices nothing
+      throw new Unpriced(model == null ? "(none)" : model);
+    }
     Rate mult = book.multiplier();
     JsonObject j = json == null ? new JsonObject() : json;
     String m = model == null ? "gpt-4o" : model;
@@ -264,6 +266,18 @@ public final class Tariff {
   private static final java.util.regex.Pattern NUMERIC =
       java.util.regex.Pattern.compile("[+-]?\\d{1,25}(\\.\\d{0,25})?([eE][+-]?\\d{1,3})?");
   private static final BigDecimal LONG_MAX = BigDecimal.valueOf(Long.MAX_VALUE);
+
+  /** True when a price of this kind can price requests to this endpoint. */
+  static boolean fits(Endpoint e, ModelPrice.Kind kind) {
+    return switch (e) {
+      case CHAT, COMPLETION, RESPONSES -> kind == ModelPrice.Kind.CHAT;
+      case EMBEDDINGS -> kind == ModelPrice.Kind.EMBEDDING;
+      case IMAGES -> kind == ModelPrice.Kind.IMAGE;
+      case SPEECH -> kind == ModelPrice.Kind.SPEECH;
+      case TRANSCRIPTION -> kind == ModelPrice.Kind.TRANSCRIPTION;
+      default -> true;
+    };
+  }
 
   /** The exact charge for what was used, rounded up once. */
   public long charge(Quote q, Usage used, Rate accountRate) {

@@ -24,9 +24,15 @@ public final class ClientAddress {
     if (peer == null || trusted.isEmpty() || !isTrusted(peer)) {
       return peer;
     }
-    String xff = req.getHeader("X-Forwarded-For");
-    if (xff == null || xff.isBlank()) {
+    // every X-Forwarded-For line, in order: a proxy that adds its own line instead of appending
+    // to the client's must not let the client's line speak for it
+    java.util.List<String> lines = req.headers().getAll("X-Forwarded-For");
+    if (lines.isEmpty()) {
       return peer;
+    }
+    String xff = String.join(",", lines);
+    if (xff.isBlank() || xff.length() > 8192) {
+      return xff.isBlank() ? peer : null;
     }
     String[] hops = xff.split(",");
     InetAddress candidate = peer;

@@ -18,6 +18,7 @@ import io.yugong.admin.AdminRoutes;
 import io.yugong.config.NodeConfig;
 import io.yugong.node.Services;
 import io.yugong.relay.Relay;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +28,8 @@ public final class GatewayVerticle extends VerticleBase {
 
   private static final Logger LOG = LoggerFactory.getLogger(GatewayVerticle.class);
   private static final long ADMIN_BODY_LIMIT = 4L * 1024 * 1024;
+  /** Bodies of the account routes (/x-users, /dashboard, ...): a form, never more. */
+  private static final long ACCOUNT_BODY_LIMIT = 64L * 1024;
   /** A client connection silent in both directions this long is closed (slow models included). */
   private static final int SERVER_IDLE_TIMEOUT_S = 900;
   private static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
@@ -91,18 +94,21 @@ public final class GatewayVerticle extends VerticleBase {
       Replies.json(ctx, ok ? 200 : 503, body.put("status", ok ? "ready" : "not ready"));
     }));
 
+    // bodies are read only after the key is known: nobody unauthenticated makes a node buffer
     BodyHandler bodies = BodyHandler.create(false).setBodyLimit(ADMIN_BODY_LIMIT);
+    BodyHandler forms = BodyHandler.create(false).setBodyLimit(ACCOUNT_BODY_LIMIT);
     ClientAddress clients = new ClientAddress(cfg.trustedProxies());
     ClientAuth anyAccount = new ClientAuth(services.accounts(), clients, false, Math.max(cfg.redisTimeoutMs(), 100));
     ClientAuth rootOnly = new ClientAuth(services.accounts(), clients, true, Math.max(cfg.redisTimeoutMs(), 100));
     AdminRoutes admin = new AdminRoutes(services);
 
-    router.route("/admin/*").handler(bodies).handler(rootOnly);
-    router.route("/x-users*").handler(bodies).handler(anyAccount);
-    router.route("/x-dna*").handler(bodies).handler(anyAccount);
-    router.route("/x-self").handler(bodies).handler(anyAccount);
-    router.route("/dashboard/*").handler(bodies).handler(anyAccount);
-    router.route("/v1/dashboard/*").handler(bodies).handler(anyAccount);
+    // (a route takes its body handler first, so authentication is a route of its own before it)
+    router.route("/admin/*").handler(rootOnly);
+    router.route("/admin/*").handler(bodies);
+    for (String accountRoute : List.of("/x-users*", "/x-dna*", "/x-self", "/dashboard/*", "/v1/dashboard/*")) {
+      router.route(accountRoute).handler(anyAccount);
+      router.route(accountRoute).handler(forms);
+    }
     admin.mount(router);
     new AccountRoutes(services.accounts(), services.wallets()).mount(router);
 
@@ -112,7 +118,8 @@ public final class GatewayVerticle extends VerticleBase {
     router.route().last().handler(InvalidRequests::notFound);
     router.errorHandler(400, InvalidRequests::badRequest);
     router.errorHandler(404, InvalidRequests::notFound);
-    router.errorHandler(413, ctx -> ApiError.tooLarge(ADMIN_BODY_LIMIT).send(ctx.response()));
+    router.errorHandler(413, ctx -> ApiError.tooLarge(ctx.request().path().startsWith("/admin/")
+        ? ADMIN_BODY_LIMIT : ACCOUNT_BODY_LIMIT).send(ctx.response()));
     router.errorHandler(500, ctx -> {
       String rid = RequestIds.of(ctx);
       LOG.error("{} {} {} failed", rid, ctx.request().method(), ctx.request().path(), ctx.failure());

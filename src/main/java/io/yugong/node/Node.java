@@ -80,7 +80,8 @@ public final class Node {
             hz.shutdown();
             return Future.failedFuture(e);
           })
-          .compose(vertx -> boot(vertx, hz, cfg, nodeId).recover(e -> vertx.close()
+          .compose(vertx -> boot(vertx, hz, cfg, nodeId).onFailure(e -> LOG.error("node {} failed to start",
+              nodeId, e)).recover(e -> vertx.close()
               .transform(x -> shutdown(hz)).transform(x -> Future.failedFuture(e))));
     });
   }

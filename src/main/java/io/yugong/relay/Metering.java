@@ -84,7 +84,8 @@ final class Metering {
           }
         }
         long bytes = x.upload == null ? 0 : x.upload.size();
-        return Usage.audioMillis(bytes * 1000 / Tariff.TYPICAL_AUDIO_BYTES_PER_SECOND);
+        // no duration reported (text, srt or vtt answers): the audio's longest duration, as held
+        return Usage.audioMillis(bytes * 1000 / Tariff.MIN_AUDIO_BYTES_PER_SECOND);
       }
       default -> {
         return Usage.none();

@@ -115,7 +115,12 @@ public final class Relay implements Handler<RoutingContext> {
     Object model = j.getValue("model");
     x.model = model instanceof String s ? s : null;
     x.upstreamModel = pool.routing().upstreamModel(x.model);
-    x.clientStream = Boolean.TRUE.equals(j.getValue("stream"));
+    Object stream = j.getValue("stream");
+    if (stream != null && !(stream instanceof Boolean)) {
+      // upstream may read "true" or 1 as a stream that Yugong would not meter as one
+      throw ApiError.invalidRequest("'stream' must be a boolean.", "stream");
+    }
+    x.clientStream = Boolean.TRUE.equals(stream);
     boolean changed = false;
     if (x.upstreamModel != null && !x.upstreamModel.equals(x.model)) {
       j.put("model", x.upstreamModel);

@@ -80,7 +80,18 @@ class InputBoundsTest {
     refused(key, new JsonObject().put("Name", "mail").put("Email", "a".repeat(250) + "@x.io"), "a 255-character Email");
     refused(key, new JsonObject().put("Name", "models").put("AllowModels", "m,".repeat(300)), "300 model rules");
     refused(key, new JsonObject().put("Name", "longmodel").put("DenyModels", "m".repeat(129)), "a 129-character model");
-    refused(key, new JsonObject().put("Name", "huge").put("Alias", "x".repeat(100_000)), "a 100 KB string");
+    refused(key, new JsonObject().put("Name", "huge").put("Alias", "x".repeat(40_000)), "a 40 KB string");
+  }
+
+  @Test
+  void anAccountRouteBodyLargerThanAFormIsRefusedAfterTheKeyIsChecked() throws Exception {
+    String key = secret(customer(c, "bodies", "1"));
+    String big = new JsonObject().put("Name", "big").put("Alias", "x".repeat(70_000)).encode();
+    HttpResponse<String> r = c.call(0, "POST", "/x-users", key, big);
+    assertEquals(413, r.statusCode(), r.body());
+    assertEquals("request_too_large", error(r).getString("code"));
+    HttpResponse<String> anonymous = c.call(1, "POST", "/x-users", "sk-not-a-key", big);
+    assertEquals(401, anonymous.statusCode(), "no body is read for a caller without a key: " + anonymous.body());
   }
 
   @Test
