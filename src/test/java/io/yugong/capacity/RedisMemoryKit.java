@@ -71,6 +71,22 @@ final class RedisMemoryKit implements AutoCloseable {
     return o;
   }
 
+  /** The ledger entry of one request (null: none). */
+  JsonObject ledgerEntry(String accountId, String requestId) throws Exception {
+    Response r = send(Request.cmd(Command.XRANGE).arg("yg:{a:" + accountId + "}:ledger").arg("-").arg("+"));
+    for (Response entry : r) {
+      Response fields = entry.get(1);
+      JsonObject o = new JsonObject();
+      for (int i = 0; i + 1 < fields.size(); i += 2) {
+        o.put(fields.get(i).toString(), fields.get(i + 1).toString());
+      }
+      if (requestId.equals(o.getString("requestId"))) {
+        return o;
+      }
+    }
+    return null;
+  }
+
   /** used_memory from INFO memory. */
   long usedMemory() throws Exception {
     String info = send(Request.cmd(Command.INFO).arg("memory")).toString();
