@@ -167,9 +167,13 @@ public final class Node {
   public Future<Void> close() {
     services.cluster().stop();
     services.keyPool().stop();
-    RequestLog.close(services.nodeId());
     return services.accounts().stop().otherwiseEmpty()
-        .transform(x -> redis.close()).transform(x -> vertx.close()).transform(x -> shutdown(hz));
+        .transform(x -> redis.close()).transform(x -> vertx.close())
+        .transform(x -> {
+          // after the event loops: the lines of the last requests are written first
+          RequestLog.close(services.nodeId());
+          return shutdown(hz);
+        });
   }
 
   private static Future<Void> shutdown(HazelcastInstance hz) {

@@ -9,7 +9,12 @@ import io.vertx.core.json.JsonObject;
 import io.yugong.mock.MockOptions;
 import io.yugong.testing.Eventually;
 import io.yugong.testing.TestCluster;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.Socket;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,7 +45,8 @@ class RequestLogTest {
 
   @BeforeAll
   void start() throws Exception {
-    c = TestCluster.start(1, new MockOptions(), Map.of());
+    // the emulator streams 40 tokens/s, so a client can leave in the middle of an answer
+    c = TestCluster.start(1, new MockOptions().tokensPerSecond(40), Map.of());
     keyId = c.addKey(0, UPSTREAM_SECRET, null);
     redis = new RedisMemoryKit(c);
     JsonObject created = c.createAccount(0, new JsonObject().put("Name", "logged").put("CreditGranted", "5"));
@@ -132,6 +138,42 @@ class RequestLogTest {
     assertEquals(0, line.getInteger("attempts"));
     assertEquals(0L, line.getLong("cost"));
     assertEquals("", line.getString("upstreamKeyId"));
+  }
+
+  @Test
+  void aClientThatLeavesMidStreamIsLoggedOnceWithWhatItWasCharged() throws Exception {
+    byte[] payload = RedisMemoryKit.chat("tell me a long story", 30, true).encode()
+        .getBytes(StandardCharsets.UTF_8);
+    String requestId = null;
+    try (Socket s = new Socket("127.0.0.1", c.nodes.get(0).port())) {
+      s.setSoTimeout(10_000);
+      OutputStream out = s.getOutputStream();
+      out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: localhost\r\nAuthorization: Bearer " + accountKey
+          + "\r\nContent-Type: application/json\r\nContent-Length: " + payload.length + "\r\n\r\n")
+          .getBytes(StandardCharsets.US_ASCII));
+      out.write(payload);
+      out.flush();
+      BufferedReader in = new BufferedReader(new InputStreamReader(s.getInputStream(), StandardCharsets.UTF_8));
+      int events = 0;
+      for (String line = in.readLine(); line != null && events < 3; line = in.readLine()) {
+        if (line.toLowerCase().startsWith("x-yugong-request-id:")) {
+          requestId = line.substring(line.indexOf(':') + 1).trim();
+        } else if (line.startsWith("data: ")) {
+          events++;
+        }
+      }
+    }
+    assertNotNull(requestId, "no x-yugong-request-id in the answer's head");
+    String id = requestId;
+    Eventually.eventually(Duration.ofSeconds(10),
+        () -> assertNotNull(redis.ledgerEntry(accountId, id), "not settled yet"));
+    List<JsonObject> lines = linesOf(id);
+    assertEquals(1, lines.size(), () -> "lines: " + lines);
+    JsonObject line = lines.get(0);
+    JsonObject charge = redis.ledgerEntry(accountId, id);
+    assertEquals(Long.parseLong(charge.getString("cost")), line.getLong("cost"));
+    assertEquals(Long.parseLong(charge.getString("completionTokens")), line.getLong("completionTokens"));
+    assertTrue(line.getLong("completionTokens") >= 1 && line.getLong("completionTokens") < 30, line::encode);
   }
 
   @Test
