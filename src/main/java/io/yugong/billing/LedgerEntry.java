@@ -10,7 +10,8 @@ import java.util.Map;
  * <p>{@code amount} is the entry's signed effect on the wallet balance in nano-dollars: negative
  * for {@code charge}, {@code transfer_out} and {@code expired}; positive for {@code minted},
  * {@code transfer_in} and {@code refund}; zero for {@code merged}. The sum of {@code amount} over
- * an account's ledger equals its balance (while the stream is below its cap of ~1,000,000 entries).
+ * an account's ledger equals its balance while the stream is below its cap (the latest
+ * YUGONG_LEDGER_ENTRIES entries, {@link Retention#ledgerEntries()}).
  *
  * <p>{@code cost} is the amount the entry is about, unsigned: for a charge, the price asked of
  * this entry ({@code cost = -amount + uncovered}, {@code uncovered} being what the balance could

@@ -40,9 +40,15 @@ public final class Wallets {
   private final Redis redis;
   private final Scripts scripts;
 
+  /** Wallets with the default {@link Retention} (tests and tools). */
   public Wallets(Redis redis) {
+    this(redis, Retention.DEFAULTS);
+  }
+
+  /** Wallets whose ledger cap and marker TTLs are {@code retention}'s. */
+  public Wallets(Redis redis, Retention retention) {
     this.redis = redis;
-    this.scripts = new Scripts(redis);
+    this.scripts = new Scripts(redis, retention);
   }
 
   /** Loads the scripts into Redis (SCRIPT LOAD). Calls made before still work, through EVAL. */

@@ -295,6 +295,28 @@ public final class NodeConfig {
     return getInt("YUGONG_MAX_CHILDREN", 1000);
   }
 
+  /**
+   * Ledger entries Redis keeps per account, the latest ones (YUGONG_LEDGER_ENTRIES, default
+   * 10000). Older entries are in the request log ({@link #requestLog()}).
+   */
+  public int ledgerEntries() {
+    int n = getInt("YUGONG_LEDGER_ENTRIES", 10_000);
+    if (n < 1) {
+      throw new Invalid("YUGONG_LEDGER_ENTRIES must be at least 1, not " + n);
+    }
+    return n;
+  }
+
+  /**
+   * Where the per-request JSON-lines log goes (YUGONG_REQUEST_LOG): a directory (the file is
+   * requests-PORT.jsonl in it, rotated), {@code stdout}, or {@code off}. Default {@code logs}: the
+   * log is the full archive of served requests once Redis keeps only the latest ledger entries,
+   * so it is on unless switched off, and in its own file so it never mixes with the node's log.
+   */
+  public String requestLog() {
+    return get("YUGONG_REQUEST_LOG", "logs");
+  }
+
   /** How deep the account tree may grow below root (YUGONG_MAX_DEPTH, default 8 levels). */
   public int maxDepth() {
     return getInt("YUGONG_MAX_DEPTH", 8);

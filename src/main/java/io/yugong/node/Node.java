@@ -16,6 +16,7 @@ import io.yugong.accounts.Accounts;
 import io.yugong.billing.PriceBook;
 import io.yugong.billing.Tariff;
 import io.yugong.billing.TokenCounter;
+import io.yugong.billing.Retention;
 import io.yugong.billing.Wallets;
 import io.yugong.config.NodeConfig;
 import io.yugong.config.RuntimeConfig;
@@ -100,7 +101,8 @@ public final class Node {
     TrustOptions upstreamTrust = cfg.upstreamCaFile() == null ? null
         : TrustOptions.wrap(UpstreamTrust.withExtraCas(cfg.upstreamCaFile()));
     KeyPool keyPool = new KeyPool(vertx, redis, hz, vault, cfg.upstream(), upstreamTrust);
-    Wallets wallets = new Wallets(redis);
+    Wallets wallets = new Wallets(redis, Retention.forSettings(cfg.ledgerEntries(), cfg.redisTimeoutMs(),
+        cfg.holdTtlMs()));
     Accounts accounts = new Accounts(vertx, redis, vault, wallets, cfg.maxChildren(), cfg.maxDepth());
     Tariff tariff = new Tariff();
     JsonObject identity = new JsonObject()
@@ -167,7 +169,12 @@ public final class Node {
     services.cluster().stop();
     services.keyPool().stop();
     return services.accounts().stop().otherwiseEmpty()
-        .transform(x -> redis.close()).transform(x -> vertx.close()).transform(x -> shutdown(hz));
+        .transform(x -> redis.close()).transform(x -> vertx.close())
+        .transform(x -> {
+          // after the event loops: the lines of the last requests are written first
+          RequestLog.close(services.nodeId());
+          return shutdown(hz);
+        });
   }
 
   private static Future<Void> shutdown(HazelcastInstance hz) {

@@ -10,6 +10,7 @@ import io.yugong.billing.LedgerEntry;
 import io.yugong.billing.Money;
 import io.yugong.billing.Quote;
 import io.yugong.billing.Reservation;
+import io.yugong.billing.Retention;
 import io.yugong.billing.Tariff;
 import io.yugong.billing.Usage;
 import io.yugong.billing.Wallets;
@@ -29,7 +30,8 @@ import org.slf4j.LoggerFactory;
 final class Accounting {
 
   private static final Logger LOG = LoggerFactory.getLogger(Accounting.class);
-  private static final long[] SETTLE_RETRY_MS = {1000, 5000, 30_000, 120_000};
+  private static final long[] SETTLE_RETRY_MS =
+      Retention.SETTLE_RETRY_MS.stream().mapToLong(Long::longValue).toArray();
 
   private final Vertx vertx;
   private final Wallets wallets;
@@ -213,6 +215,7 @@ final class Accounting {
     LedgerEntry entry = LedgerEntry.charge(x.upstreamModel == null ? "" : x.upstreamModel,
         used.promptTokens(), used.cachedPromptTokens(), used.completionTokens(),
         x.keyId == null ? "" : x.keyId, nodeId, x.elapsedMs(), status);
+    x.billed(Math.min(charge, Quote.MAX_CHARGE), entry);
     return attemptSettle(x, Math.min(charge, Quote.MAX_CHARGE), entry, 0);
   }
 
@@ -227,6 +230,7 @@ final class Accounting {
     x.settled = true;
     LedgerEntry entry = LedgerEntry.charge(x.upstreamModel == null ? "" : x.upstreamModel,
         x.quote.promptEstimate(), 0, 0, x.keyId == null ? "" : x.keyId, nodeId, x.elapsedMs(), status);
+    x.billed(x.quote.floor(), entry);
     return attemptSettle(x, x.quote.floor(), entry, 0);
   }
 
@@ -241,7 +245,7 @@ final class Accounting {
   private Future<Void> attemptSettle(Exchange x, long charge, LedgerEntry entry, int attempt) {
     return wallets.settle(x.account.id(), x.requestId, charge, entry, x.account.ancestorIdsBelowRoot(),
         x.account.rates())
-        .timeout(Math.max(redisTimeoutMs, 1000), TimeUnit.MILLISECONDS)
+        .timeout(Retention.settleAttemptTimeoutMs(redisTimeoutMs), TimeUnit.MILLISECONDS)
         .<Void>mapEmpty()
         .recover(e -> {
           if (attempt < SETTLE_RETRY_MS.length) {

@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.yugong.accounts.Account;
 import io.yugong.billing.Endpoint;
+import io.yugong.billing.LedgerEntry;
 import io.yugong.billing.Quote;
 import java.util.HashSet;
 import java.util.Set;
@@ -44,6 +45,12 @@ final class Exchange {
   boolean settled;
   /** The key that served the answer the client got. */
   String keyId;
+  /** When upstream's answer began (0: none yet), and the pump streaming it (null: none). */
+  long firstByteNanos;
+  ResponsePump pump;
+  /** What settling asked of the wallet, and its ledger entry (null until settled); for the request log. */
+  long charge;
+  LedgerEntry billed;
 
   final Set<String> triedKeys = new HashSet<>();
   int attempts;
@@ -82,6 +89,12 @@ final class Exchange {
   /** The tokenizer's count of the prompt (from the price quote), for choosing a key with room. */
   long promptTokens() {
     return quote == null ? 0 : quote.promptEstimate();
+  }
+
+  /** Records what settling charges, for the request log. */
+  void billed(long charge, LedgerEntry entry) {
+    this.charge = charge;
+    this.billed = entry;
   }
 
   boolean pastDeadline() {

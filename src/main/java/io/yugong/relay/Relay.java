@@ -20,6 +20,7 @@ import io.yugong.keypool.KeyLease;
 import io.yugong.keypool.KeyPool;
 import io.yugong.keypool.Verdict;
 import io.yugong.billing.Endpoint;
+import io.yugong.node.RequestLog;
 import io.yugong.node.Services;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
@@ -41,6 +42,7 @@ public final class Relay implements Handler<RoutingContext> {
   private final KeyPool pool;
   private final NodeConfig config;
   private final Accounting accounting;
+  private final RequestLine requestLog;
 
   public Relay(Vertx vertx, HttpClientAgent client, Services services) {
     this.vertx = vertx;
@@ -48,6 +50,7 @@ public final class Relay implements Handler<RoutingContext> {
     this.pool = services.keyPool();
     this.config = services.config();
     this.accounting = new Accounting(vertx, services);
+    this.requestLog = new RequestLine(RequestLog.of(config, services.nodeId()));
   }
 
   @Override
@@ -61,6 +64,7 @@ public final class Relay implements Handler<RoutingContext> {
       if (x.upload != null) {
         x.upload.delete();
       }
+      requestLog.write(x, ar.failed());
     });
     x.endpoint = Endpoint.of(x.req.method().name(), x.req.path());
     prepare(x).compose(v -> accounting.admit(x)).onComplete(ar -> {
@@ -231,7 +235,9 @@ public final class Relay implements Handler<RoutingContext> {
     String model = x.endpoint.priced() ? x.upstreamModel : null;
     if (!Verdict.needsBody(status, model)) {
       x.keyId = lease.keyId();
-      new ResponsePump(x, lease, resp, accounting, this::finished).start();
+      x.firstByteNanos = System.nanoTime();
+      x.pump = new ResponsePump(x, lease, resp, accounting, this::finished);
+      x.pump.start();
       return;
     }
     Failures.readError(resp).onComplete(ar -> {

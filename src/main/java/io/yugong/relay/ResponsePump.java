@@ -10,6 +10,7 @@ import io.yugong.keypool.Verdict;
 import io.yugong.billing.Money;
 import io.yugong.billing.Usage;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -35,6 +36,7 @@ final class ResponsePump {
   private final boolean success;
   private Buffer body;
   private boolean done;
+  private final Promise<Void> finished = Promise.promise();
 
   ResponsePump(Exchange x, KeyLease lease, HttpClientResponse up, Accounting accounting,
       Consumer<Exchange> onDone) {
@@ -134,13 +136,21 @@ final class ResponsePump {
       return Future.succeededFuture();
     }
     done = true;
+    Future<Void> settled;
     try {
-      return meterAndSettle(status);
+      settled = meterAndSettle(status);
     } catch (RuntimeException e) {
       LOG.error("{} settling the answer of key {} failed inside Yugong; charging the prompt's price",
           x.requestId, lease.keyId(), e);
-      return success ? accounting.settleFloor(x, up.statusCode()) : release();
+      settled = success ? accounting.settleFloor(x, up.statusCode()) : release();
     }
+    settled.onComplete(ar -> finished.tryComplete());
+    return settled;
+  }
+
+  /** Completes once the answer is metered and its settlement written (or given up). */
+  Future<Void> finished() {
+    return finished.future();
   }
 
   private Future<Void> meterAndSettle(int status) {

@@ -12,11 +12,14 @@
 -- the same prefix, so they share the account's hash slot.
 
 local DAY_MS = 86400000
-local MARKER_MS = 7 * DAY_MS           -- settled:/abandoned: markers live 7 days
+-- The dollar-brace placeholders are filled from the node's settings when Scripts loads this file (billing/Retention.java)
+local SETTLED_MS = ${settledMarkerMs}     -- settled:<req> lives as long as a settle retry can arrive
+local ABANDONED_MS = ${abandonedMarkerMs} -- abandoned:<req>: the hold TTL plus the retry window
+local MARKER_MS = SETTLED_MS          -- settle.lua's settled:<req> marker
 local DAY_TTL_S = 400 * 86400          -- day:YYYYMMDD usage hashes
 local MONTH_TTL_S = 800 * 86400        -- month:YYYYMM usage hashes
 local MAX_GRANTS = 20                  -- more than this and all grants merge into one
-local LEDGER_MAXLEN = '1000000'
+local LEDGER_MAXLEN = '${ledgerEntries}' -- the latest N entries per account (YUGONG_LEDGER_ENTRIES)
 
 -- exact decimal string of an integer-valued Lua number (|x| < 2^53)
 local function s(x)
@@ -315,7 +318,7 @@ local function abandonHolds(A, now)
       treeUsage(holdLimits(j, 'anc'), now, taken)
       ledger(A, { requestId = req, kind = 'charge', model = 'unknown', cost = floor,
         amount = -taken, uncovered = floor - taken, status = 0, note = 'abandoned' }, now)
-      redis.call('SET', A.p .. 'abandoned:' .. req, s(floor), 'PX', s(MARKER_MS))
+      redis.call('SET', A.p .. 'abandoned:' .. req, s(floor), 'PX', s(ABANDONED_MS))
     end
   end
 end
