@@ -93,8 +93,11 @@ class FrozenNodeHealsTest {
       assertCluster(cluster(frozen.call("GET", "/admin/cluster", c.adminKey)), "resumed node");
       assertEquals("disabled", keyStatus(frozen.call("GET", "/admin/keys/" + disabledId, c.adminKey)),
           "a key disabled elsewhere during the freeze is disabled on the resumed node");
-      assertEquals("cooling", keyStatus(c.call(0, "GET", "/admin/keys/" + cooledId, c.adminKey, null)),
-          "a key cooled on the resumed node is cooling on the other");
+      JsonObject cooled = key(c.call(0, "GET", "/admin/keys/" + cooledId, c.adminKey, null));
+      assertEquals("cooling", cooled.getString("status"), () -> "a key cooled on the resumed node is cooling"
+          + " on the other: " + cooled.encode());
+      assertEquals(1, cooled.getJsonObject("lastMinute").getInteger("errors"),
+          () -> "the resumed node's load figures reach the other: " + cooled.encode());
     });
   }
 
@@ -108,8 +111,12 @@ class FrozenNodeHealsTest {
     assertEquals(2, view.getJsonArray("nodes").size(), () -> who + " shows every member's card: " + view.encode());
   }
 
-  private static String keyStatus(HttpResponse<String> r) {
+  private static JsonObject key(HttpResponse<String> r) {
     assertEquals(200, r.statusCode(), r::body);
-    return new JsonObject(r.body()).getString("status");
+    return new JsonObject(r.body());
+  }
+
+  private static String keyStatus(HttpResponse<String> r) {
+    return key(r).getString("status");
   }
 }
