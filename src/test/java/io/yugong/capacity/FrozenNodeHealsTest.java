@@ -1,6 +1,7 @@
 package io.yugong.capacity;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,7 +20,8 @@ import org.junit.jupiter.api.TestInstance;
 /**
  * A node frozen for 15 s (a stalled VM, a very long GC pause) is dropped by the cluster, and the
  * cluster is one again within 30 s of the node resuming: both nodes list both members and both
- * node cards, and the key health decided on either side while they were apart holds on both. One
+ * node cards, the key health decided on either side while they were apart holds on both, load
+ * figures flow again, and account changes are confirmed by both nodes over the event bus. One
  * node runs in this JVM, the other as a process of its own that is stopped with SIGSTOP.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -99,6 +101,14 @@ class FrozenNodeHealsTest {
       assertEquals(1, cooled.getJsonObject("lastMinute").getInteger("errors"),
           () -> "the resumed node's load figures reach the other: " + cooled.encode());
     });
+
+    // The event bus is whole again too: the resumed node confirms an account change at once.
+    long began = System.nanoTime();
+    HttpResponse<String> rotated = c.call(0, "POST", "/x-self", customer, null);
+    long tookMs = (System.nanoTime() - began) / 1_000_000;
+    assertEquals(200, rotated.statusCode(), rotated::body);
+    assertTrue(tookMs < 1_000, "an account change waited " + tookMs + " ms for the resumed node's confirmation");
+    assertEquals(401, frozen.call("GET", "/dashboard/x_user/info", customer).statusCode());
   }
 
   private static JsonObject cluster(HttpResponse<String> r) {
