@@ -3,6 +3,7 @@ package io.yugong.keypool;
 import com.hazelcast.core.HazelcastInstance;
 import com.hazelcast.replicatedmap.ReplicatedMap;
 import io.vertx.core.json.JsonObject;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
@@ -12,7 +13,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Key health shared by the cluster: cooldowns and disables live in a replicated map, so every
  * node sees them within milliseconds. A node applies its own verdicts locally at once (its next
- * choice already avoids the key) and publishes them without waiting.
+ * choice already avoids the key) and publishes them without waiting. Each publication carries
+ * when it was decided ({@value #STAMP}); after a split the newest decision about a key wins on
+ * every node ({@link #heal()}).
  */
 final class HealthBoard {
 
@@ -27,6 +30,9 @@ final class HealthBoard {
   private final ReplicatedMap<String, String> map;
   private final Executor writer;
   private final Map<String, Health> local = new ConcurrentHashMap<>();
+  /** When the health held in {@link #local} was decided (epoch ms; 0 when nobody said). */
+  private final Map<String, Long> stamps = new ConcurrentHashMap<>();
+  static final String STAMP = "changedAt";
 
   HealthBoard(HazelcastInstance hz, Executor writer) {
     this.map = hz.getReplicatedMap(MAP);
@@ -34,9 +40,53 @@ final class HealthBoard {
   }
 
   void start() {
-    map.addEntryListener(new MapFollower((k, v) -> local.put(k, Health.fromJson(new JsonObject(v))),
-        local::remove, local::clear));
-    map.forEach((k, v) -> local.put(k, Health.fromJson(new JsonObject(v))));
+    map.addEntryListener(new MapFollower(this::adopt, this::removed, () -> {
+      local.clear();
+      stamps.clear();
+    }));
+    map.forEach(this::adopt);
+  }
+
+  private void adopt(String keyId, String value) {
+    JsonObject j = new JsonObject(value);
+    local.put(keyId, Health.fromJson(j));
+    stamps.put(keyId, j.getLong(STAMP, 0L));
+  }
+
+  private void removed(String keyId) {
+    local.remove(keyId);
+    stamps.remove(keyId);
+  }
+
+  /**
+   * Makes this node and the shared map agree after the cluster was split: for each key the newer
+   * decision wins, whichever side made it; what only this node knows is published again (a merge
+   * may have dropped it). Blocks on Hazelcast: call it on the writer thread.
+   */
+  void heal() {
+    Map<String, String> shared = new HashMap<>();
+    map.forEach(shared::put);
+    shared.forEach((keyId, value) -> {
+      Long mine = stamps.get(keyId);
+      if (mine == null || !local.containsKey(keyId) || stamp(value) > mine) {
+        adopt(keyId, value);
+      }
+    });
+    local.forEach((keyId, h) -> {
+      String theirs = shared.get(keyId);
+      long mine = stamps.getOrDefault(keyId, 0L);
+      if (theirs == null || mine > stamp(theirs)) {
+        map.put(keyId, h.toJson().put(STAMP, mine).encode());
+      }
+    });
+  }
+
+  private static long stamp(String value) {
+    try {
+      return new JsonObject(value).getLong(STAMP, 0L);
+    } catch (RuntimeException unreadable) {
+      return 0;
+    }
   }
 
   Health get(String keyId) {
@@ -119,12 +169,15 @@ final class HealthBoard {
   }
 
   private void publish(String keyId, Health h) {
-    String encoded = h.toJson().encode();
+    long now = System.currentTimeMillis();
+    stamps.put(keyId, now);
+    String encoded = h.toJson().put(STAMP, now).encode();
     writer.execute(() -> map.put(keyId, encoded));
   }
 
   void forget(String keyId) {
     local.remove(keyId);
+    stamps.remove(keyId);
     writer.execute(() -> map.remove(keyId));
   }
 

@@ -72,13 +72,7 @@ public final class KeyPool {
       t.setDaemon(true);
       return t;
     });
-    Executor publish = task -> {
-      try {
-        writer.execute(task);
-      } catch (RejectedExecutionException e) {
-        // the node is stopping: nothing more to publish
-      }
-    };
+    Executor publish = this::publish;
     this.health = new HealthBoard(hz, publish);
     this.exclusions = new ModelExclusions(hz, publish);
     this.load = new LoadBoard(vertx, hz, publish);
@@ -106,8 +100,16 @@ public final class KeyPool {
         rebuild();
       }));
       cluster.values().forEach(this::accept);
+      new ClusterHeal(vertx, hz, this::heal).start();
       return null;
-    }, false).compose(v -> redis.send(Request.cmd(Command.HGETALL).arg(REDIS_KEYS)))
+    }, false).compose(v -> reload())
+        .onSuccess(v -> prober.start())
+        .mapEmpty();
+  }
+
+  /** Puts the records of Redis (the truth) into this node's replica and the cluster map. */
+  private Future<Void> reload() {
+    return redis.send(Request.cmd(Command.HGETALL).arg(REDIS_KEYS))
         .compose(all -> vertx.executeBlocking(() -> {
           for (String id : all.getKeys()) {
             String stored = all.get(id).toString();
@@ -118,14 +120,32 @@ public final class KeyPool {
           }
           return null;
         }, false))
-        .onSuccess(v -> prober.start())
         .mapEmpty();
+  }
+
+  /** After a split: the shared health, exclusions and load reconciled, the records read from Redis again. */
+  private void heal() {
+    publish(() -> {
+      health.heal();
+      exclusions.heal();
+      load.heal();
+    });
+    reload().onFailure(e -> LOG.warn("re-reading the upstream keys after a cluster merge failed: {}", e.toString()));
   }
 
   public void stop() {
     prober.stop();
     load.stop();
     writer.shutdown();
+  }
+
+  /** Runs a write to the shared maps on the writer thread; none once the node is stopping. */
+  private void publish(Runnable task) {
+    try {
+      writer.execute(task);
+    } catch (RejectedExecutionException e) {
+      // the node is stopping: nothing more to publish
+    }
   }
 
   /** Replaces the routing rules (model mapping, levels, switch-over). */

@@ -21,7 +21,7 @@ final class LoadBoard {
 
   private final Vertx vertx;
   private final ReplicatedMap<String, String> map;
-  private final String memberId;
+  private final HazelcastInstance hz;
   private final Executor writer;
   private final Map<String, KeyStats> local = new ConcurrentHashMap<>();
   /** Each other member's latest publication, parsed once when it arrives. */
@@ -48,7 +48,7 @@ final class LoadBoard {
   LoadBoard(Vertx vertx, HazelcastInstance hz, Executor writer) {
     this.vertx = vertx;
     this.map = hz.getReplicatedMap(MAP);
-    this.memberId = hz.getCluster().getLocalMember().getUuid().toString();
+    this.hz = hz;
     this.writer = writer;
   }
 
@@ -86,7 +86,34 @@ final class LoadBoard {
     JsonObject all = new JsonObject();
     local.forEach((id, s) -> all.put(id, s.toWire(now)));
     String encoded = all.encode();
-    writer.execute(() -> map.put(memberId, encoded));
+    writer.execute(() -> map.put(memberId(), encoded));
+  }
+
+  /** This member's id now: Hazelcast gives a member a new one when it merges back after a split. */
+  private String memberId() {
+    return hz.getCluster().getLocalMember().getUuid().toString();
+  }
+
+  /**
+   * After a split: keeps the publications of current members only (dropping this node's own
+   * under an id it no longer has), reads the others' afresh and publishes this node's again.
+   * Blocks on Hazelcast: call it on the writer thread.
+   */
+  void heal() {
+    java.util.Set<String> members = new java.util.HashSet<>();
+    hz.getCluster().getMembers().forEach(m -> members.add(m.getUuid().toString()));
+    others.keySet().retainAll(members);
+    java.util.List<String> gone = new java.util.ArrayList<>();
+    map.forEach((member, value) -> {
+      if (members.contains(member)) {
+        accept(member, value);
+      } else {
+        gone.add(member);
+      }
+    });
+    gone.forEach(map::remove);
+    total();
+    publish();
   }
 
   /** The key's cluster-wide load now. */
@@ -111,7 +138,7 @@ final class LoadBoard {
   }
 
   private void accept(String member, String value) {
-    if (member.equals(memberId) || value == null) {
+    if (value == null || member.equals(memberId())) {
       return;
     }
     Map<String, Load> parsed = new HashMap<>();

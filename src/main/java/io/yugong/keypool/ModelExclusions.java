@@ -96,6 +96,27 @@ final class ModelExclusions {
     writer.execute(() -> map.put(entry(keyId, model), encoded, EXCLUSION_MS, TimeUnit.MILLISECONDS));
   }
 
+  /**
+   * After a split: takes every pair the shared map holds, and publishes again, for what is left
+   * of its hour, each pair this node knows that the map lost in the merge. Blocks on Hazelcast:
+   * call it on the writer thread.
+   */
+  void heal() {
+    long now = System.currentTimeMillis();
+    java.util.Set<String> shared = new java.util.HashSet<>();
+    map.forEach((entry, value) -> {
+      shared.add(entry);
+      accept(entry, value);
+    });
+    local.forEach((keyId, models) -> models.forEach((model, e) -> {
+      String entry = entry(keyId, model);
+      long left = e.until() - now;
+      if (left > 0 && !shared.contains(entry)) {
+        map.put(entry, e.toJson().encode(), left, TimeUnit.MILLISECONDS);
+      }
+    }));
+  }
+
   /** Forgets every exclusion of a key (it was enabled again by an operator, or removed). */
   void forget(String keyId) {
     Map<String, Exclusion> models = local.remove(keyId);

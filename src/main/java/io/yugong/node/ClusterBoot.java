@@ -16,6 +16,15 @@ final class ClusterBoot {
   private ClusterBoot() {
   }
 
+  /**
+   * Split-brain merge runs, in seconds, for an operator's cluster.xml that does not set them:
+   * Hazelcast's own defaults (300 s, then every 120 s) keep a cluster split for minutes after a
+   * frozen node resumes.
+   */
+  static final String MERGE_FIRST_RUN = "hazelcast.merge.first.run.delay.seconds";
+  static final String MERGE_NEXT_RUN = "hazelcast.merge.next.run.delay.seconds";
+  static final String MERGE_RUN_SECONDS = "5";
+
   /** The member attribute vertx-hazelcast reads the Vert.x node id from. */
   static final String VERTX_NODE_ID = "__vertx.nodeId";
 
@@ -35,6 +44,11 @@ final class ClusterBoot {
     config.getMemberAttributeConfig().setAttribute(VERTX_NODE_ID, nodeId);
     config.setProperty("hazelcast.phone.home.enabled", "false");
     config.setProperty("hazelcast.logging.type", "slf4j");
+    for (String merge : new String[] {MERGE_FIRST_RUN, MERGE_NEXT_RUN}) {
+      if (config.getProperty(merge) == null) {
+        config.setProperty(merge, MERGE_RUN_SECONDS);
+      }
+    }
     config.getNetworkConfig().setPort(cfg.clusterPort()).setPortAutoIncrement(true);
     if (cfg.clusterHost() != null) {
       config.getNetworkConfig().setPublicAddress(cfg.clusterHost());

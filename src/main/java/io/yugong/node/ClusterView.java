@@ -4,6 +4,7 @@ import com.hazelcast.cluster.Member;
 import com.hazelcast.cluster.MembershipEvent;
 import com.hazelcast.cluster.MembershipListener;
 import com.hazelcast.core.HazelcastInstance;
+import com.hazelcast.core.LifecycleEvent;
 import com.hazelcast.replicatedmap.ReplicatedMap;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -18,6 +19,8 @@ import java.util.stream.Collectors;
 /**
  * What {@code /admin/cluster} shows: each node publishes a card about itself every second into a
  * replicated map; any node can read every card locally. Cards of departed members are dropped.
+ * A card is filed under the member's current id: a member that merges back after a split gets a
+ * new one, and republishes its card at once, as it does whenever a member joins.
  */
 public final class ClusterView {
 
@@ -28,7 +31,6 @@ public final class ClusterView {
   private final HazelcastInstance hz;
   private final ReplicatedMap<String, String> cards;
   private final String nodeId;
-  private final String memberId;
   private final JsonObject identity;
   private final NodeStats stats;
   private long timer = -1;
@@ -38,7 +40,6 @@ public final class ClusterView {
     this.hz = hz;
     this.cards = hz.getReplicatedMap(MAP);
     this.nodeId = nodeId;
-    this.memberId = hz.getCluster().getLocalMember().getUuid().toString();
     this.identity = identity;
     this.stats = stats;
   }
@@ -48,6 +49,7 @@ public final class ClusterView {
       hz.getCluster().addMembershipListener(new MembershipListener() {
         @Override
         public void memberAdded(MembershipEvent e) {
+          publish();
         }
 
         @Override
@@ -55,7 +57,12 @@ public final class ClusterView {
           cards.remove(e.getMember().getUuid().toString());
         }
       });
-      cards.put(memberId, card().encode());
+      hz.getLifecycleService().addLifecycleListener(e -> {
+        if (e.getState() == LifecycleEvent.LifecycleState.MERGED) {
+          publish();
+        }
+      });
+      cards.put(memberId(), card().encode());
       return null;
     }, false).onSuccess(v -> timer = vertx.setPeriodic(PUBLISH_MS, id -> publish())).mapEmpty();
   }
@@ -68,7 +75,24 @@ public final class ClusterView {
 
   private void publish() {
     String card = card().encode();
-    vertx.executeBlocking(() -> cards.put(memberId, card), false);
+    vertx.executeBlocking(() -> {
+      String member = memberId();
+      cards.put(member, card);
+      // A card left under this node's id from before a merge is nobody's.
+      List<String> stale = new ArrayList<>();
+      cards.forEach((id, c) -> {
+        if (!id.equals(member) && nodeId.equals(new JsonObject(c).getString("nodeId"))) {
+          stale.add(id);
+        }
+      });
+      stale.forEach(cards::remove);
+      return null;
+    }, false);
+  }
+
+  /** This member's id now: Hazelcast gives a member a new one when it merges back after a split. */
+  private String memberId() {
+    return hz.getCluster().getLocalMember().getUuid().toString();
   }
 
   private JsonObject card() {
@@ -94,6 +118,7 @@ public final class ClusterView {
   public List<String> nodeIds() {
     Set<String> members = hz.getCluster().getMembers().stream()
         .map(Member::getUuid).map(Object::toString).collect(Collectors.toSet());
+    String memberId = memberId();
     List<String> out = new ArrayList<>();
     out.add(nodeId);
     cards.forEach((member, card) -> {
