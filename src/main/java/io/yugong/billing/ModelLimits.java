@@ -16,7 +16,7 @@ public final class ModelLimits {
     static final Of NONE = new Of(0, 0);
 
     /** The tighter of two limits, field by field (0 is no limit, so the other one applies). */
-    Of min(Of o) {
+    public Of min(Of o) {
       return new Of((int) tighter(rpm, o.rpm), tighter(tpm, o.tpm));
     }
   }
