@@ -150,6 +150,22 @@ public record Account(
     return true;
   }
 
+  /**
+   * True when a request or token limit of this account or of an account above it applies (the
+   * exact per-request reserve path counts them; global ModelLimits are the caller's to add).
+   */
+  public boolean rateLimited() {
+    if (limits.any()) {
+      return true;
+    }
+    for (Account a : ancestors) {
+      if (a.limits().any()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** True when {@code other} is this account or one of its descendants. */
   public boolean owns(Account other) {
     return other.id.equals(id) || other.path.startsWith(path + "/");

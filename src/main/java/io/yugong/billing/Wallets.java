@@ -120,6 +120,9 @@ public final class Wallets {
           limits.arg(m, global), m, Long.toString(Math.min(tokenEstimate, MAX_NANOS)))).map(r -> {
             String refusal = Replies.str(r.get(1));
             String limit = r.size() > 4 ? Replies.str(r.get(4)) : "";
+            if (limit.isEmpty() && "rate_limit_exceeded".equals(refusal)) {
+              limit = "RPM";
+            }
             return new Reservation(r.get(0).toInteger() == 1, refusal.isEmpty() ? null : refusal,
                 Replies.num(r.get(2)), Replies.num(r.get(3)), limit.isEmpty() ? null : limit);
           });

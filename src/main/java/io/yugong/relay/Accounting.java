@@ -186,9 +186,6 @@ final class Accounting {
 
   private static ApiError refusal(String why, long retryAfterMs, Quote q) {
     return switch (why) {
-      case "rate_limit_exceeded" -> new ApiError(429, "Rate limit reached for requests per minute on "
-          + "this key or an account it belongs to. Please try again in " + Math.max(1, (retryAfterMs + 999) / 1000) + "s.", "requests",
-          null, "rate_limit_exceeded").header("retry-after", Long.toString(Math.max(1, (retryAfterMs + 999) / 1000)));
       case "monthly_limit_reached" -> new ApiError(429, "This key, or an account it belongs to, has "
           + "reached its monthly spending limit (HardLimit).", "insufficient_quota", null, "monthly_limit_reached");
       case "account_disabled" -> ApiError.forbidden("This account is disabled.", "account_disabled");

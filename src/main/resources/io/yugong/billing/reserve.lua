@@ -62,7 +62,7 @@ end
 
 if rpmLimit > 0 then
   local retry = windowFull(A.rpm, rpmLimit)
-  if retry then return { 0, 'rate_limit_exceeded', s(available), s(retry) } end
+  if retry then return { 0, 'rate_limit_exceeded', s(available), s(retry), 'RPM' } end
 end
 if hard > 0 then
   if monthSpend(A.p, w[5]) + held + hold > hard then
