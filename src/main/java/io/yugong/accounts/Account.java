@@ -1,6 +1,8 @@
 package io.yugong.accounts;
 
 import io.vertx.core.json.JsonObject;
+import io.yugong.billing.Limits;
+import io.yugong.billing.ModelLimits;
 import io.yugong.billing.Money;
 import io.yugong.billing.Rate;
 import java.net.InetAddress;
@@ -33,6 +35,7 @@ public record Account(
     long hardLimit,
     long softLimit,
     int rateLimit,
+    Limits limits,
     int days,
     List<String> allowIps,
     List<String> denyIps,
@@ -44,6 +47,7 @@ public record Account(
 
   public Account {
     ancestors = List.copyOf(ancestors);
+    limits = (limits == null ? Limits.NONE : limits).withRpm(rateLimit);
   }
 
   public static final String ROOT_ID = "1";
@@ -59,7 +63,7 @@ public record Account(
   /** A copy that knows its ancestors (root first, parent last). */
   public Account withAncestors(List<Account> chain) {
     return new Account(id, parentId, path, name, email, alias, status, keyHash, partialKey, rates,
-        hardLimit, softLimit, rateLimit, days, allowIps, denyIps, allowModels, denyModels, createdAt,
+        hardLimit, softLimit, rateLimit, limits, days, allowIps, denyIps, allowModels, denyModels, createdAt,
         access, chain);
   }
 
@@ -146,6 +150,22 @@ public record Account(
     return true;
   }
 
+  /**
+   * True when a request or token limit of this account or of an account above it applies (the
+   * exact per-request reserve path counts them; global ModelLimits are the caller's to add).
+   */
+  public boolean rateLimited() {
+    if (limits.any()) {
+      return true;
+    }
+    for (Account a : ancestors) {
+      if (a.limits().any()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** True when {@code other} is this account or one of its descendants. */
   public boolean owns(Account other) {
     return other.id.equals(id) || other.path.startsWith(path + "/");
@@ -166,6 +186,12 @@ public record Account(
     h.put("hardLimit", Long.toString(hardLimit));
     h.put("softLimit", Long.toString(softLimit));
     h.put("rateLimit", Integer.toString(rateLimit));
+    h.put("rph", Integer.toString(limits.rph()));
+    h.put("rpd", Integer.toString(limits.rpd()));
+    h.put("tpm", Long.toString(limits.tpm()));
+    h.put("tph", Long.toString(limits.tph()));
+    h.put("tpd", Long.toString(limits.tpd()));
+    h.put("modelLimits", limits.models().toStored());
     h.put("days", Integer.toString(days));
     h.put("allowIps", String.join(",", allowIps));
     h.put("denyIps", String.join(",", denyIps));
@@ -193,6 +219,8 @@ public record Account(
         h.getOrDefault("status", "active"), h.get("keyHash"), h.get("partialKey"),
         Rate.of(h.getOrDefault("rates", "1").isEmpty() ? "1" : h.getOrDefault("rates", "1")),
         parseLong(h.get("hardLimit")), parseLong(h.get("softLimit")), (int) parseLong(h.get("rateLimit")),
+        new Limits(0, (int) parseLong(h.get("rph")), (int) parseLong(h.get("rpd")), parseLong(h.get("tpm")),
+            parseLong(h.get("tph")), parseLong(h.get("tpd")), ModelLimits.fromStored(h.get("modelLimits"))),
         (int) parseLong(h.get("days")), allowIps, denyIps, allowModels, denyModels,
         parseLong(h.get("createdAt")), access, List.of());
   }
@@ -245,7 +273,9 @@ public record Account(
         .put("Alias", alias).put("Status", status).put("PartialKey", partialKey)
         .put("Rates", rates.value())
         .put("HardLimit", Money.toDollars(hardLimit)).put("SoftLimit", Money.toDollars(softLimit))
-        .put("RateLimit", rateLimit).put("Days", days)
+        .put("RateLimit", rateLimit).put("RPM", rateLimit).put("RPH", limits.rph()).put("RPD", limits.rpd())
+        .put("TPM", limits.tpm()).put("TPH", limits.tph()).put("TPD", limits.tpd())
+        .put("ModelLimits", limits.models().toJson()).put("Days", days)
         .put("AllowIPs", String.join(",", allowIps)).put("DenyIPs", String.join(",", denyIps))
         .put("AllowModels", String.join(",", allowModels)).put("DenyModels", String.join(",", denyModels))
         .put("CreatedAt", createdAt / 1000);

@@ -2,6 +2,8 @@ package io.yugong.accounts;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.yugong.billing.Limits;
+import io.yugong.billing.ModelLimits;
 import io.yugong.billing.Money;
 import io.yugong.billing.Rate;
 import java.util.ArrayList;
@@ -106,6 +108,14 @@ final class AccountForm {
         f.changes.put("rateLimit", Integer.toString(rpm));
       }
     }
+    limit(req, "RPH", "rph", Limits.MAX_REQUESTS, f);
+    limit(req, "RPD", "rpd", Limits.MAX_REQUESTS, f);
+    limit(req, "TPM", "tpm", Limits.MAX_TOKENS, f);
+    limit(req, "TPH", "tph", Limits.MAX_TOKENS, f);
+    limit(req, "TPD", "tpd", Limits.MAX_TOKENS, f);
+    if (req.containsKey("ModelLimits")) {
+      f.changes.put("modelLimits", modelLimits(req.getValue("ModelLimits")).toStored());
+    }
     ipList(req, "AllowIPs", "allowIps", f);
     ipList(req, "DenyIPs", "denyIps", f);
     modelList(req, "AllowModels", "allowModels", f);
@@ -122,6 +132,32 @@ final class AccountForm {
       f.changes.put("status", b ? "disabled" : "active");
     }
     return f;
+  }
+
+  private static void limit(JsonObject req, String field, String stored, long max, AccountForm f) {
+    if (req.containsKey(field)) {
+      f.changes.put(stored, Long.toString(Limits.count(req.getValue(field), field, max)));
+    }
+  }
+
+  /** ModelLimits as an object, or as its JSON text; null or "" clears them. */
+  private static ModelLimits modelLimits(Object v) {
+    if (v == null || v instanceof String s && s.isBlank()) {
+      return ModelLimits.NONE;
+    }
+    JsonObject j;
+    if (v instanceof JsonObject o) {
+      j = o;
+    } else if (v instanceof String s && s.length() <= MAX_TEXT) {
+      try {
+        j = new JsonObject(s);
+      } catch (RuntimeException e) {
+        throw bad("ModelLimits must be an object such as {\"gpt-4o\": {\"rpm\": 10, \"tpm\": 20000}}");
+      }
+    } else {
+      throw bad("ModelLimits must be an object such as {\"gpt-4o\": {\"rpm\": 10, \"tpm\": 20000}}");
+    }
+    return ModelLimits.fromJson(j);
   }
 
   private static void ipList(JsonObject req, String field, String stored, AccountForm f) {

@@ -5,6 +5,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
+import io.yugong.billing.ModelLimits;
 import io.yugong.billing.PriceBook;
 import io.yugong.gateway.ApiError;
 import io.yugong.gateway.Replies;
@@ -48,6 +49,9 @@ public final class AdminRoutes {
     router.get("/admin/config/prices").handler(ctx ->
         Replies.json(ctx, 200, services.tariff().prices().toJson()));
     router.put("/admin/config/prices").handler(this::setPrices);
+    router.get("/admin/config/model-limits").handler(ctx -> Replies.json(ctx, 200,
+        globalModelLimits().toJson()));
+    router.put("/admin/config/model-limits").handler(this::setModelLimits);
     router.patch("/admin/config/prices").handler(this::patchPrices);
   }
 
@@ -146,6 +150,33 @@ public final class AdminRoutes {
         Replies.fail(ctx, ar.cause());
       } else {
         Replies.json(ctx, 200, rules.toJson());
+      }
+    });
+  }
+
+  private ModelLimits globalModelLimits() {
+    JsonObject doc = services.runtime().get(ModelLimits.SETTING);
+    return doc == null ? ModelLimits.NONE : ModelLimits.fromStored(doc.encode());
+  }
+
+  /** Replaces the ModelLimits that bind every account ({"model": {"rpm": n, "tpm": n}}). */
+  private void setModelLimits(RoutingContext ctx) {
+    JsonObject body = Replies.body(ctx);
+    if (body == null) {
+      return;
+    }
+    ModelLimits limits;
+    try {
+      limits = ModelLimits.fromJson(body);
+    } catch (IllegalArgumentException e) {
+      Replies.fail(ctx, e);
+      return;
+    }
+    services.runtime().put(ModelLimits.SETTING, limits.toJson()).onComplete(ar -> {
+      if (ar.failed()) {
+        Replies.fail(ctx, ar.cause());
+      } else {
+        Replies.json(ctx, 200, limits.toJson());
       }
     });
   }

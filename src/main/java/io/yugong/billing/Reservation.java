@@ -8,7 +8,15 @@ package io.yugong.billing;
  *     {@code "monthly_limit_reached"} or {@code "account_disabled"}
  * @param available balance minus held, in nano-dollars: after this hold when ok, as found when
  *     refused
- * @param retryAfterMs for {@code rate_limit_exceeded}, how long until a slot of the 60 s window
- *     frees; else 0
+ * @param retryAfterMs for {@code rate_limit_exceeded}, how long until the limit's window frees a
+ *     slot; else 0
+ * @param limit for {@code rate_limit_exceeded}, the limit reached: {@code RPM}, {@code RPH},
+ *     {@code RPD}, {@code TPM}, {@code TPH}, {@code TPD}, {@code model_RPM} or {@code model_TPM};
+ *     else null
  */
-public record Reservation(boolean ok, String refusal, long available, long retryAfterMs) {}
+public record Reservation(boolean ok, String refusal, long available, long retryAfterMs, String limit) {
+
+  public Reservation(boolean ok, String refusal, long available, long retryAfterMs) {
+    this(ok, refusal, available, retryAfterMs, "rate_limit_exceeded".equals(refusal) ? "RPM" : null);
+  }
+}

@@ -84,7 +84,30 @@ public final class Wallets {
   public Future<Reservation> reserve(String accountId, String requestId, long holdNanos,
       long floorNanos, int rpmLimit, long monthlyHardLimitNanos, long minBalanceNanos,
       long holdTtlMs, List<String> ancestorIds, Rate pricedAt) {
+    return reserve(accountId, requestId, holdNanos, floorNanos, Limits.ofRpm(rpmLimit), null, 0,
+        ModelLimits.NONE, monthlyHardLimitNanos, minBalanceNanos, holdTtlMs, ancestorIds, pricedAt);
+  }
+
+  /**
+   * {@link #reserve(String, String, long, long, int, long, long, long, List, Rate)} with the whole
+   * limit family: the account's own {@code limits} (RPM sliding, RPH/RPD/TPM/TPH/TPD and the
+   * per-model RPM/TPM of {@code model} in fixed UTC windows), each ancestor's as stored in its
+   * record, and {@code global} per-model limits, which bind the account (not its ancestors'
+   * subtrees) where they are tighter than its own. Token limits admit by {@code tokenEstimate};
+   * {@link #settle} replaces it by the tokens used. A refusal names the limit
+   * ({@link Reservation#limit()}).
+   */
+  public Future<Reservation> reserve(String accountId, String requestId, long holdNanos,
+      long floorNanos, Limits limits, String model, long tokenEstimate, ModelLimits global,
+      long monthlyHardLimitNanos, long minBalanceNanos, long holdTtlMs, List<String> ancestorIds,
+      Rate pricedAt) {
+    int rpmLimit = limits.rpm();
     return guard(() -> {
+      requireNotNegative(tokenEstimate, "tokenEstimate");
+      String m = model == null ? "" : model;
+      if (m.length() > ModelLimits.MAX_MODEL_NAME || m.chars().anyMatch(ch -> ch <= ' ' || ch == ',')) {
+        m = ""; // a model no limit can name
+      }
       requireId(requestId);
       requireAmount(holdNanos, "hold");
       requireAmount(floorNanos, "floor");
@@ -99,10 +122,15 @@ public final class Wallets {
       return scripts.run(Scripts.RESERVE, Keys.account(accountId), List.of(requestId,
           Long.toString(holdNanos), Long.toString(floorNanos), Integer.toString(rpmLimit),
           Long.toString(monthlyHardLimitNanos), Long.toString(minBalanceNanos),
-          Long.toString(holdTtlMs), lineage(ancestorIds), rateArg(pricedAt))).map(r -> {
+          Long.toString(holdTtlMs), lineage(ancestorIds), rateArg(pricedAt),
+          limits.arg(m, global), m, Long.toString(Math.min(tokenEstimate, MAX_NANOS)))).map(r -> {
             String refusal = Replies.str(r.get(1));
+            String limit = r.size() > 4 ? Replies.str(r.get(4)) : "";
+            if (limit.isEmpty() && "rate_limit_exceeded".equals(refusal)) {
+              limit = "RPM";
+            }
             return new Reservation(r.get(0).toInteger() == 1, refusal.isEmpty() ? null : refusal,
-                Replies.num(r.get(2)), Replies.num(r.get(3)));
+                Replies.num(r.get(2)), Replies.num(r.get(3)), limit.isEmpty() ? null : limit);
           });
     });
   }

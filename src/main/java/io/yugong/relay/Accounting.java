@@ -7,11 +7,13 @@ import io.vertx.core.json.JsonObject;
 import io.yugong.accounts.Account;
 import io.yugong.billing.Endpoint;
 import io.yugong.billing.LedgerEntry;
+import io.yugong.billing.ModelLimits;
 import io.yugong.billing.Money;
 import io.yugong.billing.Quote;
 import io.yugong.billing.Reservation;
 import io.yugong.billing.Retention;
 import io.yugong.billing.Tariff;
+import io.yugong.billing.TokenEstimate;
 import io.yugong.billing.Usage;
 import io.yugong.billing.Wallets;
 import io.yugong.gateway.ApiError;
@@ -43,6 +45,8 @@ final class Accounting {
   private final List<String> unmeteredAllowed;
   private final NodeStats stats;
   private final WorkerExecutor pricing;
+  /** The operator's ModelLimits for every account (runtime setting {@code modelLimits}). */
+  private volatile ModelLimits globalLimits = ModelLimits.NONE;
 
   /**
    * Inputs larger than this (request bodies to price, answers to meter with the tokenizer) are
@@ -63,6 +67,11 @@ final class Accounting {
     this.stats = s.stats();
     this.pricing = vertx.createSharedWorkerExecutor("yugong-pricing",
         Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
+    s.runtime().onChange((name, doc) -> {
+      if (ModelLimits.SETTING.equals(name)) {
+        globalLimits = ModelLimits.fromStored(doc.encode());
+      }
+    });
   }
 
   /** Checks the account's rules, prices the request and places its hold. */
@@ -143,8 +152,9 @@ final class Accounting {
   private Future<Void> hold(Exchange x, Quote q) {
     Account a = x.account;
     x.quote = q;
-    Future<Reservation> reserve = wallets.reserve(a.id(), x.requestId, q.hold(), q.floor(), a.rateLimit(),
-        a.hardLimit(), minBalance, holdTtlMs, a.ancestorIdsBelowRoot(), a.rates());
+    Future<Reservation> reserve = wallets.reserve(a.id(), x.requestId, q.hold(), q.floor(), a.limits(),
+        x.model, TokenEstimate.of(q, x.json), globalLimits, a.hardLimit(), minBalance, holdTtlMs,
+        a.ancestorIdsBelowRoot(), a.rates());
     return reserve
         .timeout(redisTimeoutMs, TimeUnit.MILLISECONDS)
         .recover(e -> {
@@ -165,7 +175,8 @@ final class Accounting {
             x.reserved = true;
             return Future.succeededFuture();
           }
-          return Future.failedFuture(refusal(r.refusal(), r.retryAfterMs(), q));
+          return Future.failedFuture(r.limit() != null ? LimitRefusal.of(r.limit(), x.model, r.retryAfterMs())
+              : refusal(r.refusal(), r.retryAfterMs(), q));
         });
   }
 
@@ -182,9 +193,6 @@ final class Accounting {
 
   private static ApiError refusal(String why, long retryAfterMs, Quote q) {
     return switch (why) {
-      case "rate_limit_exceeded" -> new ApiError(429, "Rate limit reached for requests per minute on "
-          + "this key or an account it belongs to. Please try again in " + Math.max(1, (retryAfterMs + 999) / 1000) + "s.", "requests",
-          null, "rate_limit_exceeded").header("retry-after", Long.toString(Math.max(1, (retryAfterMs + 999) / 1000)));
       case "monthly_limit_reached" -> new ApiError(429, "This key, or an account it belongs to, has "
           + "reached its monthly spending limit (HardLimit).", "insufficient_quota", null, "monthly_limit_reached");
       case "account_disabled" -> ApiError.forbidden("This account is disabled.", "account_disabled");

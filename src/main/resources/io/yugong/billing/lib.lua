@@ -278,6 +278,71 @@ local function holdLimits(j, field)
   return {}
 end
 
+-- ----- fixed-window limits (RPH, RPD, TPM, TPH, TPD, per-model RPM and TPM) -----
+
+local WINDOW_MS = { m = 60000, h = 3600000, d = DAY_MS }
+
+-- One model's rpm or tpm from a stored ModelLimits JSON object ('' or unreadable: 0).
+local function modelLimit(json, model, field)
+  if not json or json == '' or model == '' then return 0 end
+  local ok, t = pcall(cjson.decode, json)
+  if not ok or type(t) ~= 'table' or type(t[model]) ~= 'table' then return 0 end
+  return num(t[model][field])
+end
+
+-- Appends to `out` (a new list when nil) the counters an account's limits ask this request to
+-- pass: { key, limit, amount, ms (window length), code, tokens (bool) }. `l` is
+-- { rph, rpd, tpm, tph, tpd, modelRpm, modelTpm } (strings or numbers, 0 = none).
+local function windowLimits(prefix, l, model, est, now, out)
+  out = out or {}
+  local function want(what, win, limit, amount, code, tokens)
+    limit = num(limit)
+    if limit <= 0 then return end
+    local ms = WINDOW_MS[win]
+    out[#out + 1] = { key = prefix .. 'lim:' .. what .. ':' .. s(math.floor(now / ms)),
+      limit = limit, amount = amount, ms = ms, code = code, tokens = tokens }
+  end
+  want('rh', 'h', l[1], 1, 'RPH', false)
+  want('rd', 'd', l[2], 1, 'RPD', false)
+  want('tm', 'm', l[3], est, 'TPM', true)
+  want('th', 'h', l[4], est, 'TPH', true)
+  want('td', 'd', l[5], est, 'TPD', true)
+  if model ~= '' then
+    want('mr:' .. model, 'm', l[6], 1, 'model_RPM', false)
+    want('mt:' .. model, 'm', l[7], est, 'model_TPM', true)
+  end
+  return out
+end
+
+-- Counts an admitted request in its counters; returns the request and token counter keys.
+local function countWindows(counters, now)
+  local rk, tk = {}, {}
+  for _, c in ipairs(counters) do
+    if c.amount > 0 then
+      redis.call('INCRBY', c.key, s(c.amount))
+      redis.call('PEXPIRE', c.key, s(c.ms - now % c.ms + 1000))
+    end
+    if c.tokens then tk[#tk + 1] = c.key else rk[#rk + 1] = c.key end
+  end
+  return rk, tk
+end
+
+local function holdKeys(j, field)
+  local out = {}
+  if type(j[field]) == 'string' then
+    for k in string.gmatch(j[field], '[^ ]+') do out[#out + 1] = k end
+  end
+  return out
+end
+
+-- Adds `delta` tokens to the counters of a hold's token windows that have not ended yet.
+local function adjustTokens(j, delta)
+  if delta == 0 then return end
+  for _, k in ipairs(holdKeys(j, 'tk')) do
+    if redis.call('EXISTS', k) == 1 then redis.call('INCRBY', k, s(delta)) end
+  end
+end
+
 -- Gives back what a hold counted against its limited ancestors: their held-for-the-subtree sums,
 -- and (when the request never went upstream) their request windows.
 local function releaseLimits(j, req, slots)
@@ -288,6 +353,10 @@ local function releaseLimits(j, req, slots)
     for _, id in ipairs(holdLimits(j, 'rl')) do
       redis.call('ZREM', 'yg:{a:' .. id .. '}:rpm', req)
     end
+    for _, k in ipairs(holdKeys(j, 'rk')) do
+      if redis.call('EXISTS', k) == 1 then redis.call('DECR', k) end
+    end
+    adjustTokens(j, -num(j.est))
   end
 end
 

@@ -1,5 +1,5 @@
 -- release: drop a hold whose request never went upstream. No charge, no ledger entry; the
--- request's rpm slot is given back too.
+-- request's rpm slot and its request and token window counts are given back too.
 -- KEYS: the account's 8 keys. ARGV: requestId. Returns 1 if a hold was released, else 0.
 -- The hold's ancestors get their request-window slots and subtree holds back; a deleted
 -- account's money goes to its heir once nothing of it is held (sweep).

@@ -2,12 +2,18 @@
 -- KEYS: the account's 8 keys. ARGV: requestId, hold, floor, rpmLimit (0 = none),
 --   monthlyHardLimit (0 = none), minBalance, holdTtlMs, ancestors (ids between root and the
 --   account, comma-separated, '' = none), pricedAtRate (the account's Rates x 10^4 the hold was
---   priced at, '' = unknown).
+--   priced at, '' = unknown), ownLimits ('rph,rpd,tpm,tph,tpd,modelRpm,modelTpm', 0 = none; the
+--   model's already the tighter of the account's and the global ModelLimits), model ('' = none),
+--   tokenEstimate (what token limits admit the request by).
+-- RPM is a sliding 60 s window (zset rpm); RPH, RPD, TPM, TPH, TPD and the per-model RPM and TPM
+-- are fixed UTC windows, one counter each (lim:<what>:<window index>) that expires with its
+-- window. Each ancestor's own limits (its record's rph..tpd and modelLimits) count the request too.
 -- An account's limits bound its whole subtree: its RPM window counts its descendants' requests,
 -- its HardLimit their month's spend (month field `tree`) and holds (wallet field `treeheld`).
 -- Each ancestor's status and limits are read here, from its record, so a change to them applies
 -- to the next request below it. Ancestors are reached by derived key names (see accountOf).
--- Returns { ok (1|0), refusal ('' when ok), available (after the hold when ok), retryAfterMs }.
+-- Returns { ok (1|0), refusal ('' when ok), available (after the hold when ok), retryAfterMs,
+--   limit (the one reached: RPM, RPH, RPD, TPM, TPH, TPD, model_RPM, model_TPM; else '') }.
 local A = account(0)
 local req = ARGV[1]
 local hold, floor = tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -33,7 +39,7 @@ end
 -- the same request reserving again (a retry) keeps its one hold
 if redis.call('HEXISTS', A.holds, req) == 1
     or redis.call('EXISTS', A.p .. 'settled:' .. req) == 1 then
-  return { 1, '', s(available), '0' }
+  return { 1, '', s(available), '0', '' }
 end
 if w[3] == '1' or w[6] == '1' then
   return { 0, 'account_disabled', s(available), '0' }
@@ -56,7 +62,7 @@ end
 
 if rpmLimit > 0 then
   local retry = windowFull(A.rpm, rpmLimit)
-  if retry then return { 0, 'rate_limit_exceeded', s(available), s(retry) } end
+  if retry then return { 0, 'rate_limit_exceeded', s(available), s(retry), 'RPM' } end
 end
 if hard > 0 then
   if monthSpend(A.p, w[5]) + held + hold > hard then
@@ -64,17 +70,22 @@ if hard > 0 then
   end
 end
 
+local model, est = ARGV[11] or '', math.max(0, num(ARGV[12]))
+local counters = windowLimits(A.p, ids(ARGV[10] or ''), model, est, now)
 local rl, hl = {}, {}
 for _, id in ipairs(ancestors) do
   local P = accountOf(id)
-  local f = redis.call('HMGET', P.p .. 'account', 'status', 'rateLimit', 'hardLimit')
+  local f = redis.call('HMGET', P.p .. 'account', 'status', 'rateLimit', 'hardLimit', 'rph', 'rpd',
+      'tpm', 'tph', 'tpd', 'modelLimits')
+  windowLimits(P.p, { f[4], f[5], f[6], f[7], f[8], modelLimit(f[9], model, 'rpm'),
+    modelLimit(f[9], model, 'tpm') }, model, est, now, counters)
   if f[1] ~= 'active' then
     return { 0, 'account_disabled', s(available), '0' }
   end
   local prl, phl = num(f[2]), num(f[3])
   if prl > 0 then
     local retry = windowFull(P.rpm, prl)
-    if retry then return { 0, 'rate_limit_exceeded', s(available), s(retry) } end
+    if retry then return { 0, 'rate_limit_exceeded', s(available), s(retry), 'RPM' } end
     rl[#rl + 1] = id
   end
   if phl > 0 then
@@ -83,6 +94,13 @@ for _, id in ipairs(ancestors) do
       return { 0, 'monthly_limit_reached', s(available), '0' }
     end
     hl[#hl + 1] = id
+  end
+end
+
+for _, c in ipairs(counters) do
+  local used = num(redis.call('GET', c.key))
+  if used >= c.limit or used + c.amount > c.limit then
+    return { 0, 'rate_limit_exceeded', s(available), s(c.ms - now % c.ms), c.code }
   end
 end
 
@@ -104,10 +122,12 @@ end
 for _, id in ipairs(hl) do
   redis.call('HINCRBY', 'yg:{a:' .. id .. '}:wallet', 'treeheld', s(hold))
 end
+local rk, tk = countWindows(counters, now)
 redis.call('HINCRBY', A.wallet, 'held', s(hold))
 redis.call('HSET', A.holds, req,
     '{"amount":' .. s(hold) .. ',"floor":' .. s(floor) .. ',"expiresAt":' .. s(now + ttl)
     .. ',"anc":' .. cjson.encode(ARGV[8] or '') .. ',"rl":' .. cjson.encode(table.concat(rl, ','))
-    .. ',"hl":' .. cjson.encode(table.concat(hl, ',')) .. '}')
+    .. ',"hl":' .. cjson.encode(table.concat(hl, ',')) .. ',"est":' .. s(est) .. ',"rk":'
+    .. cjson.encode(table.concat(rk, ' ')) .. ',"tk":' .. cjson.encode(table.concat(tk, ' ')) .. '}')
 redis.call('ZADD', A.holdexp, s(now + ttl), req)
-return { 1, '', s(available - hold), '0' }
+return { 1, '', s(available - hold), '0', '' }

@@ -21,6 +21,8 @@ local j = takeHold(A, req)
 local ancestors = ids(ARGV[11])
 if j then
   releaseLimits(j, req, false)
+  -- token windows: the estimate the request was admitted by becomes the tokens it used
+  adjustTokens(j, num(ARGV[4]) + num(ARGV[6]) - num(j.est))
   ancestors = holdLimits(j, 'anc')
 end
 abandonHolds(A, now)
