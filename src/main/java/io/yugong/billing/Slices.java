@@ -30,6 +30,7 @@ public final class Slices {
   private final SliceOptions opts;
   private final Map<String, CreditSlice> slices = new ConcurrentHashMap<>();
   private final AtomicInteger unflushed = new AtomicInteger();
+  private final java.util.concurrent.atomic.AtomicLong failedFlushes = new java.util.concurrent.atomic.AtomicLong();
   private final long timer;
   private volatile boolean closed;
 
@@ -116,6 +117,11 @@ public final class Slices {
   /** Charges settled on this node that Redis has not confirmed yet. */
   public int unflushed() {
     return unflushed.get();
+  }
+
+  /** Flushes that failed (and were kept, to be retried) since the node started. */
+  public long failedFlushes() {
+    return failedFlushes.get();
   }
 
   /** Completes once every charge settled so far is in Redis (or after {@code maxMs}). */
@@ -206,6 +212,7 @@ public final class Slices {
       synchronized (s) {
         s.busy = false;
         if (ar.failed()) {
+          failedFlushes.incrementAndGet();
           s.failures++;
           s.retryAt = System.currentTimeMillis() + Math.min(5_000, 50L << Math.min(7, s.failures));
           if (s.failures == 1 || s.failures % 20 == 0) {
