@@ -11,6 +11,7 @@ import io.yugong.mock.MockOptions;
 import io.yugong.testing.Eventually;
 import io.yugong.testing.TestCluster;
 import io.yugong.testing.TestRedis;
+import static io.yugong.testing.TestCluster.await;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -60,9 +61,13 @@ class WriteBehindFlushTest {
 
     List<SliceKit.Outcome> served = new ArrayList<>(SliceKit.burst(c, key, body, 2, 1));
     try (SliceKit.RedisReader redis = new SliceKit.RedisReader(c.redis.url())) {
-      Eventually.eventually(Duration.ofSeconds(5), () -> assertTrue(redis.holds(id).keySet().stream()
-          .anyMatch(k -> k.startsWith("slice:")), "the node holds a slice"));
-      Eventually.eventually(Duration.ofSeconds(5), () -> assertEquals(0, slices.unflushed()));
+      // until the node serves from its slice: a request's charge arrives written behind
+      Eventually.eventually(Duration.ofSeconds(10), () -> {
+        served.addAll(SliceKit.burst(c, key, body, 1, 1));
+        await(slices.flushed(5_000));
+        List<JsonObject> ledger = redis.ledger(id);
+        assertEquals("slice", ledger.get(ledger.size() - 1).getString("note"), "held on the slice");
+      });
       long failedBefore = slices.failedFlushes();
       try {
         redisProcess.stopKeepingData();
