@@ -34,9 +34,11 @@ final class Scripts {
   static final String DELETE = "delete";
   static final String TIDY = "tidy";
   static final String RESCALE = "rescale";
+  static final String SLICE = "slice";
+  static final String FLUSH = "flush";
 
   private static final List<String> NAMES =
-      List.of(RESERVE, SETTLE, RELEASE, MINT, FUND, VIEW, DELETE, TIDY, RESCALE);
+      List.of(RESERVE, SETTLE, RELEASE, MINT, FUND, VIEW, DELETE, TIDY, RESCALE, SLICE, FLUSH);
 
   private record Script(String source, String sha) {}
 

@@ -39,6 +39,7 @@ public final class Wallets {
 
   private final Redis redis;
   private final Scripts scripts;
+  private Slices slices;
 
   /** Wallets with the default {@link Retention} (tests and tools). */
   public Wallets(Redis redis) {
@@ -49,6 +50,22 @@ public final class Wallets {
   public Wallets(Redis redis, Retention retention) {
     this.redis = redis;
     this.scripts = new Scripts(redis, retention);
+  }
+
+  /**
+   * This node's credit slices (docs/billing.md), created on the first call; later calls get the
+   * same instance whatever they pass.
+   */
+  public synchronized Slices slices(io.vertx.core.Vertx vertx, String nodeId, SliceOptions options) {
+    if (slices == null) {
+      slices = new Slices(vertx, scripts, nodeId, options);
+    }
+    return slices;
+  }
+
+  /** Flushes and returns this node's slices, if it has any (a clean stop). */
+  public synchronized Future<Void> closeSlices() {
+    return slices == null ? Future.succeededFuture() : slices.close();
   }
 
   /** Loads the scripts into Redis (SCRIPT LOAD). Calls made before still work, through EVAL. */

@@ -257,6 +257,14 @@ public final class NodeConfig {
     return get("YUGONG_MIN_BALANCE", "0");
   }
 
+  /**
+   * Whether accounts that can feed them are served from in-memory credit slices with write-behind
+   * settlement (YUGONG_CREDIT_SLICES, default false: every request holds and settles in Redis).
+   */
+  public boolean creditSlices() {
+    return Boolean.parseBoolean(get("YUGONG_CREDIT_SLICES", "false"));
+  }
+
   /** How long a hold lives unsettled before it is charged its floor (YUGONG_HOLD_TTL_MS, default 1800000). */
   public long holdTtlMs() {
     return getInt("YUGONG_HOLD_TTL_MS", 1_800_000);

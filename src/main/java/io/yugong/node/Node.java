@@ -168,7 +168,8 @@ public final class Node {
   public Future<Void> close() {
     services.cluster().stop();
     services.keyPool().stop();
-    return services.accounts().stop().otherwiseEmpty()
+    return services.wallets().closeSlices()
+        .transform(x -> services.accounts().stop().otherwiseEmpty())
         .transform(x -> redis.close()).transform(x -> vertx.close())
         .transform(x -> {
           // after the event loops: the lines of the last requests are written first

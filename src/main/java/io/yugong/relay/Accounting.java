@@ -12,6 +12,9 @@ import io.yugong.billing.Money;
 import io.yugong.billing.Quote;
 import io.yugong.billing.Reservation;
 import io.yugong.billing.Retention;
+import io.yugong.billing.SliceHold;
+import io.yugong.billing.SliceOptions;
+import io.yugong.billing.Slices;
 import io.yugong.billing.Tariff;
 import io.yugong.billing.TokenEstimate;
 import io.yugong.billing.Usage;
@@ -25,9 +28,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The money side of a relayed request: policy and a hold before it is forwarded (one Redis
- * call), and after it the exact charge with its ledger entry, or the hold's release (one more).
- * Fails closed: without Redis nothing is forwarded.
+ * The money side of a relayed request: policy and a hold before it is forwarded, and after it the
+ * exact charge with its ledger entry, or the hold's release. The hold comes from this node's
+ * credit slice of the account when it has one that covers it (no Redis call; the charge is
+ * written behind, see {@link Slices}), else it is an exact hold in Redis (one call, and one more
+ * to settle). Fails closed: without Redis and without a slice nothing is forwarded.
  */
 final class Accounting {
 
@@ -47,6 +52,8 @@ final class Accounting {
   private final WorkerExecutor pricing;
   /** The operator's ModelLimits for every account (runtime setting {@code modelLimits}). */
   private volatile ModelLimits globalLimits = ModelLimits.NONE;
+  /** This node's credit slices; null when YUGONG_CREDIT_SLICES is off. */
+  private final Slices slices;
 
   /**
    * Inputs larger than this (request bodies to price, answers to meter with the tokenizer) are
@@ -72,6 +79,17 @@ final class Accounting {
         globalLimits = ModelLimits.fromStored(doc.encode());
       }
     });
+    this.slices = s.config().creditSlices()
+        ? s.wallets().slices(vertx, nodeId, SliceOptions.defaults(minBalance)) : null;
+  }
+
+  /**
+   * Whether the account may be served from a credit slice: a direct child of root without limits
+   * of its own. Limits (RateLimit, HardLimit) and the limits of ancestors are enforced exactly, by
+   * per-request holds in Redis.
+   */
+  private static boolean sliceable(Account a) {
+    return a.ancestorIdsBelowRoot().isEmpty() && !a.rateLimited() && a.hardLimit() == 0;
   }
 
   /** Checks the account's rules, prices the request and places its hold. */
@@ -148,10 +166,19 @@ final class Accounting {
     return x.upload == null ? null : x.upload.pricedFields();
   }
 
-  /** Places the quote's hold in Redis: one call. */
+  /** Takes the quote's hold from the account's slice, or places it in Redis: one call. */
   private Future<Void> hold(Exchange x, Quote q) {
     Account a = x.account;
     x.quote = q;
+    ModelLimits.Of global = globalLimits.of(x.model);
+    if (slices != null && sliceable(a) && global.rpm() == 0 && global.tpm() == 0) {
+      SliceHold h = slices.reserve(a.id(), a.rates(), q.hold());
+      if (h != null) {
+        x.slice = h;
+        x.reserved = true;
+        return Future.succeededFuture();
+      }
+    }
     Future<Reservation> reserve = wallets.reserve(a.id(), x.requestId, q.hold(), q.floor(), a.limits(),
         x.model, TokenEstimate.of(q, x.json), globalLimits, a.hardLimit(), minBalance, holdTtlMs,
         a.ancestorIdsBelowRoot(), a.rates());
@@ -224,7 +251,7 @@ final class Accounting {
         used.promptTokens(), used.cachedPromptTokens(), used.completionTokens(),
         x.keyId == null ? "" : x.keyId, nodeId, x.elapsedMs(), status);
     x.billed(Math.min(charge, Quote.MAX_CHARGE), entry);
-    return attemptSettle(x, Math.min(charge, Quote.MAX_CHARGE), entry, 0);
+    return settled(x, Math.min(charge, Quote.MAX_CHARGE), entry);
   }
 
   /**
@@ -239,7 +266,16 @@ final class Accounting {
     LedgerEntry entry = LedgerEntry.charge(x.upstreamModel == null ? "" : x.upstreamModel,
         x.quote.promptEstimate(), 0, 0, x.keyId == null ? "" : x.keyId, nodeId, x.elapsedMs(), status);
     x.billed(x.quote.floor(), entry);
-    return attemptSettle(x, x.quote.floor(), entry, 0);
+    return settled(x, x.quote.floor(), entry);
+  }
+
+  /** The charge settled on the slice (written behind) or in Redis. */
+  private Future<Void> settled(Exchange x, long charge, LedgerEntry entry) {
+    if (x.slice != null) {
+      slices.settle(x.slice, x.requestId, charge, entry);
+      return Future.succeededFuture();
+    }
+    return attemptSettle(x, charge, entry, 0);
   }
 
   /** Usage beyond the hold: an honest upstream never reports it. Logged and counted. */
@@ -274,6 +310,10 @@ final class Accounting {
       return;
     }
     x.settled = true;
+    if (x.slice != null) {
+      slices.release(x.slice);
+      return;
+    }
     wallets.release(x.account.id(), x.requestId)
         .onFailure(e -> LOG.warn("{} releasing its hold failed ({}); it expires on its own", x.requestId,
             e.toString()));

@@ -42,6 +42,8 @@ final class Exchange {
   Endpoint endpoint = Endpoint.OTHER;
   Quote quote;
   boolean reserved;
+  /** The hold, when it was taken from this node's credit slice rather than placed in Redis. */
+  io.yugong.billing.SliceHold slice;
   boolean settled;
   /** The key that served the answer the client got. */
   String keyId;

@@ -380,7 +380,8 @@ local function abandonHolds(A, now)
   for _, req in ipairs(dead) do
     local j = takeHold(A, req)
     if j then releaseLimits(j, req, false) end
-    if j and redis.call('EXISTS', A.p .. 'settled:' .. req) == 0 then
+    -- a node's slice whose lease ran out goes back whole: what the node spent of it was flushed
+    if j and not j.slice and redis.call('EXISTS', A.p .. 'settled:' .. req) == 0 then
       local floor = j.floor
       local taken = consume(A, math.min(floor, balance(A)))
       usage(A, now, 'unknown', taken, 1, 0, 0, 0)
@@ -390,6 +391,12 @@ local function abandonHolds(A, now)
       redis.call('SET', A.p .. 'abandoned:' .. req, s(floor), 'PX', s(ABANDONED_MS))
     end
   end
+end
+
+-- The hold record of a node's credit slice (slice.lua, flush.lua): no floor, no limits.
+local function sliceJson(amount, expiresAt)
+  return '{"amount":' .. s(amount) .. ',"floor":0,"expiresAt":' .. s(expiresAt)
+      .. ',"slice":1,"anc":"","rl":"","hl":""}'
 end
 
 -- ===== script body follows =====

@@ -37,7 +37,8 @@ for i = 1, #holds, 2 do
   j.floor = muldiv(num(j.floor), n, d, true)
   redis.call('HSET', A.holds, holds[i], '{"amount":' .. s(j.amount) .. ',"floor":' .. s(j.floor)
       .. ',"expiresAt":' .. s(num(j.expiresAt)) .. ',"anc":' .. cjson.encode(j.anc or '')
-      .. ',"rl":' .. cjson.encode(j.rl or '') .. ',"hl":' .. cjson.encode(j.hl or '') .. '}')
+      .. ',"rl":' .. cjson.encode(j.rl or '') .. ',"hl":' .. cjson.encode(j.hl or '')
+      .. (j.slice and ',"slice":1' or '') .. '}')
   held = held + amount
 end
 redis.call('HSET', A.wallet, 'balance', s(total), 'held', s(held), 'rate', ARGV[3])

@@ -1,0 +1,4 @@
+package io.yugong.billing;
+
+/** One request settled in memory against a slice, waiting in the write-behind batch. */
+record SliceCharge(String requestId, long charge, LedgerEntry entry) {}

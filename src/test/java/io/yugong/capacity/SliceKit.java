@@ -1,0 +1,173 @@
+package io.yugong.capacity;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import io.yugong.testing.TestCluster;
+import java.net.http.HttpResponse;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+/** Helpers of the credit-slice tests: concurrent chat requests and direct reads of the money in Redis. */
+final class SliceKit {
+
+  /**
+   * Slices on (they are off by default, see docs/billing.md). The request path's Redis deadline is
+   * raised as in the accounting tests: on this small machine a cold JVM can exceed 150 ms.
+   */
+  static final Map<String, String> ENV = Map.of("YUGONG_CREDIT_SLICES", "true",
+      "YUGONG_REDIS_TIMEOUT_MS", "2000");
+
+  private SliceKit() {
+  }
+
+  record Outcome(int node, int status, String requestId, String code) {
+  }
+
+  static String chat(String model, int maxTokens) {
+    return new JsonObject().put("model", model).put("max_completion_tokens", maxTokens)
+        .put("messages", new io.vertx.core.json.JsonArray().add(new JsonObject().put("role", "user")
+            .put("content", "hello there"))).encode();
+  }
+
+  /** {@code n} chat requests, alternating between the nodes, {@code threads} at a time. */
+  static List<Outcome> burst(TestCluster c, String key, String body, int n, int threads)
+      throws Exception {
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<Outcome>> fs = new ArrayList<>();
+      for (int i = 0; i < n; i++) {
+        int node = i % c.nodes.size();
+        fs.add(pool.submit(() -> {
+          HttpResponse<String> r = c.call(node, "POST", "/v1/chat/completions", key, body);
+          String code = null;
+          if (r.statusCode() != 200) {
+            code = new JsonObject(r.body()).getJsonObject("error").getString("code");
+          }
+          return new Outcome(node, r.statusCode(), r.headers().firstValue("x-yugong-request-id")
+              .orElse(null), code);
+        }));
+      }
+      List<Outcome> out = new ArrayList<>();
+      for (Future<Outcome> f : fs) {
+        out.add(f.get(120, TimeUnit.SECONDS));
+      }
+      return out;
+    } finally {
+      pool.shutdown();
+    }
+  }
+
+  static List<Outcome> served(List<Outcome> all) {
+    return all.stream().filter(o -> o.status == 200).toList();
+  }
+
+  /** Every outcome is a 200 or OpenAI's quota refusal. */
+  static void onlyServedOrQuota(List<Outcome> all) {
+    for (Outcome o : all) {
+      assertTrue(o.status == 200 || o.status == 429 && "insufficient_quota".equals(o.code),
+          () -> "unexpected outcome " + o);
+    }
+  }
+
+  /**
+   * The account's ledger in Redis explains it: one charge per served request (by request id), no
+   * balance ever negative, nothing uncovered, the charges = the balance's fall, the amounts = the
+   * balance. Returns the charges.
+   */
+  static List<JsonObject> assertLedgerExact(RedisReader redis, String id, long initial,
+      List<Outcome> served) throws Exception {
+    List<JsonObject> raw = redis.ledger(id);
+    List<JsonObject> charges = raw.stream().filter(e -> "charge".equals(e.getString("kind"))).toList();
+    Set<String> chargedIds = new HashSet<>();
+    long sum = 0;
+    long charged = 0;
+    for (JsonObject e : raw) {
+      assertTrue(Long.parseLong(e.getString("balanceAfter")) >= 0, () -> "negative balance after " + e);
+      assertEquals("0", e.getString("uncovered"), () -> "uncovered charge " + e);
+      sum += Long.parseLong(e.getString("amount"));
+    }
+    for (JsonObject e : charges) {
+      assertTrue(chargedIds.add(e.getString("requestId")), () -> "charged twice: " + e);
+      charged += Long.parseLong(e.getString("cost"));
+    }
+    Set<String> servedIds = new HashSet<>();
+    served.forEach(o -> servedIds.add(o.requestId()));
+    assertEquals(servedIds, chargedIds, "ledger request ids vs. served requests");
+    long balance = redis.walletField(id, "balance");
+    assertTrue(balance >= 0, "balance " + balance);
+    assertEquals(initial - balance, charged, "sum of charges = initial - final balance");
+    assertEquals(balance, sum, "sum of ledger amounts = balance");
+    return charges;
+  }
+
+  /** Direct reads of the Redis the cluster uses. */
+  static final class RedisReader implements AutoCloseable {
+    private final Vertx vertx = Vertx.vertx();
+    private final Redis redis;
+
+    RedisReader(String url) {
+      redis = Redis.createClient(vertx, url);
+    }
+
+    long walletField(String accountId, String field) throws Exception {
+      Response r = TestCluster.await(redis.send(Request.cmd(Command.HGET)
+          .arg("yg:{a:" + accountId + "}:wallet").arg(field)));
+      return r == null ? 0 : Long.parseLong(r.toString());
+    }
+
+    /** The account's holds: request id (or slice:node) -> amount. */
+    Map<String, Long> holds(String accountId) throws Exception {
+      Response r = TestCluster.await(redis.send(Request.cmd(Command.HGETALL)
+          .arg("yg:{a:" + accountId + "}:holds")));
+      Map<String, Long> out = new java.util.TreeMap<>();
+      if (r != null) {
+        for (String k : r.getKeys()) {
+          out.put(k, new JsonObject(r.get(k).toString()).getLong("amount"));
+        }
+      }
+      return out;
+    }
+
+    long ledgerLength(String accountId) throws Exception {
+      Response r = TestCluster.await(redis.send(Request.cmd(Command.XLEN)
+          .arg("yg:{a:" + accountId + "}:ledger")));
+      return r == null ? 0 : r.toLong();
+    }
+
+    /** Every ledger entry of an account, oldest first, as field maps. */
+    List<JsonObject> ledger(String accountId) throws Exception {
+      Response r = TestCluster.await(redis.send(Request.cmd(Command.XRANGE)
+          .arg("yg:{a:" + accountId + "}:ledger").arg("-").arg("+")));
+      List<JsonObject> out = new ArrayList<>();
+      for (Response entry : r) {
+        Response fields = entry.get(1);
+        JsonObject o = new JsonObject();
+        for (int i = 0; i + 1 < fields.size(); i += 2) {
+          o.put(fields.get(i).toString(), fields.get(i + 1).toString());
+        }
+        out.add(o);
+      }
+      return out;
+    }
+
+    @Override
+    public void close() throws Exception {
+      redis.close();
+      TestCluster.await(vertx.close());
+    }
+  }
+}
