@@ -97,6 +97,11 @@ public final class GatewayVerticle extends VerticleBase {
     ClientAuth rootOnly = new ClientAuth(services.accounts(), clients, true, Math.max(cfg.redisTimeoutMs(), 100));
     AdminRoutes admin = new AdminRoutes(services);
 
+    // The API before the console and admin routes: a /v1 request is matched once, not tried against
+    // every admin pattern first. Yugong's own /v1/dashboard routes are excluded here (below).
+    Relay relay = new Relay(vertx, upstream, services);
+    router.routeWithRegex("/v1(?:/(?!dashboard(?:/|$)).*)?").handler(anyAccount).handler(relay);
+
     router.route("/admin/*").handler(bodies).handler(rootOnly);
     router.route("/x-users*").handler(bodies).handler(anyAccount);
     router.route("/x-dna*").handler(bodies).handler(anyAccount);
@@ -106,8 +111,8 @@ public final class GatewayVerticle extends VerticleBase {
     admin.mount(router);
     new AccountRoutes(services.accounts(), services.wallets()).mount(router);
 
-    Relay relay = new Relay(vertx, upstream, services);
-    router.route("/v1/*").handler(anyAccount).handler(relay);
+    // a /v1/dashboard path Yugong does not answer itself goes upstream (already authenticated)
+    router.route("/v1/dashboard/*").handler(relay);
 
     router.route().last().handler(InvalidRequests::notFound);
     router.errorHandler(400, InvalidRequests::badRequest);
