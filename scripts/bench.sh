@@ -43,6 +43,7 @@ need redis-cli redis-tools
 NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 WORK=$(mktemp -d)
+chmod 755 "$WORK"
 PIDS=()
 cleanup() {
   for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
@@ -53,7 +54,7 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-ensure_jar
+[ -n "${BENCH_NO_BUILD:-}" ] && [ -f target/yugong.jar ] || ensure_jar
 unset YUGONG_REDIS
 ensure_redis "bench-$$"
 REDIS_PORT=${YUGONG_REDIS##*:}
@@ -77,8 +78,6 @@ chunk() { # chunk DELTA_JSON FINISH
 } >"$WORK/stream.txt"
 STREAM_EVENTS=$(grep -c '^data:' "$WORK/stream.txt")
 JSON='{"id":"chatcmpl-bench","object":"chat.completion","created":1764547200,"model":"gpt-4o-mini-2024-07-18","choices":[{"index":0,"message":{"role":"assistant","content":"Benchmarks measure what a system does under load, not what it promises.","refusal":null},"logprobs":null,"finish_reason":"stop"}],"usage":{"prompt_tokens":14,"completion_tokens":14,"total_tokens":28,"prompt_tokens_details":{"cached_tokens":0},"completion_tokens_details":{"reasoning_tokens":0}},"system_fingerprint":"fp_bench"}'
-nginx_quote() { sed -e 's/\\/\\\\/g' -e "s/'/\\\\'/g" | awk '{printf "%s\\n", $0}'; }
-STREAM_BODY=$(nginx_quote <"$WORK/stream.txt")
 mkdir -p "$WORK/logs" "$WORK/tmp"
 cat >"$WORK/nginx.conf" <<NGINX
 worker_processes 1;
@@ -93,14 +92,16 @@ http {
   server {
     listen 127.0.0.1:$UP_PORT;
     location / {
-      if (\$http_x_bench_stream) { rewrite ^ /_stream last; }
+      if (\$http_x_bench_stream) { rewrite ^ /stream.txt last; }
       default_type application/json;
       return 200 '$JSON';
     }
-    location = /_stream {
+    location = /stream.txt {
       internal;
+      root $WORK;
+      types { }
       default_type text/event-stream;
-      return 200 '$STREAM_BODY';
+      error_page 405 =200 /stream.txt;
     }
   }
   upstream fake { server 127.0.0.1:$UP_PORT; keepalive 256; }
