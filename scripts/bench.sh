@@ -127,12 +127,12 @@ export YUGONG_CLUSTER_NAME=yugong-bench-$$
 NODE_PORT=$(free_port 8190)
 CLUSTER_PORT=$(free_port 5951)
 YUGONG_UPSTREAM="http://127.0.0.1:$UP_PORT" YUGONG_PORT=$NODE_PORT YUGONG_CLUSTER_PORT=$CLUSTER_PORT \
-  YUGONG_CLUSTER_MEMBERS="127.0.0.1:$CLUSTER_PORT" \
+  YUGONG_CLUSTER_MEMBERS="127.0.0.1:$CLUSTER_PORT" YUGONG_CLUSTER_HOST=127.0.0.1 \
   java -Xms1g -Xmx1g --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
   -jar target/yugong.jar node >data/logs/bench-node.log 2>&1 &
 NODE_PID=$!
 PIDS+=($NODE_PID)
-wait_http "http://127.0.0.1:$NODE_PORT/ready" 120
+wait_http "http://127.0.0.1:$NODE_PORT/ready" 300
 ADMIN=(-H "Authorization: Bearer $YUGONG_ADMIN_KEY" -H "Content-Type: application/json")
 curl -fsS "${ADMIN[@]}" -X POST "http://127.0.0.1:$NODE_PORT/admin/keys" \
   -d '[{"key":"sk-bench-upstream-0001"},{"key":"sk-bench-upstream-0002"},{"key":"sk-bench-upstream-0003"},{"key":"sk-bench-upstream-0004"}]' >/dev/null

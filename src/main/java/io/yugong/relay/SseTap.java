@@ -212,7 +212,8 @@ final class SseTap {
   /** The joined data of an event with more than one data line (lines joined by \n), else null. */
   private static byte[] dataOf(byte[] b, int from, int to) {
     Buffer joined = null;
-    int lines = 0;
+    int firstStart = -1;
+    int firstEnd = -1;
     for (int ls = from; ls < to; ) {
       int le = ls;
       while (le < to && b[le] != '\n') {
@@ -227,17 +228,19 @@ final class SseTap {
         if (ds < le && b[ds] == ' ') {
           ds++;
         }
-        if (joined == null) {
-          joined = Buffer.buffer();
+        if (firstStart < 0) {
+          firstStart = ds;
+          firstEnd = le;
         } else {
-          joined.appendByte((byte) '\n');
+          if (joined == null) {
+            joined = Buffer.buffer().appendBytes(b, firstStart, firstEnd - firstStart);
+          }
+          joined.appendByte((byte) '\n').appendBytes(b, ds, le - ds);
         }
-        joined.appendBytes(b, ds, le - ds);
-        lines++;
       }
       ls = next;
     }
-    return lines > 1 ? joined.getBytes() : null;
+    return joined == null ? null : joined.getBytes();
   }
 
   private static boolean isData(byte[] b, int ls, int le) {
