@@ -172,13 +172,42 @@ final class SseTap {
     return stripNullUsage(b, from, to);
   }
 
-  /** For a client that did not ask for usage: the event without its {@code "usage":null}. */
+  /**
+   * For a client that did not ask for usage: the event without its {@code ,"usage":null} (or
+   * {@code "usage":null,}), cut out of the bytes.
+   */
   private boolean stripNullUsage(byte[] b, int from, int to) {
-    if (!stripUsage || indexOf(b, from, to, USAGE_NULL) < 0) {
+    if (!stripUsage) {
       return true;
     }
-    String s = new String(b, from, to - from, StandardCharsets.UTF_8);
-    replacement = Buffer.buffer(s.replace(",\"usage\":null", "").replace("\"usage\":null,", ""));
+    int at = indexOf(b, from, to, USAGE_NULL);
+    if (at < 0) {
+      return true;
+    }
+    Buffer out = null;
+    int copied = from;
+    for (; at >= 0; at = indexOf(b, at + USAGE_NULL.length, to, USAGE_NULL)) {
+      int cutFrom;
+      int cutTo;
+      if (at > copied && b[at - 1] == ',') {
+        cutFrom = at - 1;
+        cutTo = at + USAGE_NULL.length;
+      } else if (at + USAGE_NULL.length < to && b[at + USAGE_NULL.length] == ',') {
+        cutFrom = at;
+        cutTo = at + USAGE_NULL.length + 1;
+      } else {
+        continue;
+      }
+      if (out == null) {
+        out = Buffer.buffer(to - from);
+      }
+      out.appendBytes(b, copied, cutFrom - copied);
+      copied = cutTo;
+    }
+    if (out == null) {
+      return true;
+    }
+    replacement = out.appendBytes(b, copied, to - copied);
     return false;
   }
 
