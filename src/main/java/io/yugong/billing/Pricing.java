@@ -35,6 +35,15 @@ public final class Pricing {
      */
     public static long charge(ModelPrice price, Usage usage, Rate globalMultiplier, Rate accountRate) {
         long uncached = usage.promptTokens() - usage.cachedPromptTokens();
+        long fast = LongFraction.charge(uncached, usage.cachedPromptTokens(), usage.completionTokens(),
+                usage.characters(), price.inputPerMillion(), price.cachedInputPerMillion(),
+                price.outputPerMillion(), price.perMillionCharacters(),
+                usage.images() == 0 ? 0 : usage.images(),
+                usage.images() == 0 ? 0 : price.imagePrice(usage.imageQuality(), usage.imageSize()),
+                audioSeconds(usage.audioMillis()), price.perMinute(), globalMultiplier, accountRate);
+        if (fast >= 0) {
+            return fast;
+        }
         BigInteger perMillion = big(uncached).multiply(big(price.inputPerMillion()))
                 .add(big(usage.cachedPromptTokens()).multiply(big(price.cachedInputPerMillion())))
                 .add(big(usage.completionTokens()).multiply(big(price.outputPerMillion())))
@@ -66,6 +75,12 @@ public final class Pricing {
      */
     public static long worstCase(ModelPrice price, long promptTokens, long outputTokens,
                                  Rate globalMultiplier, Rate accountRate) {
+        long fast = LongFraction.charge(Math.max(0, promptTokens), 0, Math.max(0, outputTokens), 0,
+                Math.max(price.inputPerMillion(), price.cachedInputPerMillion()), 0, price.outputPerMillion(), 0,
+                0, 0, 0, 0, globalMultiplier, accountRate);
+        if (fast >= 0) {
+            return fast;
+        }
         BigInteger perMillion = promptPart(price, promptTokens)
                 .add(big(Math.max(0, outputTokens)).multiply(big(price.outputPerMillion())));
         return saturate(numerator(perMillion, BigInteger.ZERO, BigInteger.ZERO, globalMultiplier, accountRate),

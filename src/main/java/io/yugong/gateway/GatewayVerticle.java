@@ -102,6 +102,11 @@ public final class GatewayVerticle extends VerticleBase {
     ClientAuth rootOnly = new ClientAuth(services.accounts(), clients, true, Math.max(cfg.redisTimeoutMs(), 100));
     AdminRoutes admin = new AdminRoutes(services);
 
+    // The API before the console and admin routes: a /v1 request is matched once, not tried against
+    // every admin pattern first. Yugong's own /v1/dashboard routes are excluded here (below).
+    Relay relay = new Relay(vertx, upstream, services);
+    router.routeWithRegex("/v1(?:/(?!dashboard(?:/|$)).*)?").handler(anyAccount).handler(relay);
+
     // (a route takes its body handler first, so authentication is a route of its own before it)
     router.route("/admin/*").handler(rootOnly);
     router.route("/admin/*").handler(bodies);
@@ -112,8 +117,8 @@ public final class GatewayVerticle extends VerticleBase {
     admin.mount(router);
     new AccountRoutes(services.accounts(), services.wallets()).mount(router);
 
-    Relay relay = new Relay(vertx, upstream, services);
-    router.route("/v1/*").handler(anyAccount).handler(relay);
+    // a /v1/dashboard path Yugong does not answer itself goes upstream (already authenticated)
+    router.route("/v1/dashboard/*").handler(relay);
 
     router.route().last().handler(InvalidRequests::notFound);
     router.errorHandler(400, InvalidRequests::badRequest);

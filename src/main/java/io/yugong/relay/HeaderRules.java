@@ -2,9 +2,8 @@ package io.yugong.relay;
 
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
-import java.util.Arrays;
-import java.util.Collections;
-import java.util.TreeSet;
+import java.util.HashSet;
+import java.util.Locale;
 import java.util.Set;
 
 /**
@@ -38,7 +37,8 @@ final class HeaderRules {
     MultiMap out = MultiMap.caseInsensitiveMultiMap();
     Set<String> listed = connectionListed(client.get(HttpHeaders.CONNECTION));
     client.forEach((name, value) -> {
-      if (!HOP_BY_HOP.contains(name) && !NOT_UPSTREAM.contains(name) && !listed.contains(name)) {
+      String lower = lower(name);
+      if (!HOP_BY_HOP.contains(lower) && !NOT_UPSTREAM.contains(lower) && !listed.contains(lower)) {
         out.add(name, value);
       }
     });
@@ -51,8 +51,9 @@ final class HeaderRules {
   static void downstream(MultiMap upstream, MultiMap client) {
     Set<String> listed = connectionListed(upstream.get(HttpHeaders.CONNECTION));
     upstream.forEach((name, value) -> {
-      if (!HOP_BY_HOP.contains(name) && !NOT_DOWNSTREAM.contains(name) && !listed.contains(name)
-          && !name.regionMatches(true, 0, RATE_LIMIT_PREFIX, 0, RATE_LIMIT_PREFIX.length())) {
+      String lower = lower(name);
+      if (!HOP_BY_HOP.contains(lower) && !NOT_DOWNSTREAM.contains(lower) && !listed.contains(lower)
+          && !lower.startsWith(RATE_LIMIT_PREFIX)) {
         client.add(name, value);
       }
     });
@@ -63,16 +64,26 @@ final class HeaderRules {
     if (connection == null) {
       return Set.of();
     }
-    Set<String> out = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
+    Set<String> out = new HashSet<>();
     for (String t : connection.split(",")) {
-      out.add(t.trim());
+      out.add(lower(t.trim()));
     }
     return out;
   }
 
+  /** The name in lower case; the same string (no copy) when it already is, as HTTP/2 and most clients send. */
+  private static String lower(String name) {
+    for (int i = 0; i < name.length(); i++) {
+      char c = name.charAt(i);
+      if (c >= 'A' && c <= 'Z' || c > 0x7f) {
+        return name.toLowerCase(Locale.ROOT);
+      }
+    }
+    return name;
+  }
+
+  /** A hashed set of lower-case names (a header name is looked up once per header). */
   private static Set<String> names(String... names) {
-    Set<String> s = new TreeSet<>(String.CASE_INSENSITIVE_ORDER);
-    s.addAll(Arrays.asList(names));
-    return Collections.unmodifiableSet(s);
+    return Set.of(names);
   }
 }

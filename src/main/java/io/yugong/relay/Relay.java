@@ -167,9 +167,8 @@ public final class Relay implements Handler<RoutingContext> {
     x.attempts++;
     RequestOptions options;
     try {
-      options = new RequestOptions()
+      options = UpstreamTarget.apply(new RequestOptions(), lease.baseUrl(), originForm(x))
           .setMethod(x.req.method())
-          .setAbsoluteURI(lease.baseUrl() + originForm(x))
           .setHeaders(HeaderRules.upstream(x.req.headers(), lease.authorization(), x.requestId))
           .setConnectTimeout(config.upstreamConnectTimeoutMs())
           .setIdleTimeout(config.idleTimeoutMs());

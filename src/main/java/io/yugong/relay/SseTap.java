@@ -11,17 +11,29 @@ import java.nio.charset.StandardCharsets;
  * that upstream reports (chat and legacy completion chunks, and the Responses API's
  * {@code response.completed}), keeps the generated text for a tokenizer estimate when no usage
  * comes, and can strip the usage chunk that Yugong asked for but the client did not.
+ *
+ * <p>Cheap per event: events are found and read as bytes; only an event that carries a usage
+ * object is parsed as it passes. The others' data is kept raw (bounded) and read for text only
+ * when someone asks for the text or usage, or when the raw data outgrows its bound.
  */
 final class SseTap {
 
-  private static final java.util.regex.Pattern LINES = java.util.regex.Pattern.compile("\r?\n");
+  /** Raw data kept before it is read for text (per stream). */
+  private static final int RAW_BOUND = 8 * 1024;
+  private static final byte[] USAGE_KEY = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] USAGE_NULL = "\"usage\":null".getBytes(StandardCharsets.US_ASCII);
+  private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
 
   private final boolean stripUsage;
-  private Buffer pending = Buffer.buffer();
+  private Buffer pending = Buffer.buffer(0);
   private JsonObject usage;
   private boolean done;
   private final StringBuilder text = new StringBuilder();
   private final StringBuilder toolText = new StringBuilder();
+  /** Data of events not read yet, each as a 4-byte length and the bytes. */
+  private Buffer raw;
+  /** What replaces the event just looked at when {@link #onEvent} says so. */
+  private Buffer replacement;
 
   SseTap(boolean stripUsage) {
     this.stripUsage = stripUsage;
@@ -29,102 +41,317 @@ final class SseTap {
 
   /** Takes the next bytes from upstream; returns what to forward now (possibly empty). */
   Buffer feed(Buffer chunk) {
-    pending.appendBuffer(chunk);
+    Buffer data;
+    if (pending.length() == 0) {
+      data = chunk;
+    } else {
+      pending.appendBuffer(chunk);
+      data = pending;
+    }
+    byte[] b = data.getBytes();
+    int len = b.length;
     Buffer out = null;
+    int copied = 0;
     int start = 0;
-    int len = pending.length();
     for (int i = 0; i < len; i++) {
-      int end = eventEnd(pending, i, len);
+      int end = eventEnd(b, i, len);
       if (end > 0) {
-        Buffer event = pending.getBuffer(start, end);
-        Buffer forward = onEvent(event);
-        if (forward != null) {
+        if (!onEvent(b, start, end)) {
           if (out == null) {
             out = Buffer.buffer(len);
           }
-          out.appendBuffer(forward);
+          out.appendBytes(b, copied, start - copied);
+          if (replacement != null) {
+            out.appendBuffer(replacement);
+            replacement = null;
+          }
+          copied = end;
         }
         start = end;
         i = end - 1;
       }
     }
-    pending = start == 0 ? pending : pending.getBuffer(start, len);
-    return out == null ? Buffer.buffer(0) : out;
+    pending = start == len ? Buffer.buffer(0) : Buffer.buffer(len - start).appendBytes(b, start, len - start);
+    if (out != null) {
+      return out.appendBytes(b, copied, start - copied);
+    }
+    if (start == len && data == chunk) {
+      return chunk;
+    }
+    return Buffer.buffer(start).appendBytes(b, 0, start);
   }
 
   /** Whatever is left when upstream ends (an event without its blank line). */
   Buffer flush() {
     Buffer rest = pending;
-    pending = Buffer.buffer();
+    pending = Buffer.buffer(0);
     if (rest.length() == 0) {
       return rest;
     }
-    Buffer forward = onEvent(rest);
-    return forward == null ? Buffer.buffer(0) : forward;
+    byte[] b = rest.getBytes();
+    if (onEvent(b, 0, b.length)) {
+      return rest;
+    }
+    Buffer r = replacement;
+    replacement = null;
+    return r == null ? Buffer.buffer(0) : r;
   }
 
   /** Position after the blank line ending an event that ends at i, or -1. */
-  private static int eventEnd(Buffer b, int i, int len) {
-    if (b.getByte(i) != '\n') {
+  private static int eventEnd(byte[] b, int i, int len) {
+    if (b[i] != '\n') {
       return -1;
     }
-    if (i + 1 < len && b.getByte(i + 1) == '\n') {
+    if (i + 1 < len && b[i + 1] == '\n') {
       return i + 2;
     }
-    if (i + 2 < len && b.getByte(i + 1) == '\r' && b.getByte(i + 2) == '\n') {
+    if (i + 2 < len && b[i + 1] == '\r' && b[i + 2] == '\n') {
       return i + 3;
     }
     return -1;
   }
 
-  private Buffer onEvent(Buffer event) {
-    String s = event.toString(StandardCharsets.UTF_8);
-    StringBuilder data = null;
-    for (String line : LINES.split(s)) {
-      if (line.startsWith("data:")) {
-        String d = line.length() > 5 && line.charAt(5) == ' ' ? line.substring(6) : line.substring(5);
-        if (data == null) {
-          data = new StringBuilder(d);
-        } else {
-          data.append('\n').append(d);
-        }
+  /**
+   * Reads the event b[from, to). True: forward it as it is; false: forward {@link #replacement}
+   * instead (null: nothing).
+   */
+  private boolean onEvent(byte[] b, int from, int to) {
+    byte[] data = dataOf(b, from, to);
+    int ds;
+    int de;
+    if (data != null) {
+      ds = 0;
+      de = data.length;
+    } else {
+      long range = dataRange(b, from, to);
+      if (range < 0) {
+        return true;
       }
+      data = b;
+      ds = (int) (range >>> 32);
+      de = (int) range;
     }
-    if (data == null) {
-      return event;
+    while (ds < de && (data[ds] & 0xff) <= ' ') {
+      ds++;
     }
-    String payload = data.toString().trim();
-    if (payload.equals("[DONE]")) {
+    while (de > ds && (data[de - 1] & 0xff) <= ' ') {
+      de--;
+    }
+    if (equals(data, ds, de, DONE)) {
       done = true;
-      return event;
+      return true;
     }
-    if (!payload.startsWith("{")) {
-      return event;
+    if (ds == de || data[ds] != '{') {
+      return true;
     }
+    if (!hasUsageObject(data, ds, de)) {
+      keepRaw(data, ds, de);
+      return stripNullUsage(b, from, to);
+    }
+    read();
     JsonObject json;
     try {
-      json = new JsonObject(payload);
-    } catch (DecodeException e) {
-      return event;
+      json = new JsonObject(Buffer.buffer(de - ds).appendBytes(data, ds, de - ds));
+    } catch (DecodeException | ClassCastException e) {
+      return true;
     }
     try {
       observe(json);
     } catch (RuntimeException malformed) {
       // an event of an unexpected shape (a field of the wrong type) is forwarded, not metered
-      return event;
+      return true;
     }
     if (!stripUsage) {
-      return event;
+      return true;
     }
     if (json.getValue("usage") != null && json.getValue("choices") instanceof JsonArray choices
         && choices.isEmpty()) {
-      return null;
+      replacement = null;
+      return false;
     }
-    if (s.contains("\"usage\":null")) {
-      String cleaned = s.replace(",\"usage\":null", "").replace("\"usage\":null,", "");
-      return Buffer.buffer(cleaned);
+    return stripNullUsage(b, from, to);
+  }
+
+  /**
+   * For a client that did not ask for usage: the event without its {@code ,"usage":null} (or
+   * {@code "usage":null,}), cut out of the bytes.
+   */
+  private boolean stripNullUsage(byte[] b, int from, int to) {
+    if (!stripUsage) {
+      return true;
     }
-    return event;
+    int at = indexOf(b, from, to, USAGE_NULL);
+    if (at < 0) {
+      return true;
+    }
+    Buffer out = null;
+    int copied = from;
+    for (; at >= 0; at = indexOf(b, at + USAGE_NULL.length, to, USAGE_NULL)) {
+      int cutFrom;
+      int cutTo;
+      if (at > copied && b[at - 1] == ',') {
+        cutFrom = at - 1;
+        cutTo = at + USAGE_NULL.length;
+      } else if (at + USAGE_NULL.length < to && b[at + USAGE_NULL.length] == ',') {
+        cutFrom = at;
+        cutTo = at + USAGE_NULL.length + 1;
+      } else {
+        continue;
+      }
+      if (out == null) {
+        out = Buffer.buffer(to - from);
+      }
+      out.appendBytes(b, copied, cutFrom - copied);
+      copied = cutTo;
+    }
+    if (out == null) {
+      return true;
+    }
+    replacement = out.appendBytes(b, copied, to - copied);
+    return false;
+  }
+
+  /**
+   * The event's one data line as a range (start << 32 | end) of b, -1 without data; only when it
+   * has a single data line (else {@link #dataOf} joined them).
+   */
+  private static long dataRange(byte[] b, int from, int to) {
+    long found = -1;
+    for (int ls = from; ls < to; ) {
+      int le = ls;
+      while (le < to && b[le] != '\n') {
+        le++;
+      }
+      int next = le + 1;
+      if (le > ls && b[le - 1] == '\r') {
+        le--;
+      }
+      if (isData(b, ls, le)) {
+        int ds = ls + 5;
+        if (ds < le && b[ds] == ' ') {
+          ds++;
+        }
+        found = ((long) ds << 32) | (le & 0xffffffffL);
+      }
+      ls = next;
+    }
+    return found;
+  }
+
+  /** The joined data of an event with more than one data line (lines joined by \n), else null. */
+  private static byte[] dataOf(byte[] b, int from, int to) {
+    Buffer joined = null;
+    int firstStart = -1;
+    int firstEnd = -1;
+    for (int ls = from; ls < to; ) {
+      int le = ls;
+      while (le < to && b[le] != '\n') {
+        le++;
+      }
+      int next = le + 1;
+      if (le > ls && b[le - 1] == '\r') {
+        le--;
+      }
+      if (isData(b, ls, le)) {
+        int ds = ls + 5;
+        if (ds < le && b[ds] == ' ') {
+          ds++;
+        }
+        if (firstStart < 0) {
+          firstStart = ds;
+          firstEnd = le;
+        } else {
+          if (joined == null) {
+            joined = Buffer.buffer().appendBytes(b, firstStart, firstEnd - firstStart);
+          }
+          joined.appendByte((byte) '\n').appendBytes(b, ds, le - ds);
+        }
+      }
+      ls = next;
+    }
+    return joined == null ? null : joined.getBytes();
+  }
+
+  private static boolean isData(byte[] b, int ls, int le) {
+    return le - ls >= 5 && b[ls] == 'd' && b[ls + 1] == 'a' && b[ls + 2] == 't' && b[ls + 3] == 'a'
+        && b[ls + 4] == ':';
+  }
+
+  /** True when the data has a {@code "usage"} key whose value is an object. */
+  private static boolean hasUsageObject(byte[] b, int from, int to) {
+    for (int at = indexOf(b, from, to, USAGE_KEY); at >= 0; at = indexOf(b, at + 1, to, USAGE_KEY)) {
+      int i = at + USAGE_KEY.length;
+      while (i < to && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n')) {
+        i++;
+      }
+      if (i < to && b[i] == ':') {
+        i++;
+        while (i < to && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n')) {
+          i++;
+        }
+        if (i < to && b[i] == '{') {
+          return true;
+        }
+      }
+    }
+    return false;
+  }
+
+  private static int indexOf(byte[] b, int from, int to, byte[] key) {
+    byte first = key[0];
+    for (int i = from, last = to - key.length; i <= last; i++) {
+      if (b[i] == first) {
+        int k = 1;
+        while (k < key.length && b[i + k] == key[k]) {
+          k++;
+        }
+        if (k == key.length) {
+          return i;
+        }
+      }
+    }
+    return -1;
+  }
+
+  private static boolean equals(byte[] b, int from, int to, byte[] what) {
+    if (to - from != what.length) {
+      return false;
+    }
+    for (int i = 0; i < what.length; i++) {
+      if (b[from + i] != what[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private void keepRaw(byte[] b, int from, int to) {
+    if (raw == null) {
+      raw = Buffer.buffer(Math.min(RAW_BOUND, 1024));
+    }
+    raw.appendInt(to - from).appendBytes(b, from, to - from);
+    if (raw.length() > RAW_BOUND) {
+      read();
+    }
+  }
+
+  /** Reads the raw data kept so far for its text (and any usage), in stream order. */
+  private void read() {
+    Buffer r = raw;
+    if (r == null || r.length() == 0) {
+      return;
+    }
+    raw = null;
+    for (int at = 0; at < r.length(); ) {
+      int n = r.getInt(at);
+      Buffer payload = r.getBuffer(at + 4, at + 4 + n);
+      at += 4 + n;
+      try {
+        observe(new JsonObject(payload));
+      } catch (RuntimeException malformed) {
+        // not JSON, or of an unexpected shape: forwarded, not metered
+      }
+    }
   }
 
   private void observe(JsonObject json) {
@@ -182,6 +409,7 @@ final class SseTap {
 
   /** The usage upstream reported, or null. */
   JsonObject usage() {
+    read();
     return usage;
   }
 
@@ -192,16 +420,18 @@ final class SseTap {
 
   /** The text generated so far (content, reasoning, legacy text). */
   String text() {
+    read();
     return text.toString();
   }
 
-  /** The length of the text and tool-call text kept for the tokenizer. */
+  /** At least the length of the text and tool-call text kept for the tokenizer (raw data counts whole). */
   long textLength() {
-    return (long) text.length() + toolText.length();
+    return (long) text.length() + toolText.length() + (raw == null ? 0 : raw.length());
   }
 
   /** Tool-call names and arguments generated so far. */
   String toolText() {
+    read();
     return toolText.toString();
   }
 }

@@ -58,4 +58,27 @@ class SseTapTest {
     assertThat(tap.usage()).isNull();
     assertThat(tap.text()).isEqualTo("Hel");
   }
+
+  @Test
+  void aLongCutStreamKeepsAllItsTextInOrderWhileItsRawDataStaysBounded() {
+    SseTap tap = new SseTap(false);
+    StringBuilder expected = new StringBuilder();
+    for (int i = 0; i < 3000; i++) {
+      String word = "w" + i + " ";
+      expected.append(word);
+      tap.feed(Buffer.buffer("data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\"" + word
+          + "\"}}],\"usage\":null}\n\n"));
+      assertThat(tap.textLength()).isLessThanOrEqualTo(expected.length() + 9 * 1024L);
+    }
+    assertThat(tap.usage()).isNull();
+    assertThat(tap.text()).isEqualTo(expected.toString());
+  }
+
+  @Test
+  void anEventOfManyDataLinesIsReadAsTheirJoinedData() {
+    SseTap tap = new SseTap(false);
+    String event = "event: x\ndata: {\"choices\":[],\ndata: \"usage\":{\"prompt_tokens\":4}}\n\n";
+    assertThat(tap.feed(Buffer.buffer(event)).toString()).isEqualTo(event);
+    assertThat(tap.usage().getInteger("prompt_tokens")).isEqualTo(4);
+  }
 }
