@@ -9,6 +9,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -90,8 +91,9 @@ public final class PriceBook {
 
     /**
      * The price of {@code model}: the exact name; else the longest known prefix ending at a
-     * {@code '-'} or {@code ':'} boundary followed by a snapshot suffix of digits and dashes
-     * ({@code gpt-4o-mini-2024-07-18} → {@code gpt-4o-mini}, but not {@code gpt-4o-mini-tts});
+     * {@code '-'} or {@code ':'} boundary ({@code gpt-4o-mini-2024-07-18} → {@code gpt-4o-mini}),
+     * unless the rest names another kind of model ({@code gpt-4o-mini-tts} is not priced as
+     * {@code gpt-4o-mini});
      * else, for a fine-tune {@code ft:BASE:org::id}, the price of {@code BASE} resolved the same
      * way (a book entry named {@code ft:BASE} wins over the plain base, through the prefix rule);
      * else the book's default price; else empty. Names are matched case-insensitively.
@@ -119,22 +121,20 @@ public final class PriceBook {
         return p;
     }
 
+    /** Words that make a suffix name another kind of model, billed another way than its prefix. */
+    private static final List<String> OTHER_MODALITY = List.of("audio", "tts", "speech", "realtime",
+        "search", "transcribe", "image", "embedding", "moderation", "research", "computer-use");
+
     /**
-     * True when {@code name} from {@code from} on is a snapshot suffix (digits and dashes, such as
-     * {@code 2024-08-06} or {@code 0613}): a dated version of the prefix, priced like it. Any other
-     * suffix ({@code -tts}, {@code -audio-preview}, {@code -search-preview}) names another model,
-     * possibly billed another way, so it does not inherit the prefix's price.
+     * True when {@code name} from {@code from} on may be priced like the prefix before it: a
+     * snapshot ({@code -2024-08-06}) or a variant name, but not one that names another kind of
+     * model ({@code -tts}, {@code -audio-preview}, {@code -search-preview}, ...), which may be billed
+     * for audio, searches or images that the prefix's token prices do not cover.
      */
     private static boolean snapshot(String name, int from) {
-        if (from >= name.length() || !Character.isDigit(name.charAt(from))) {
-            return false;
-        }
-        for (int i = from; i < name.length(); i++) {
-            char c = name.charAt(i);
-            if (c == ':' && name.startsWith("ft:")) {
-                return true; // a fine-tune's organisation, suffix and id follow
-            }
-            if (c != '-' && (c < '0' || c > '9')) {
+        String suffix = name.substring(from).toLowerCase(java.util.Locale.ROOT);
+        for (String word : OTHER_MODALITY) {
+            if (suffix.contains(word)) {
                 return false;
             }
         }

@@ -15,22 +15,12 @@ import io.yugong.gateway.ApiError;
  */
 final class UploadSpool {
 
-  /**
-   * A small form field Yugong reads: the model (policy, price) and what sets an image request's
-   * price (n, size, quality). The name may be quoted or not.
-   */
-  private static final java.util.regex.Pattern FIELD = java.util.regex.Pattern.compile(
-      "(?<![A-Za-z])(?i:name)=(\"?)(model|response_format|n|size|quality)\\1[ \t]*\r\n(?:[^\r\n]*\r\n)*?\r\n"
-          + "([^\r\n]{1,200})\r\n");
-  private static final int TAIL = 1024;
 
   private final Vertx vertx;
   private final String path;
   private long size;
-  private final java.util.Map<String, String> fields = new java.util.HashMap<>();
-  private String tail = "";
-  /** A field sent twice with different values: the upload is refused, as it is ambiguous. */
-  private String conflicting;
+  /** The form's small fields as they pass; null when the body is not a multipart form. */
+  private FormFields form;
 
   private UploadSpool(Vertx vertx, String path) {
     this.vertx = vertx;
@@ -39,8 +29,15 @@ final class UploadSpool {
 
   /** Streams the request body into a new temporary file, refusing it past {@code limit} bytes. */
   static Future<UploadSpool> receive(Vertx vertx, HttpServerRequest req, long limit) {
+    FormFields form;
+    try {
+      form = FormFields.of(req.getHeader(io.vertx.core.http.HttpHeaders.CONTENT_TYPE));
+    } catch (ApiError e) {
+      return Future.failedFuture(e);
+    }
     return vertx.fileSystem().createTempFile("yugong-upload-", ".part").compose(path -> {
       UploadSpool spool = new UploadSpool(vertx, path);
+      spool.form = form;
       return vertx.fileSystem().open(path, new OpenOptions().setWrite(true).setTruncateExisting(true))
           .compose(file -> spool.fill(req, file, limit))
           .map(spool)
@@ -60,12 +57,14 @@ final class UploadSpool {
         done.tryFail(ApiError.tooLarge(limit));
         return;
       }
-      sniff(chunk);
-      if (conflicting != null) {
-        req.pause();
-        done.tryFail(ApiError.invalidRequest("The form field '" + conflicting + "' is sent more than "
-            + "once with different values; send it once.", conflicting));
-        return;
+      if (form != null) {
+        try {
+          form.feed(chunk);
+        } catch (ApiError e) {
+          req.pause();
+          done.tryFail(e);
+          return;
+        }
       }
       file.write(chunk);
       if (file.writeQueueFull()) {
@@ -82,32 +81,18 @@ final class UploadSpool {
         ? Future.succeededFuture() : Future.failedFuture(ar.cause())));
   }
 
-  /** Looks for the small form fields Yugong needs as the bytes pass; notes conflicting repeats. */
-  private void sniff(io.vertx.core.buffer.Buffer chunk) {
-    String text = tail + chunk.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
-    java.util.regex.Matcher m = FIELD.matcher(text);
-    while (m.find()) {
-      String name = m.group(2);
-      String value = m.group(3).trim();
-      String before = fields.putIfAbsent(name, value);
-      if (before != null && !before.equals(value) && conflicting == null) {
-        conflicting = name;
-      }
-    }
-    tail = text.length() > TAIL ? text.substring(text.length() - TAIL) : text;
-  }
-
   /** A small text field of a multipart upload (model, response_format, n, size, quality), or null. */
   String field(String name) {
-    return fields.get(name);
+    return form == null ? null : form.fields().get(name);
   }
 
   /** The fields that set an upload's price (image edits and variations): n, size, quality. */
   io.vertx.core.json.JsonObject pricedFields() {
     io.vertx.core.json.JsonObject o = new io.vertx.core.json.JsonObject();
     for (String f : new String[] {"n", "size", "quality"}) {
-      if (fields.containsKey(f)) {
-        o.put(f, fields.get(f));
+      String v = field(f);
+      if (v != null) {
+        o.put(f, v);
       }
     }
     return o;
