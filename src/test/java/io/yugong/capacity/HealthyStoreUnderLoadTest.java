@@ -51,7 +51,7 @@ class HealthyStoreUnderLoadTest {
 
   @Test
   void aBurstOnAFreshClusterWithAHealthyStoreGetsNo503() throws Exception {
-    String key = CapacityKit.secret(CapacityKit.customer(c, "well funded", 1000));
+    String key = CapacityKit.secret(CapacityKit.customer(c, "well-funded", 1000));
     Map<String, Integer> outcomes = new TreeMap<>();
     List<String> samples = new ArrayList<>();
     for (int wave = 0; wave < WAVES; wave++) {
