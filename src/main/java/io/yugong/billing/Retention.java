@@ -28,8 +28,8 @@ public record Retention(int ledgerEntries, long settledMarkerMs, long abandonedM
   /** Waits between a failed settle attempt and the next one (the relay's schedule). */
   public static final List<Long> SETTLE_RETRY_MS = List.of(1000L, 5000L, 30_000L, 120_000L);
 
-  /** The product's defaults: 10,000 ledger entries, a 150 ms Redis timeout, a 30 min hold TTL. */
-  public static final Retention DEFAULTS = forSettings(10_000, 150, 1_800_000);
+  /** The product's defaults: 10,000 ledger entries, attempts of at most 10 s (the store's safety deadline), a 30 min hold TTL. */
+  public static final Retention DEFAULTS = forSettings(10_000, 10_000, 1_800_000);
 
   public Retention {
     if (ledgerEntries < 1) {
@@ -41,8 +41,8 @@ public record Retention(int ledgerEntries, long settledMarkerMs, long abandonedM
   }
 
   /** The retention that follows from a node's settings. */
-  public static Retention forSettings(int ledgerEntries, long redisTimeoutMs, long holdTtlMs) {
-    long window = settleRetryWindowMs(redisTimeoutMs);
+  public static Retention forSettings(int ledgerEntries, long attemptMs, long holdTtlMs) {
+    long window = settleRetryWindowMs(attemptMs);
     return new Retention(ledgerEntries, window, Money.saturatingAdd(holdTtlMs, window));
   }
 
@@ -53,7 +53,7 @@ public record Retention(int ledgerEntries, long settledMarkerMs, long abandonedM
 
   /**
    * From a settle's first attempt to the deadline of its last retry: every wait, plus every
-   * attempt's timeout (161 s at the defaults).
+   * attempt's longest time (206 s at the defaults).
    */
   public static long settleRetryWindowMs(long redisTimeoutMs) {
     long waits = 0;

@@ -227,10 +227,18 @@ public final class NodeConfig {
     return getInt("YUGONG_IDLE_TIMEOUT_MS", 300000);
   }
 
-  /** Connections per upstream host and event loop (YUGONG_UPSTREAM_POOL_SIZE, default 256). */
+  /**
+   * HTTP/1.1 connections per upstream host and HTTP instance (YUGONG_UPSTREAM_POOL_SIZE). The
+   * default gives the node {@link #UPSTREAM_CONNECTIONS} connections to one host in all, so it can
+   * hold that many concurrent streams: 10240 / YUGONG_HTTP_INSTANCES, rounded up, at least 256.
+   */
   public int upstreamPoolSize() {
-    return getInt("YUGONG_UPSTREAM_POOL_SIZE", 256);
+    int instances = Math.max(1, httpInstances());
+    return getInt("YUGONG_UPSTREAM_POOL_SIZE", Math.max(256, (UPSTREAM_CONNECTIONS + instances - 1) / instances));
   }
+
+  /** Upstream connections per host a node holds by default, over all its HTTP instances. */
+  public static final int UPSTREAM_CONNECTIONS = 10_240;
 
   /** Attempts per request across keys (YUGONG_ATTEMPTS, default 4). */
   public int attempts() {
@@ -242,9 +250,17 @@ public final class NodeConfig {
     return getInt("YUGONG_DEADLINE_MS", 30000);
   }
 
-  /** Redis command timeout on the request path, ms (YUGONG_REDIS_TIMEOUT_MS, default 150). */
-  public int redisTimeoutMs() {
-    return getInt("YUGONG_REDIS_TIMEOUT_MS", 150);
+  /**
+   * Connections from a node to Redis for the request path (YUGONG_REDIS_POOL_SIZE, default 64).
+   * Requests beyond them queue (unbounded; at most one entry per request in flight) — a full
+   * queue is never taken for an outage. Whether Redis is up is the health check's to say.
+   */
+  public int redisPoolSize() {
+    int n = getInt("YUGONG_REDIS_POOL_SIZE", 64);
+    if (n <= 0) {
+      throw new Invalid("YUGONG_REDIS_POOL_SIZE must be a positive number of connections, not " + n);
+    }
+    return n;
   }
 
   /** Proxies whose X-Forwarded-For is believed (YUGONG_TRUSTED_PROXIES, CIDR list, default none). */

@@ -1,12 +1,13 @@
 package io.yugong.gateway;
 
+import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import io.yugong.accounts.Account;
 import io.yugong.accounts.Accounts;
+import io.yugong.node.StoreHealth;
 import java.net.InetAddress;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,13 +24,13 @@ final class ClientAuth implements Handler<RoutingContext> {
   private final Accounts accounts;
   private final ClientAddress clientAddress;
   private final boolean rootOnly;
-  private final long timeoutMs;
+  private final StoreHealth storeHealth;
 
-  ClientAuth(Accounts accounts, ClientAddress clientAddress, boolean rootOnly, long timeoutMs) {
+  ClientAuth(Accounts accounts, ClientAddress clientAddress, boolean rootOnly, StoreHealth storeHealth) {
     this.accounts = accounts;
     this.clientAddress = clientAddress;
     this.rootOnly = rootOnly;
-    this.timeoutMs = timeoutMs;
+    this.storeHealth = storeHealth;
   }
 
   static String bearer(RoutingContext ctx) {
@@ -48,12 +49,18 @@ final class ClientAuth implements Handler<RoutingContext> {
       ApiError.missingKey().send(ctx.response());
       return;
     }
-    accounts.authenticate(key).timeout(timeoutMs, TimeUnit.MILLISECONDS).onComplete(ar -> {
+    // A cache hit completes at once; a miss waits for Redis while the health check says it is up.
+    Future<Account> lookup = accounts.authenticate(key);
+    (lookup.isComplete() ? lookup : storeHealth.guard(lookup)).onComplete(ar -> {
       if (ar.failed()) {
-        LOG.error("{} cannot authenticate: account store unreachable: {}", RequestIds.of(ctx),
-            ar.cause().toString());
-        ApiError.unavailable("The account store is unreachable; no request is served without it. "
-            + "Please retry shortly.", "store_unavailable", 1).send(ctx.response());
+        ApiError refused = storeHealth.refusal(ar.cause());
+        if (ar.cause() instanceof StoreHealth.Down) {
+          LOG.warn("{} cannot authenticate: Redis is down ({})", RequestIds.of(ctx), ar.cause().getMessage());
+        } else if (refused.status() >= 500) {
+          LOG.error("{} cannot authenticate: {} ({})", RequestIds.of(ctx), refused.getMessage(),
+              ar.cause().toString());
+        }
+        refused.send(ctx.response());
         return;
       }
       Account a = ar.result();

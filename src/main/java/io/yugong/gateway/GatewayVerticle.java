@@ -11,15 +11,12 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
-import io.vertx.redis.client.Command;
-import io.vertx.redis.client.Request;
 import io.yugong.admin.AccountRoutes;
 import io.yugong.admin.AdminRoutes;
 import io.yugong.config.NodeConfig;
 import io.yugong.node.Services;
 import io.yugong.relay.Relay;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -87,19 +84,24 @@ public final class GatewayVerticle extends VerticleBase {
       ctx.next();
     });
     router.get("/health").handler(ctx -> Replies.json(ctx, 200, new JsonObject().put("status", "ok")));
-    router.get("/ready").handler(ctx -> ready().onComplete(ar -> {
-      JsonObject body = new JsonObject().put("redis", ar.succeeded() && ar.result()[0])
-          .put("cluster", ar.succeeded() && ar.result()[1]);
-      boolean ok = body.getBoolean("redis") && body.getBoolean("cluster");
+    router.get("/ready").handler(ctx -> {
+      // Redis as the health check knows it: no call of its own, so a loaded node answers at once.
+      boolean redis = services.storeHealth().up();
+      boolean cluster = services.cluster().joined();
+      JsonObject body = new JsonObject().put("redis", redis).put("cluster", cluster);
+      if (!redis) {
+        body.put("redisDownSince", services.storeHealth().changedAt());
+      }
+      boolean ok = redis && cluster;
       Replies.json(ctx, ok ? 200 : 503, body.put("status", ok ? "ready" : "not ready"));
-    }));
+    });
 
     // bodies are read only after the key is known: nobody unauthenticated makes a node buffer
     BodyHandler bodies = BodyHandler.create(false).setBodyLimit(ADMIN_BODY_LIMIT);
     BodyHandler forms = BodyHandler.create(false).setBodyLimit(ACCOUNT_BODY_LIMIT);
     ClientAddress clients = new ClientAddress(cfg.trustedProxies());
-    ClientAuth anyAccount = new ClientAuth(services.accounts(), clients, false, Math.max(cfg.redisTimeoutMs(), 100));
-    ClientAuth rootOnly = new ClientAuth(services.accounts(), clients, true, Math.max(cfg.redisTimeoutMs(), 100));
+    ClientAuth anyAccount = new ClientAuth(services.accounts(), clients, false, services.storeHealth());
+    ClientAuth rootOnly = new ClientAuth(services.accounts(), clients, true, services.storeHealth());
     AdminRoutes admin = new AdminRoutes(services);
 
     // The API before the console and admin routes: a /v1 request is matched once, not tried against
@@ -146,12 +148,6 @@ public final class GatewayVerticle extends VerticleBase {
         .invalidRequestHandler(InvalidRequests::answer)
         .requestHandler(router)
         .listen();
-  }
-
-  private Future<boolean[]> ready() {
-    Future<Boolean> redis = services.redis().send(Request.cmd(Command.PING))
-        .timeout(1, TimeUnit.SECONDS).map(r -> true).otherwise(false);
-    return redis.map(r -> new boolean[] {r, services.cluster().joined()});
   }
 
   @Override

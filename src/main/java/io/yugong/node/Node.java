@@ -90,19 +90,23 @@ public final class Node {
   private static Future<Node> boot(Vertx vertx, HazelcastInstance hz, NodeConfig cfg, String nodeId) {
     Redis redis = Redis.createClient(vertx, new RedisOptions()
         .setConnectionString(cfg.redis())
-        .setMaxPoolSize(32)
-        .setMaxPoolWaiting(4096)
-        .setMaxWaitingHandlers(16384)
+        .setMaxPoolSize(cfg.redisPoolSize())
+        // A burst queues here, it is not an outage: the queue is bounded by the requests in flight,
+        // and StoreHealth (not the queue) decides when Redis is down.
+        .setMaxPoolWaiting(-1)
+        .setMaxWaitingHandlers(1 << 20)
         .setNetClientOptions(new io.vertx.core.net.NetClientOptions()
-            .setConnectTimeout(Math.max(100, cfg.redisTimeoutMs()))
+            .setConnectTimeout(StoreHealth.PING_DEADLINE_MS)
             .setTcpKeepAlive(true).setTcpNoDelay(true)));
+    StoreHealth storeHealth = new StoreHealth(cfg.redis());
+    storeHealth.start();
     Vault vault = new Vault(cfg.masterKey());
     NodeStats stats = new NodeStats();
     TrustOptions upstreamTrust = cfg.upstreamCaFile() == null ? null
         : TrustOptions.wrap(UpstreamTrust.withExtraCas(cfg.upstreamCaFile()));
     KeyPool keyPool = new KeyPool(vertx, redis, hz, vault, cfg.upstream(), upstreamTrust);
-    Wallets wallets = new Wallets(redis, Retention.forSettings(cfg.ledgerEntries(), cfg.redisTimeoutMs(),
-        cfg.holdTtlMs()));
+    Wallets wallets = new Wallets(redis, Retention.forSettings(cfg.ledgerEntries(),
+        StoreHealth.SAFETY_DEADLINE_MS, cfg.holdTtlMs()));
     Accounts accounts = new Accounts(vertx, redis, vault, wallets, cfg.maxChildren(), cfg.maxDepth());
     Tariff tariff = new Tariff();
     JsonObject identity = new JsonObject()
@@ -115,7 +119,7 @@ public final class Node {
     ClusterView view = new ClusterView(vertx, hz, nodeId, identity, stats);
     RuntimeConfig runtime = new RuntimeConfig(vertx, redis);
     Services services = new Services(cfg, runtime, nodeId, redis, keyPool, accounts, wallets, tariff, stats, view,
-        upstreamTrust);
+        upstreamTrust, storeHealth);
     runtime.onChange((name, doc) -> {
       if (name.equals("routing")) {
         keyPool.routing(RoutingRules.fromJson(doc));
@@ -168,6 +172,7 @@ public final class Node {
   public Future<Void> close() {
     services.cluster().stop();
     services.keyPool().stop();
+    services.storeHealth().stop();
     return services.wallets().closeSlices()
         .transform(x -> services.accounts().stop().otherwiseEmpty())
         .transform(x -> redis.close()).transform(x -> vertx.close())

@@ -11,6 +11,7 @@ import io.yugong.keypool.KeyPool;
 
 /**
  * The node-wide services every HTTP verticle instance shares. All are thread-safe.
+ * {@code storeHealth} says whether Redis is up; calls on the request path go through its guard.
  * {@code upstreamTrust} is null when the JDK's CAs are all that is trusted upstream.
  */
 public record Services(
@@ -24,5 +25,6 @@ public record Services(
     Tariff tariff,
     NodeStats stats,
     ClusterView cluster,
-    TrustOptions upstreamTrust) {
+    TrustOptions upstreamTrust,
+    StoreHealth storeHealth) {
 }

@@ -23,7 +23,6 @@ import io.yugong.gateway.ApiError;
 import io.yugong.node.NodeStats;
 import io.yugong.node.Services;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -46,7 +45,7 @@ final class Accounting {
   private final String nodeId;
   private final long minBalance;
   private final long holdTtlMs;
-  private final long redisTimeoutMs;
+  private final io.yugong.node.StoreHealth storeHealth;
   private final List<String> unmeteredAllowed;
   private final NodeStats stats;
   private final WorkerExecutor pricing;
@@ -69,7 +68,7 @@ final class Accounting {
     this.nodeId = s.nodeId();
     this.minBalance = Money.parseDollars(s.config().minBalance());
     this.holdTtlMs = s.config().holdTtlMs();
-    this.redisTimeoutMs = s.config().redisTimeoutMs();
+    this.storeHealth = s.storeHealth();
     this.unmeteredAllowed = s.config().unmeteredAllowed();
     this.stats = s.stats();
     this.pricing = vertx.createSharedWorkerExecutor("yugong-pricing",
@@ -182,10 +181,18 @@ final class Accounting {
     Future<Reservation> reserve = wallets.reserve(a.id(), x.requestId, q.hold(), q.floor(), a.limits(),
         x.model, TokenEstimate.of(q, x.json), globalLimits, a.hardLimit(), minBalance, holdTtlMs,
         a.ancestorIdsBelowRoot(), a.rates());
-    return reserve
-        .timeout(redisTimeoutMs, TimeUnit.MILLISECONDS)
+    return storeHealth.guard(reserve)
         .recover(e -> {
-          LOG.error("{} cannot place a hold: the billing store is unreachable ({})", x.requestId, e.toString());
+          ApiError refused = storeHealth.refusal(e);
+          if (refused == e) {
+            return Future.failedFuture(e);
+          }
+          if (e instanceof io.yugong.node.StoreHealth.Down) {
+            // the outage itself is logged once, by StoreHealth
+            LOG.warn("{} cannot place a hold: Redis is down ({})", x.requestId, e.getMessage());
+          } else {
+            LOG.error("{} cannot place a hold: {} ({})", x.requestId, refused.getMessage(), e.toString());
+          }
           // A reply after the deadline may still have placed a hold for a request that is refused:
           // give it back, or it would be charged its floor when it expires.
           reserve.onSuccess(late -> {
@@ -194,8 +201,7 @@ final class Accounting {
                   + "failed ({}); it expires on its own", x.requestId, f.toString()));
             }
           });
-          return Future.failedFuture(ApiError.unavailable("The billing store is unreachable, and no "
-              + "request is served without it. Please retry shortly.", "store_unavailable", 1));
+          return Future.failedFuture(refused);
         })
         .compose(r -> {
           if (r.ok()) {
@@ -287,9 +293,8 @@ final class Accounting {
   }
 
   private Future<Void> attemptSettle(Exchange x, long charge, LedgerEntry entry, int attempt) {
-    return wallets.settle(x.account.id(), x.requestId, charge, entry, x.account.ancestorIdsBelowRoot(),
-        x.account.rates())
-        .timeout(Retention.settleAttemptTimeoutMs(redisTimeoutMs), TimeUnit.MILLISECONDS)
+    return storeHealth.guard(wallets.settle(x.account.id(), x.requestId, charge, entry,
+            x.account.ancestorIdsBelowRoot(), x.account.rates()))
         .<Void>mapEmpty()
         .recover(e -> {
           if (attempt < SETTLE_RETRY_MS.length) {

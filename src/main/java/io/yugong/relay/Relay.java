@@ -68,7 +68,10 @@ public final class Relay implements Handler<RoutingContext> {
     });
     x.endpoint = Endpoint.of(x.req.method().name(), x.req.path());
     prepare(x).compose(v -> accounting.admit(x)).onComplete(ar -> {
-      if (ar.succeeded()) {
+      if (x.clientGone) {
+        // The client left while its hold was being placed: nothing goes upstream, nothing is kept.
+        accounting.release(x);
+      } else if (ar.succeeded()) {
         attempt(x);
       } else {
         refuse(x, ar.cause());
@@ -351,6 +354,11 @@ public final class Relay implements Handler<RoutingContext> {
     error.send(x.resp);
   }
 
+  /**
+   * The client left before its answer was done. Before any answer was chosen to stream (no key
+   * yet), the hold goes back: a request that was never answered is never charged. A hold still
+   * being placed is given back when admission completes (see {@link #handle}).
+   */
   private void clientGone(Exchange x) {
     x.clientGone = true;
     if (x.keyId == null) {

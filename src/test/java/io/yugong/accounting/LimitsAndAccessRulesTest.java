@@ -41,8 +41,7 @@ class LimitsAndAccessRulesTest {
 
   @BeforeAll
   void start() throws Exception {
-    c = TestCluster.start(2, new MockOptions(), Map.of("YUGONG_TRUSTED_PROXIES", PROXY + "/32",
-        "YUGONG_REDIS_TIMEOUT_MS", Kit.ENV.get("YUGONG_REDIS_TIMEOUT_MS")));
+    c = TestCluster.start(2, new MockOptions(), Map.of("YUGONG_TRUSTED_PROXIES", PROXY + "/32"));
     c.addKey(0, "sk-limits-one-1234567890", null);
     c.addKey(1, "sk-limits-two-1234567890", null);
   }

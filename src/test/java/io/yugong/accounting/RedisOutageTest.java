@@ -21,7 +21,8 @@ import org.junit.jupiter.api.TestInstance;
  * Redis is the store of money: while it is down nothing is served (fail closed, fast), nothing
  * reaches upstream, and when it is back the same nodes serve again without a restart. Needs the
  * tests' own redis-server (it is stopped and started); skipped when Redis came from elsewhere.
- * Runs with the default Redis deadline of the request path.
+ * Runs with the product's defaults: a node learns Redis is down from its health check (a refused
+ * connection at once, an unanswered PING within 1.5 s), not from a per-request deadline.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RedisOutageTest {
@@ -107,7 +108,7 @@ class RedisOutageTest {
   }
 
   @Test
-  void withRedisUnresponsiveRequestsFailClosedAtTheDeadlineAndLateHoldsAreGivenBack() throws Exception {
+  void withRedisUnresponsiveRequestsFailClosedOnceTheNodeKnowsAndLateHoldsAreGivenBack() throws Exception {
     JsonObject acct = c.createAccount(0, new JsonObject().put("Name", "paused").put("CreditGranted", 1));
     String key = Kit.secret(acct);
     String id = Kit.id(acct);
@@ -119,7 +120,7 @@ class RedisOutageTest {
       int charges = Kit.charges(Kit.ledger(c, 0, key)).size();
       int forwarded = c.mock.control().requests().size();
       List<Long> latencies = new ArrayList<>();
-      redis.send("CLIENT", "PAUSE", "3000", "ALL");
+      redis.send("CLIENT", "PAUSE", "5000", "ALL");
       long pausedAt = System.nanoTime();
       // A key no node has cached needs Redis to be recognised: refused too, not held open.
       long t0 = System.nanoTime();
@@ -133,16 +134,17 @@ class RedisOutageTest {
         assertEquals(503, r.statusCode(), r::body);
         assertEquals("store_unavailable", Kit.error(r).getString("code"));
       }
-      assertTrue((System.nanoTime() - pausedAt) / 1_000_000 < 3000, "still paused while measuring");
+      assertTrue((System.nanoTime() - pausedAt) / 1_000_000 < 5000, "still paused while measuring");
       System.out.printf("fail-closed latency with Redis unresponsive: %s ms (cached key), %d ms (uncached key)%n",
           latencies, unknownMs);
       assertEquals(503, unknown.statusCode(), unknown::body);
-      assertTrue(unknownMs < 2000, "uncached key refused in " + unknownMs + " ms");
-      latencies.forEach(ms -> assertTrue(ms < 1000, "503 within a second: " + latencies));
+      // the first waits until the health check knows (at most 2 s: PING every 0.5 s, silent 1.5 s)
+      assertTrue(unknownMs < 2500, "uncached key refused in " + unknownMs + " ms");
+      latencies.forEach(ms -> assertTrue(ms < 1000, "503 within a second once known: " + latencies));
       assertEquals(forwarded, c.mock.control().requests().size(), "nothing forwarded while Redis hangs");
 
       // Once Redis answers again the late holds are given back: no charge, nothing held.
-      Kit.eventually(Duration.ofSeconds(8), () -> assertEquals(0, redis.walletField(id, "held")));
+      Kit.eventually(Duration.ofSeconds(10), () -> assertEquals(0, redis.walletField(id, "held")));
       assertEquals(balance, redis.walletField(id, "balance"));
       assertEquals(charges, Kit.charges(Kit.ledger(c, 0, key)).size());
       assertEquals(200, chat(0, key, false).statusCode());

@@ -25,11 +25,9 @@ import java.util.concurrent.TimeUnit;
 final class SliceKit {
 
   /**
-   * Slices on (they are off by default, see docs/billing.md). The request path's Redis deadline is
-   * raised as in the accounting tests: on this small machine a cold JVM can exceed 150 ms.
+   * Slices on (they are off by default, see docs/billing.md); everything else the defaults.
    */
-  static final Map<String, String> ENV = Map.of("YUGONG_CREDIT_SLICES", "true",
-      "YUGONG_REDIS_TIMEOUT_MS", "2000");
+  static final Map<String, String> ENV = Map.of("YUGONG_CREDIT_SLICES", "true");
 
   private SliceKit() {
   }

@@ -60,9 +60,7 @@ class FailoverUnderLoadTest {
 
   @BeforeAll
   void runTheLoad() throws Exception {
-    // The two nodes, the emulator and 24 client threads share two cores (with other builds), so
-    // Redis gets a roomier time-out than production's 150 ms; the key pool is what is tested here.
-    c = TestCluster.start(2, new MockOptions(), Map.of("YUGONG_ATTEMPTS", "4", "YUGONG_REDIS_TIMEOUT_MS", "1000"));
+    c = TestCluster.start(2, new MockOptions(), Map.of("YUGONG_ATTEMPTS", "4"));
     c.mock.control().behave(limitedA, KeyBehaviour.rateLimited(2));
     c.mock.control().behave(limitedB, KeyBehaviour.rateLimited(2));
     c.mock.control().behave(noQuota, KeyBehaviour.insufficientQuota());
