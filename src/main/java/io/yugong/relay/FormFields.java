@@ -25,7 +25,7 @@ final class FormFields {
   private static final byte[] CRLF = {'\r', '\n'};
   private static final byte[] BLANK = {'\r', '\n', '\r', '\n'};
 
-  private enum State { BODY, AFTER_DELIMITER, HEADERS, END }
+  private enum State { BODY, HEADERS, END }
 
   private final byte[] delimiter;
   private final Map<String, String> fields = new HashMap<>();
@@ -80,25 +80,37 @@ final class FormFields {
           p = keep;
           break;
         }
-        collect(buf, p, at);
-        endPart();
-        p = at + delimiter.length;
-        state = State.AFTER_DELIMITER;
-      } else if (state == State.AFTER_DELIMITER) {
-        if (buf.length - p < 2) {
+        // a delimiter is the boundary line: "--" after it (the end), or only padding to the CRLF
+        int after = at + delimiter.length;
+        if (buf.length - after < 2) {
+          collect(buf, p, at);
+          p = at;
           break;
         }
-        if (buf[p] == '-' && buf[p + 1] == '-') {
+        if (buf[after] == '-' && buf[after + 1] == '-') {
+          collect(buf, p, at);
+          endPart();
           state = State.END;
+          p = buf.length;
           break;
         }
-        int eol = indexOf(buf, CRLF, p);
+        int eol = indexOf(buf, CRLF, after);
         if (eol < 0) {
-          if (buf.length - p > MAX_HEADERS) {
+          if (buf.length - after > MAX_HEADERS) {
             throw ApiError.invalidRequest("A multipart delimiter line is too long.", null);
           }
+          collect(buf, p, at);
+          p = at;
           break;
         }
+        if (!padding(buf, after, eol)) {
+          // the boundary's text inside a part, not a delimiter: it is content
+          collect(buf, p, at + 1);
+          p = at + 1;
+          continue;
+        }
+        collect(buf, p, at);
+        endPart();
         p = eol + 2;
         state = State.HEADERS;
       } else {
@@ -170,6 +182,15 @@ final class FormFields {
           + "different values; send it once.", collecting);
     }
     collecting = null;
+  }
+
+  private static boolean padding(byte[] buf, int from, int to) {
+    for (int i = from; i < to; i++) {
+      if (buf[i] != ' ' && buf[i] != '\t') {
+        return false;
+      }
+    }
+    return true;
   }
 
   private static String unquote(String s) {
