@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * An account's allow and deny lists, as ProxyXAI documents them: models by exact name or
- * {@code prefix*}, client IPs by address or CIDR (IPv4 and IPv6). An empty allow list allows
+ * An account's allow and deny lists, as ProxyXAI documents them: models by name (and its dated
+ * snapshots), ignoring case, or {@code prefix*}, client IPs by address or CIDR (IPv4 and IPv6). An empty allow list allows
  * all; {@code "*"} in a deny list denies all; a deny always wins over an allow.
  */
 public final class AccessRules {
@@ -87,12 +87,39 @@ public final class AccessRules {
     return false;
   }
 
+  /**
+   * A rule matches a model by name, ignoring case, and also every dated snapshot of that name
+   * ({@code gpt-4o} covers {@code gpt-4o-2024-08-06} and {@code gpt-4-0613} is covered by
+   * {@code gpt-4}, but {@code gpt-4o} does not cover {@code gpt-4o-mini}); {@code prefix*} matches
+   * every name that starts with the prefix.
+   */
   private static boolean matches(String pattern, String model) {
     if (pattern.equals("*")) {
       return true;
     }
-    return pattern.endsWith("*") ? model.startsWith(pattern.substring(0, pattern.length() - 1))
-        : pattern.equals(model);
+    if (pattern.endsWith("*")) {
+      String prefix = pattern.substring(0, pattern.length() - 1);
+      return model.regionMatches(true, 0, prefix, 0, prefix.length());
+    }
+    if (model.equalsIgnoreCase(pattern)) {
+      return true;
+    }
+    return model.length() > pattern.length() + 1 && model.regionMatches(true, 0, pattern, 0, pattern.length())
+        && model.charAt(pattern.length()) == '-' && snapshot(model, pattern.length() + 1);
+  }
+
+  /** Digits and dashes from {@code from} on, starting with a digit: a dated snapshot. */
+  private static boolean snapshot(String model, int from) {
+    if (!Character.isDigit(model.charAt(from))) {
+      return false;
+    }
+    for (int i = from; i < model.length(); i++) {
+      char c = model.charAt(i);
+      if (c != '-' && (c < '0' || c > '9')) {
+        return false;
+      }
+    }
+    return true;
   }
 
   /** An address block: {@code 10.0.0.0/8}, {@code 2001:db8::/32}, or a single address. */

@@ -43,6 +43,22 @@ class AccessRulesTest {
   }
 
   @Test
+  void aModelRuleCoversTheNamesDatedSnapshotsAndIgnoresCase() {
+    AccessRules deny = new AccessRules(List.of(), List.of("gpt-4o", "gpt-4"), List.of(), List.of());
+    assertThat(deny.allowsModel("gpt-4o")).isFalse();
+    assertThat(deny.allowsModel("GPT-4o")).isFalse();
+    assertThat(deny.allowsModel("gpt-4o-2024-08-06")).isFalse();
+    assertThat(deny.allowsModel("gpt-4-0613")).isFalse();
+    assertThat(deny.allowsModel("gpt-4o-mini")).isTrue();
+    assertThat(deny.allowsModel("gpt-4o-mini-2024-07-18")).isTrue();
+    assertThat(deny.allowsModel("gpt-4.1")).isTrue();
+    AccessRules allow = new AccessRules(List.of("gpt-4o-mini", "O3*"), List.of(), List.of(), List.of());
+    assertThat(allow.allowsModel("gpt-4o-mini-2024-07-18")).isTrue();
+    assertThat(allow.allowsModel("o3-pro")).isTrue();
+    assertThat(allow.allowsModel("gpt-4o")).isFalse();
+  }
+
+  @Test
   void malformedAddressesAreRefused() {
     assertThatThrownBy(() -> AccessRules.Cidr.parse("example.com")).isInstanceOf(IllegalArgumentException.class);
     assertThatThrownBy(() -> AccessRules.Cidr.parse("10.0.0.0/40")).isInstanceOf(IllegalArgumentException.class);
