@@ -152,7 +152,7 @@ public final class AccountRoutes {
             .put("cost", Money.toDollars(e.cost())).put("amount", Money.toDollars(e.amount()))
             .put("cost_nanos", e.cost()).put("amount_nanos", e.amount())
             .put("balance_after", Money.toDollars(e.balanceAfter()))
-            .put("upstream_key", e.upstreamKeyId()).put("node", e.node())
+            // which upstream key and node served it is the operator's business (the request log)
             .put("latency_ms", e.latencyMs()).put("status", e.status()).put("at", e.at())
             .put("note", e.note()));
       }
