@@ -1,5 +1,6 @@
 package io.yugong.capacity;
 
+import io.yugong.testing.NodeProcess;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,12 +33,12 @@ class FrozenNodeHealsTest {
   private static final String MODEL = "gpt-3.5-turbo";
 
   private TestCluster c;
-  private FrozenNodeProcess frozen;
+  private NodeProcess frozen;
 
   @BeforeAll
   void start() throws Exception {
     c = TestCluster.start(1, new MockOptions(), Map.of());
-    frozen = FrozenNodeProcess.join(c, Duration.ofSeconds(90));
+    frozen = NodeProcess.join(c, Duration.ofSeconds(90));
     Eventually.eventually(Duration.ofSeconds(30), () -> {
       assertEquals(2, c.nodes.get(0).services().cluster().nodeIds().size());
       assertCluster(cluster(c.call(0, "GET", "/admin/cluster", c.adminKey, null)), "in-JVM node before the freeze");

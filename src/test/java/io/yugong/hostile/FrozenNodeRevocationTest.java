@@ -1,5 +1,6 @@
 package io.yugong.hostile;
 
+import io.yugong.testing.NodeProcess;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;

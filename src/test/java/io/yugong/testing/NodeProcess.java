@@ -1,7 +1,6 @@
-package io.yugong.capacity;
+package io.yugong.testing;
 
 import io.yugong.node.Node;
-import io.yugong.testing.TestCluster;
 import io.yugong.testing.TestRedis;
 import java.io.File;
 import java.net.URI;
@@ -18,23 +17,23 @@ import java.util.concurrent.TimeUnit;
  * A Yugong node in a JVM of its own ({@code java io.yugong.Main node}), joined to the cluster of a
  * {@link TestCluster} with the environment TestCluster gives its own nodes, so that it can be
  * frozen (SIGSTOP) and resumed (SIGCONT) like a stalled machine. Its output goes to
- * {@code target/frozen-node-PORT.log}. Always {@link #close()} it.
+ * {@code target/node-process-PORT.log}. Always {@link #close()} it.
  */
-final class FrozenNodeProcess implements AutoCloseable {
+public final class NodeProcess implements AutoCloseable {
 
   private final Process process;
   private final int port;
   private final Path log;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
-  private FrozenNodeProcess(Process process, int port, Path log) {
+  private NodeProcess(Process process, int port, Path log) {
     this.process = process;
     this.port = port;
     this.log = log;
   }
 
   /** Starts a node that joins {@code c}'s cluster through its first node, and waits until it serves. */
-  static FrozenNodeProcess join(TestCluster c, Duration within) throws Exception {
+  public static NodeProcess join(TestCluster c, Duration within) throws Exception {
     Node first = c.nodes.get(0);
     int port = TestRedis.freePort();
     int clusterPort = TestRedis.freePort();
@@ -60,12 +59,12 @@ final class FrozenNodeProcess implements AutoCloseable {
     env.put("YUGONG_CLUSTER_MEMBERS", seed + ",127.0.0.1:" + clusterPort);
     env.put("YUGONG_CLUSTER_CONFIG", "/nonexistent/use-bundled.xml");
     env.put("YUGONG_HTTP_INSTANCES", "2");
-    Path log = Path.of("target", "frozen-node-" + port + ".log");
+    Path log = Path.of("target", "node-process-" + port + ".log");
     pb.redirectErrorStream(true).redirectOutput(log.toFile()).directory(new File("."));
     Process started = pb.start();
     // Even if the test JVM is torn down without running the test's cleanup.
-    Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, "frozen-node-kill"));
-    FrozenNodeProcess node = new FrozenNodeProcess(started, port, log);
+    Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly, "node-process-kill"));
+    NodeProcess node = new NodeProcess(started, port, log);
     try {
       node.awaitServing(within);
       return node;
@@ -95,12 +94,12 @@ final class FrozenNodeProcess implements AutoCloseable {
     }
   }
 
-  HttpResponse<String> call(String method, String path, String key) throws Exception {
+  public HttpResponse<String> call(String method, String path, String key) throws Exception {
     return call(method, path, key, null);
   }
 
   /** A raw HTTP call to this node; body may be null. */
-  HttpResponse<String> call(String method, String path, String key, String body) throws Exception {
+  public HttpResponse<String> call(String method, String path, String key, String body) throws Exception {
     HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
         .timeout(Duration.ofSeconds(30)).method(method, body == null ? HttpRequest.BodyPublishers.noBody()
             : HttpRequest.BodyPublishers.ofString(body));
@@ -114,11 +113,11 @@ final class FrozenNodeProcess implements AutoCloseable {
   }
 
   /** Freezes the process, as a stalled VM or a long GC pause would. */
-  void freeze() throws Exception {
+  public void freeze() throws Exception {
     signal("STOP");
   }
 
-  void resume() throws Exception {
+  public void resume() throws Exception {
     signal("CONT");
   }
 
