@@ -40,17 +40,30 @@ final class HealthBoard {
   }
 
   void start() {
-    map.addEntryListener(new MapFollower(this::adopt, this::removed, () -> {
-      local.clear();
-      stamps.clear();
-    }));
+    // A merge after a split resets the map on the side that merges, and may replay the other
+    // side's older entries: neither may take a newer decision away from this node. What this node
+    // decided stays until a newer decision replaces it ({@link #adopt}) and is published again by
+    // {@link #heal()}; a map cleared under it therefore changes nothing here.
+    map.addEntryListener(new MapFollower(this::adopt, this::removed, () -> { }));
     map.forEach(this::adopt);
   }
 
+  /**
+   * Takes a decision from the shared map unless this node holds a newer one for the key; then the
+   * newer one is published again, so every node ends with the newest decision (last writer wins).
+   */
   private void adopt(String keyId, String value) {
     JsonObject j = new JsonObject(value);
+    long theirs = j.getLong(STAMP, 0L);
+    Long mine = stamps.get(keyId);
+    Health held = local.get(keyId);
+    if (mine != null && held != null && theirs < mine) {
+      String encoded = held.toJson().put(STAMP, mine.longValue()).encode();
+      writer.execute(() -> map.put(keyId, encoded));
+      return;
+    }
     local.put(keyId, Health.fromJson(j));
-    stamps.put(keyId, j.getLong(STAMP, 0L));
+    stamps.put(keyId, theirs);
   }
 
   private void removed(String keyId) {

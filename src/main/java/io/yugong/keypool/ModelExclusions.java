@@ -192,9 +192,11 @@ final class ModelExclusions {
     }
   }
 
+  /**
+   * A map cleared under this node is a merge resetting it after a split (nothing else clears it):
+   * what this node learned stays until its hour ends, and {@link #heal()} publishes it again.
+   */
   private void cleared() {
-    local.clear();
-    size.set(0);
   }
 
   /** Drops expired pairs; returns how many. */
