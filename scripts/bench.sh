@@ -13,9 +13,11 @@
 #
 #   scripts/bench.sh [SECONDS] [CONNECTIONS]      (defaults: 15 32)
 #
-# Environment: BENCH_THREADS (wrk threads, 2), BENCH_CREDIT (the account's USD, 1000000: a
+# Environment: BENCH_THREADS (wrk threads, 2), BENCH_WARMUP (seconds of load on the node before
+# each of its measured runs, 60: its JIT is not done sooner on 2 cores; 5 s for the others), BENCH_CREDIT (the account's USD, 1000000: a
 # funded account; a small one, e.g. 0.02, exercises the exact per-request path),
-# BENCH_JFR=FILE (record the node with JFR during the non-streaming run), and any YUGONG_*
+# BENCH_JFR=FILE (record the node with JFR during the non-streaming run), BENCH_SERVE=1 (set
+# everything up, print where it is, and wait: for profiling by hand), and any YUGONG_*
 # setting, passed to the node as is. See docs/benchmarks.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,6 +27,7 @@ DURATION=${1:-15}
 CONNECTIONS=${2:-32}
 THREADS=${BENCH_THREADS:-2}
 CREDIT=${BENCH_CREDIT:-1000000}
+WARMUP=${BENCH_WARMUP:-60}
 
 need() { # need COMMAND PACKAGE
   command -v "$1" >/dev/null && return 0
@@ -155,6 +158,14 @@ for mode in plain stream; do
   } >"$WORK/$mode.lua"
 done
 
+if [ -n "${BENCH_SERVE:-}" ]; then # set up, then wait: for profiling by hand
+  echo "node: http://127.0.0.1:$NODE_PORT (pid $NODE_PID), key $KEY"
+  echo "upstream: http://127.0.0.1:$UP_PORT, nginx proxy: http://127.0.0.1:$PROXY_PORT, redis: $REDIS_PORT"
+  echo "wrk scripts: $WORK/plain.lua $WORK/stream.lua (BENCH_KEY=$KEY); Ctrl-C or kill $$ to stop"
+  while kill -0 "$NODE_PID" 2>/dev/null; do sleep 1; done
+  exit 0
+fi
+
 # --- measuring -------------------------------------------------------------------------------
 HZ=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -167,7 +178,10 @@ to_us() { # wrk latency (e.g. 812.00us, 1.20ms, 2.01s) -> µs
 # run NAME URL KEY LUA CONNS THREADS -> "rps p50us p99us non2xx requests nodeus redisus redisbytes"
 run() {
   local name=$1 url=$2 key=$3 lua=$4 conns=$5 threads=$6 out
-  BENCH_KEY=$key wrk -t"$threads" -c"$conns" -d5s -s "$lua" "$url" >/dev/null 2>&1 || true
+  local warm=5
+  # the node's JIT needs about a minute of load on 2 cores before its figures settle
+  case $name in yugong-plain|yugong-stream) warm=$WARMUP ;; esac
+  BENCH_KEY=$key wrk -t"$threads" -c"$conns" -d"${warm}s" -s "$lua" "$url" >/dev/null 2>&1 || true
   local c0 r0 m0 c1 r1 m1
   c0=$(cpu_ticks "$NODE_PID"); r0=$(redis_cpu); m0=$(redis_info memory used_memory)
   if [ -n "${BENCH_JFR:-}" ] && [ "$name" = yugong-plain ]; then
@@ -187,7 +201,7 @@ run() {
     printf "%s %s %s %s %s %.1f %.1f %.0f\n", rps, p50, p99, e, n, c * 1e6 / hz / n, (r1 - r0) * 1e6 / n, m / n }'
 }
 
-echo "wrk: $THREADS threads, $CONNECTIONS connections, ${DURATION}s per target after a 5 s warm-up, on $(nproc) cores"
+echo "wrk: $THREADS threads, $CONNECTIONS connections, ${DURATION}s per target after a warm-up (node ${WARMUP} s, others 5 s), on $(nproc) cores"
 echo "stream: $STREAM_EVENTS events of server-sent data per answer; account credit: $CREDIT USD"
 printf '\n%-8s %-8s %11s %9s %9s %7s %7s %11s %12s %12s\n' mode target "requests/s" "p50 µs" "p99 µs" non-2xx ratio "node µs/req" "redis µs/req" "redis B/req"
 for mode in plain stream; do

@@ -63,6 +63,14 @@ public final class Wallets {
     return slices;
   }
 
+  /**
+   * Completes once every charge this node settled on its slices so far is in Redis (or after
+   * {@code maxMs}); at once when it has no slices.
+   */
+  public synchronized Future<Void> flushed(long maxMs) {
+    return slices == null ? Future.succeededFuture() : slices.flushed(maxMs);
+  }
+
   /** Flushes and returns this node's slices, if it has any (a clean stop). */
   public synchronized Future<Void> closeSlices() {
     return slices == null ? Future.succeededFuture() : slices.close();
@@ -352,7 +360,11 @@ public final class Wallets {
     return guard(() -> scripts.run(Scripts.VIEW, Keys.account(accountId), List.of())
         .map(r -> {
           long balance = Replies.num(r.get(0));
-          long held = Replies.num(r.get(1));
+          // The nodes' credit slices are the account's money, not its requests': an account view
+          // shows what its requests hold (a request on a slice, and its charge until the next
+          // flush, are seen one flush interval late).
+          long sliced = Replies.num(r.get(7));
+          long held = Replies.num(r.get(1)) - sliced;
           List<WalletView.Grant> grants = new ArrayList<>();
           Response g = r.get(3);
           for (int i = 0; i + 2 < g.size(); i += 3) {
@@ -365,7 +377,7 @@ public final class Wallets {
           return new WalletView(accountId, balance, held, balance - held, List.copyOf(grants),
               Replies.num(m.get(0)), Replies.num(m.get(1)), Replies.num(m.get(2)),
               Replies.num(m.get(3)), Replies.num(m.get(4)), (int) Replies.num(r.get(5)),
-              "1".equals(Replies.str(r.get(2))), Replies.num(r.get(6)));
+              "1".equals(Replies.str(r.get(2))), Replies.num(r.get(6)), sliced);
         }));
   }
 

@@ -268,6 +268,14 @@ public final class NodeConfig {
     return list(get("YUGONG_TRUSTED_PROXIES", ""));
   }
 
+  /**
+   * Whether the node uses Netty's native epoll transport when the platform offers it
+   * (YUGONG_NATIVE_TRANSPORT, default true; false: Java NIO).
+   */
+  public boolean nativeTransport() {
+    return Boolean.parseBoolean(get("YUGONG_NATIVE_TRANSPORT", "true"));
+  }
+
   /** Least balance an account must keep to be served, in dollars (YUGONG_MIN_BALANCE, default 0). */
   public String minBalance() {
     return get("YUGONG_MIN_BALANCE", "0");
@@ -275,10 +283,10 @@ public final class NodeConfig {
 
   /**
    * Whether accounts that can feed them are served from in-memory credit slices with write-behind
-   * settlement (YUGONG_CREDIT_SLICES, default false: every request holds and settles in Redis).
+   * settlement (YUGONG_CREDIT_SLICES, default true; false: every request holds and settles in Redis).
    */
   public boolean creditSlices() {
-    return Boolean.parseBoolean(get("YUGONG_CREDIT_SLICES", "false"));
+    return Boolean.parseBoolean(get("YUGONG_CREDIT_SLICES", "true"));
   }
 
   /** How long a hold lives unsettled before it is charged its floor (YUGONG_HOLD_TTL_MS, default 1800000). */

@@ -70,7 +70,9 @@ public final class Node {
     }, "yugong-cluster-join");
     t.start();
     return joined.future().compose(hz -> {
-      VertxOptions options = new VertxOptions();
+      // Netty's epoll transport where the platform has it (Linux x86-64; see docs/benchmarks.md),
+      // else Java NIO: Vert.x falls back on its own and says so once.
+      VertxOptions options = new VertxOptions().setPreferNativeTransport(cfg.nativeTransport());
       if (cfg.clusterHost() != null) {
         options.setEventBusOptions(new EventBusOptions().setHost(cfg.clusterHost())
             .setClusterPublicHost(cfg.clusterHost()));

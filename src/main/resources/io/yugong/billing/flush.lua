@@ -20,12 +20,16 @@ expireGrants(A, now)
 local rate = redis.call('HGET', A.wallet, 'rate')
 local convert = ARGV[4] ~= '' and rate and rate ~= ARGV[4]
 
+-- Each charge takes what the balance still covers, in order; the balance is read once and the
+-- sum is taken from the grants once (consume takes all of it: it is at most the balance).
 local total = 0
+local left = balance(A)
 local byModel = {}
 for i = 5, #ARGV - 8, 9 do
   local charge = tonumber(ARGV[i + 1])
   if convert then charge = muldiv(charge, tonumber(rate), tonumber(ARGV[4]), true) end
-  local taken = consume(A, math.min(charge, balance(A)))
+  local taken = math.max(0, math.min(charge, left))
+  left = left - taken
   total = total + taken
   local model = ARGV[i + 2]
   local u = byModel[model]
@@ -38,8 +42,9 @@ for i = 5, #ARGV - 8, 9 do
   ledger(A, { requestId = ARGV[i], kind = 'charge', model = model, promptTokens = ARGV[i + 3],
     cachedTokens = ARGV[i + 4], completionTokens = ARGV[i + 5], cost = charge,
     upstreamKeyId = ARGV[i + 6], node = node, latencyMs = ARGV[i + 7], status = ARGV[i + 8],
-    amount = -taken, uncovered = charge - taken, note = 'slice' }, now)
+    amount = -taken, uncovered = charge - taken, note = 'slice', balanceAfter = left }, now)
 end
+consume(A, total)
 for model, u in pairs(byModel) do
   usage(A, now, model, u[1], u[2], u[3], u[4], u[5])
 end

@@ -132,11 +132,13 @@ local LEDGER_NUMERIC = { promptTokens = true, cachedTokens = true, completionTok
   cost = true, latencyMs = true, status = true, at = true, amount = true, uncovered = true,
   balanceAfter = true }
 
--- Appends one entry; call it after the balance change it records.
+-- Appends one entry; call it after the balance change it records, or give its balanceAfter.
 local function ledger(A, e, now)
   e.accountId = A.id
   e.at = now
-  e.balanceAfter = redis.call('HGET', A.wallet, 'balance') or '0'
+  if e.balanceAfter == nil then
+    e.balanceAfter = redis.call('HGET', A.wallet, 'balance') or '0'
+  end
   local args = { 'XADD', A.ledger, 'MAXLEN', '~', LEDGER_MAXLEN, '*' }
   for _, f in ipairs(LEDGER_FIELDS) do
     local v = e[f]

@@ -1,5 +1,6 @@
 package io.yugong.accounting;
 
+import io.yugong.testing.StoreReader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -24,14 +25,14 @@ class AccountTreeTest {
   private static final long DOLLAR = 1_000_000_000L;
 
   private TestCluster c;
-  private Kit.RedisReader redis;
+  private StoreReader redis;
 
   @BeforeAll
   void start() throws Exception {
     c = TestCluster.start(2, new io.yugong.mock.MockOptions(), Kit.ENV);
     c.addKey(0, "sk-tree-one-1234567890", null);
     c.addKey(1, "sk-tree-two-1234567890", null);
-    redis = new Kit.RedisReader(c.redis.url());
+    redis = new StoreReader(c);
   }
 
   @AfterAll
@@ -45,7 +46,7 @@ class AccountTreeTest {
   }
 
   private long balance(String id) throws Exception {
-    return redis.walletField(id, "balance");
+    return redis.wallet(id, "balance");
   }
 
   private HttpResponse<String> put(int node, String key, String who, JsonObject body) throws Exception {

@@ -1,5 +1,6 @@
 package io.yugong.accounting;
 
+import io.yugong.testing.StoreReader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -127,7 +128,7 @@ class ConcurrentSpendingTest {
     assertEquals(servedIds, chargedIds, "ledger request ids vs. x-yugong-request-id of 2xx answers");
 
     // Straight from Redis: no balance ever negative, money adds up, nothing left held.
-    try (Kit.RedisReader redis = new Kit.RedisReader(c.redis.url())) {
+    try (StoreReader redis = new StoreReader(c)) {
       List<JsonObject> raw = redis.ledger(id);
       long sum = 0;
       for (JsonObject e : raw) {
@@ -136,11 +137,11 @@ class ConcurrentSpendingTest {
         assertEquals("0", e.getString("uncovered"), () -> "uncovered charge " + e);
         sum += Long.parseLong(e.getString("amount"));
       }
-      long balance = redis.walletField(id, "balance");
+      long balance = redis.wallet(id, "balance");
       long charged = charges.stream().mapToLong(e -> e.getLong("cost_nanos")).sum();
       assertEquals(initial - balance, charged, "sum of charges = initial - final balance");
       assertEquals(balance, sum, "sum of ledger amounts = balance");
-      assertEquals(0, redis.walletField(id, "held"), "held after every request finished");
+      assertEquals(0, redis.wallet(id, "held"), "held after every request finished");
       System.out.printf("left over: %d nano-USD%n", balance);
     }
     assertEquals(served.size(), c.mock.control().requests().size(), "requests the emulator saw");

@@ -77,7 +77,9 @@ final class Kit {
     return created.getJsonObject("User").getString("ID");
   }
 
+  /** The caller's account page, once the charges settled on credit slices so far are written behind. */
   static JsonObject info(TestCluster c, int node, String key) throws Exception {
+    c.settled();
     HttpResponse<String> r = c.call(node, "GET", "/dashboard/x_user/info", key, null);
     assertEquals(200, r.statusCode(), r::body);
     return json(r);
@@ -85,6 +87,7 @@ final class Kit {
 
   /** The caller's ledger, newest first (up to 1000 entries). */
   static List<JsonObject> ledger(TestCluster c, int node, String key) throws Exception {
+    c.settled();
     HttpResponse<String> r = c.call(node, "GET", "/dashboard/x_user/ledger?limit=1000", key, null);
     assertEquals(200, r.statusCode(), r::body);
     List<JsonObject> out = new ArrayList<>();
@@ -103,56 +106,5 @@ final class Kit {
 
   static long nanos(Object dollars) {
     return dollars(dollars).movePointRight(9).longValueExact();
-  }
-
-  /** Direct reads of the Redis the cluster uses (the store of money). */
-  static final class RedisReader implements AutoCloseable {
-    private final Vertx vertx = Vertx.vertx();
-    private final Redis redis;
-
-    RedisReader(String url) {
-      redis = Redis.createClient(vertx, url);
-    }
-
-    String hget(String key, String field) throws Exception {
-      Response r = TestCluster.await(redis.send(Request.cmd(Command.HGET).arg(key).arg(field)));
-      return r == null ? null : r.toString();
-    }
-
-    /** Any command, e.g. {@code send("CLIENT", "PAUSE", "1000", "ALL")}. */
-    Response send(String command, String... args) throws Exception {
-      Request req = Request.cmd(Command.create(command));
-      for (String a : args) {
-        req.arg(a);
-      }
-      return TestCluster.await(redis.send(req));
-    }
-
-    long walletField(String accountId, String field) throws Exception {
-      String v = hget("yg:{a:" + accountId + "}:wallet", field);
-      return v == null ? 0 : Long.parseLong(v);
-    }
-
-    /** Every ledger entry of an account, oldest first, as field maps. */
-    List<JsonObject> ledger(String accountId) throws Exception {
-      Response r = TestCluster.await(redis.send(Request.cmd(Command.XRANGE)
-          .arg("yg:{a:" + accountId + "}:ledger").arg("-").arg("+")));
-      List<JsonObject> out = new ArrayList<>();
-      for (Response entry : r) {
-        Response fields = entry.get(1);
-        JsonObject o = new JsonObject();
-        for (int i = 0; i + 1 < fields.size(); i += 2) {
-          o.put(fields.get(i).toString(), fields.get(i + 1).toString());
-        }
-        out.add(o);
-      }
-      return out;
-    }
-
-    @Override
-    public void close() throws Exception {
-      redis.close();
-      TestCluster.await(vertx.close());
-    }
   }
 }

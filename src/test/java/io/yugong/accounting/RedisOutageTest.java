@@ -1,5 +1,6 @@
 package io.yugong.accounting;
 
+import io.yugong.testing.StoreReader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -56,7 +57,10 @@ class RedisOutageTest {
   @Test
   void withRedisDownRequestsFailClosedFastAndServiceResumesWhenItIsBack() throws Exception {
     assumeTrue(redisProcess != null, "Redis is not the tests' own process; it cannot be stopped");
-    JsonObject acct = c.createAccount(0, new JsonObject().put("Name", "outage").put("CreditGranted", 1));
+    // a HardLimit keeps it on the exact path; what a credit slice covers is served with Redis
+    // down (WriteBehindFlushTest)
+    JsonObject acct = c.createAccount(0, new JsonObject().put("Name", "outage").put("CreditGranted", 1)
+        .put("HardLimit", 1));
     String key = Kit.secret(acct);
     String id = Kit.id(acct);
     for (int i = 0; i < 6; i++) {
@@ -100,23 +104,24 @@ class RedisOutageTest {
     // The money survived the outage and still adds up: 6 + 2 charges, nothing held.
     List<JsonObject> ledger = Kit.ledger(c, 1, key);
     assertEquals(8, Kit.charges(ledger).size());
-    try (Kit.RedisReader redis = new Kit.RedisReader(c.redis.url())) {
+    try (StoreReader redis = new StoreReader(c)) {
       long sum = ledger.stream().mapToLong(e -> e.getLong("amount_nanos")).sum();
-      assertEquals(redis.walletField(id, "balance"), sum);
-      assertEquals(0, redis.walletField(id, "held"));
+      assertEquals(redis.wallet(id, "balance"), sum);
+      assertEquals(0, redis.wallet(id, "held"));
     }
   }
 
   @Test
   void withRedisUnresponsiveRequestsFailClosedOnceTheNodeKnowsAndLateHoldsAreGivenBack() throws Exception {
-    JsonObject acct = c.createAccount(0, new JsonObject().put("Name", "paused").put("CreditGranted", 1));
+    JsonObject acct = c.createAccount(0, new JsonObject().put("Name", "paused").put("CreditGranted", 1)
+        .put("HardLimit", 1));
     String key = Kit.secret(acct);
     String id = Kit.id(acct);
     for (int node = 0; node < 2; node++) {
       assertEquals(200, chat(node, key, false).statusCode());
     }
-    try (Kit.RedisReader redis = new Kit.RedisReader(c.redis.url())) {
-      long balance = redis.walletField(id, "balance");
+    try (StoreReader redis = new StoreReader(c)) {
+      long balance = redis.wallet(id, "balance");
       int charges = Kit.charges(Kit.ledger(c, 0, key)).size();
       int forwarded = c.mock.control().requests().size();
       List<Long> latencies = new ArrayList<>();
@@ -144,8 +149,8 @@ class RedisOutageTest {
       assertEquals(forwarded, c.mock.control().requests().size(), "nothing forwarded while Redis hangs");
 
       // Once Redis answers again the late holds are given back: no charge, nothing held.
-      Kit.eventually(Duration.ofSeconds(10), () -> assertEquals(0, redis.walletField(id, "held")));
-      assertEquals(balance, redis.walletField(id, "balance"));
+      Kit.eventually(Duration.ofSeconds(10), () -> assertEquals(0, redis.wallet(id, "held")));
+      assertEquals(balance, redis.wallet(id, "balance"));
       assertEquals(charges, Kit.charges(Kit.ledger(c, 0, key)).size());
       assertEquals(200, chat(0, key, false).statusCode());
     }

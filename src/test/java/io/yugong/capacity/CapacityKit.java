@@ -25,6 +25,15 @@ final class CapacityKit {
     return c.createAccount(0, new JsonObject().put("Name", name).put("CreditGranted", dollars));
   }
 
+  /**
+   * A customer of root that stays on the exact path (a hold and a settle in Redis per request,
+   * never a credit slice): its HardLimit, equal to its credit, asks for per-request enforcement.
+   */
+  static JsonObject exactCustomer(TestCluster c, String name, double dollars) throws Exception {
+    return c.createAccount(0, new JsonObject().put("Name", name).put("CreditGranted", dollars)
+        .put("HardLimit", dollars));
+  }
+
   static String secret(JsonObject created) {
     return created.getJsonObject("User").getString("SecretKey");
   }
@@ -48,51 +57,6 @@ final class CapacityKit {
     return new JsonObject(c.call(node, "GET", "/ready", null, null).body());
   }
 
-  /** Direct reads of the Redis the cluster uses. */
-  static final class Store implements AutoCloseable {
-    private final Vertx vertx = Vertx.vertx();
-    private final Redis redis;
-
-    Store(String url) {
-      redis = Redis.createClient(vertx, url);
-    }
-
-    Response send(String command, String... args) throws Exception {
-      Request req = Request.cmd(Command.create(command));
-      for (String a : args) {
-        req.arg(a);
-      }
-      return TestCluster.await(redis.send(req));
-    }
-
-    long wallet(String accountId, String field) throws Exception {
-      Response r = send("HGET", "yg:{a:" + accountId + "}:wallet", field);
-      return r == null ? 0 : Long.parseLong(r.toString());
-    }
-
-    /** The account's ledger entries that are charges. */
-    List<JsonObject> charges(String accountId) throws Exception {
-      Response r = send("XRANGE", "yg:{a:" + accountId + "}:ledger", "-", "+");
-      List<JsonObject> out = new ArrayList<>();
-      for (Response entry : r) {
-        Response fields = entry.get(1);
-        JsonObject o = new JsonObject();
-        for (int i = 0; i + 1 < fields.size(); i += 2) {
-          o.put(fields.get(i).toString(), fields.get(i + 1).toString());
-        }
-        if ("charge".equals(o.getString("kind"))) {
-          out.add(o);
-        }
-      }
-      return out;
-    }
-
-    @Override
-    public void close() throws Exception {
-      redis.close();
-      TestCluster.await(vertx.close());
-    }
-  }
 
   static void status(int expected, HttpResponse<String> r) {
     assertEquals(expected, r.statusCode(), r::body);

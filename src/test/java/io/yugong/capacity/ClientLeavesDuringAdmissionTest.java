@@ -1,5 +1,6 @@
 package io.yugong.capacity;
 
+import io.yugong.testing.StoreReader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.vertx.core.json.JsonObject;
@@ -45,7 +46,7 @@ class ClientLeavesDuringAdmissionTest {
 
   @Test
   void aClientThatLeavesDuringAdmissionIsNeverCharged() throws Exception {
-    JsonObject acct = CapacityKit.customer(c, "leaver", 1);
+    JsonObject acct = CapacityKit.exactCustomer(c, "leaver", 1);
     String key = CapacityKit.secret(acct);
     String id = CapacityKit.id(acct);
     // Warm the key into both nodes' caches, so only the hold waits for Redis.
@@ -53,7 +54,7 @@ class ClientLeavesDuringAdmissionTest {
       CapacityKit.status(200, c.call(node, "POST", "/v1/chat/completions", key,
           CapacityKit.chatBody("warm up", 4, false)));
     }
-    try (CapacityKit.Store store = new CapacityKit.Store(c.redis.url())) {
+    try (StoreReader store = new StoreReader(c)) {
       long balance = store.wallet(id, "balance");
       int charges = store.charges(id).size();
       int forwarded = c.mock.control().requests().size();

@@ -21,9 +21,11 @@ final class RedisMemoryKit implements AutoCloseable {
 
   private final Vertx vertx = Vertx.vertx();
   private final Redis redis;
+  private final io.yugong.testing.StoreReader store;
 
   RedisMemoryKit(TestCluster c) {
     redis = Redis.createClient(vertx, c.redis.url());
+    store = new io.yugong.testing.StoreReader(c);
   }
 
   Response send(Request r) throws Exception {
@@ -73,18 +75,8 @@ final class RedisMemoryKit implements AutoCloseable {
 
   /** The ledger entry of one request (null: none). */
   JsonObject ledgerEntry(String accountId, String requestId) throws Exception {
-    Response r = send(Request.cmd(Command.XRANGE).arg("yg:{a:" + accountId + "}:ledger").arg("-").arg("+"));
-    for (Response entry : r) {
-      Response fields = entry.get(1);
-      JsonObject o = new JsonObject();
-      for (int i = 0; i + 1 < fields.size(); i += 2) {
-        o.put(fields.get(i).toString(), fields.get(i + 1).toString());
-      }
-      if (requestId.equals(o.getString("requestId"))) {
-        return o;
-      }
-    }
-    return null;
+    return store.ledger(accountId).stream().filter(e -> requestId.equals(e.getString("requestId")))
+        .findFirst().orElse(null);
   }
 
   /** used_memory from INFO memory. */
@@ -127,6 +119,7 @@ final class RedisMemoryKit implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    store.close();
     redis.close();
     TestCluster.await(vertx.close());
   }

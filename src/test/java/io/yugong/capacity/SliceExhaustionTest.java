@@ -1,5 +1,6 @@
 package io.yugong.capacity;
 
+import io.yugong.testing.StoreReader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,7 +29,7 @@ class SliceExhaustionTest {
 
   @BeforeAll
   void start() throws Exception {
-    c = TestCluster.start(2, new MockOptions(), SliceKit.ENV);
+    c = TestCluster.start(2, new MockOptions(), java.util.Map.of());
     c.addKey(0, "sk-slice-one-1234567890", null);
     c.addKey(1, "sk-slice-two-1234567890", null);
   }
@@ -52,7 +53,7 @@ class SliceExhaustionTest {
 
     // warm-up: the first requests are exact holds while the nodes take their slices
     List<SliceKit.Outcome> all = new java.util.ArrayList<>(SliceKit.burst(c, key, body, 4, 2));
-    try (SliceKit.RedisReader redis = new SliceKit.RedisReader(c.redis.url())) {
+    try (StoreReader redis = new StoreReader(c)) {
       Eventually.eventually(Duration.ofSeconds(5), () -> assertEquals(2,
           redis.holds(id).keySet().stream().filter(k -> k.startsWith("slice:")).count(),
           "both nodes hold a slice"));
@@ -76,7 +77,7 @@ class SliceExhaustionTest {
       Map<String, Long> holds = redis.holds(id);
       assertTrue(holds.keySet().stream().allMatch(k -> k.startsWith("slice:")), "holds " + holds);
       assertEquals(holds.values().stream().mapToLong(Long::longValue).sum(),
-          redis.walletField(id, "held"), "held = the slices' holds");
+          redis.wallet(id, "held"), "held = the slices' holds");
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.yugong.capacity;
 
+import io.yugong.testing.StoreReader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -23,11 +24,6 @@ import java.util.concurrent.TimeUnit;
 
 /** Helpers of the credit-slice tests: concurrent chat requests and direct reads of the money in Redis. */
 final class SliceKit {
-
-  /**
-   * Slices on (they are off by default, see docs/billing.md); everything else the defaults.
-   */
-  static final Map<String, String> ENV = Map.of("YUGONG_CREDIT_SLICES", "true");
 
   private SliceKit() {
   }
@@ -86,7 +82,7 @@ final class SliceKit {
    * balance ever negative, nothing uncovered, the charges = the balance's fall, the amounts = the
    * balance. Returns the charges.
    */
-  static List<JsonObject> assertLedgerExact(RedisReader redis, String id, long initial,
+  static List<JsonObject> assertLedgerExact(StoreReader redis, String id, long initial,
       List<Outcome> served) throws Exception {
     List<JsonObject> raw = redis.ledger(id);
     List<JsonObject> charges = raw.stream().filter(e -> "charge".equals(e.getString("kind"))).toList();
@@ -105,67 +101,10 @@ final class SliceKit {
     Set<String> servedIds = new HashSet<>();
     served.forEach(o -> servedIds.add(o.requestId()));
     assertEquals(servedIds, chargedIds, "ledger request ids vs. served requests");
-    long balance = redis.walletField(id, "balance");
+    long balance = redis.wallet(id, "balance");
     assertTrue(balance >= 0, "balance " + balance);
     assertEquals(initial - balance, charged, "sum of charges = initial - final balance");
     assertEquals(balance, sum, "sum of ledger amounts = balance");
     return charges;
-  }
-
-  /** Direct reads of the Redis the cluster uses. */
-  static final class RedisReader implements AutoCloseable {
-    private final Vertx vertx = Vertx.vertx();
-    private final Redis redis;
-
-    RedisReader(String url) {
-      redis = Redis.createClient(vertx, url);
-    }
-
-    long walletField(String accountId, String field) throws Exception {
-      Response r = TestCluster.await(redis.send(Request.cmd(Command.HGET)
-          .arg("yg:{a:" + accountId + "}:wallet").arg(field)));
-      return r == null ? 0 : Long.parseLong(r.toString());
-    }
-
-    /** The account's holds: request id (or slice:node) -> amount. */
-    Map<String, Long> holds(String accountId) throws Exception {
-      Response r = TestCluster.await(redis.send(Request.cmd(Command.HGETALL)
-          .arg("yg:{a:" + accountId + "}:holds")));
-      Map<String, Long> out = new java.util.TreeMap<>();
-      if (r != null) {
-        for (String k : r.getKeys()) {
-          out.put(k, new JsonObject(r.get(k).toString()).getLong("amount"));
-        }
-      }
-      return out;
-    }
-
-    long ledgerLength(String accountId) throws Exception {
-      Response r = TestCluster.await(redis.send(Request.cmd(Command.XLEN)
-          .arg("yg:{a:" + accountId + "}:ledger")));
-      return r == null ? 0 : r.toLong();
-    }
-
-    /** Every ledger entry of an account, oldest first, as field maps. */
-    List<JsonObject> ledger(String accountId) throws Exception {
-      Response r = TestCluster.await(redis.send(Request.cmd(Command.XRANGE)
-          .arg("yg:{a:" + accountId + "}:ledger").arg("-").arg("+")));
-      List<JsonObject> out = new ArrayList<>();
-      for (Response entry : r) {
-        Response fields = entry.get(1);
-        JsonObject o = new JsonObject();
-        for (int i = 0; i + 1 < fields.size(); i += 2) {
-          o.put(fields.get(i).toString(), fields.get(i + 1).toString());
-        }
-        out.add(o);
-      }
-      return out;
-    }
-
-    @Override
-    public void close() throws Exception {
-      redis.close();
-      TestCluster.await(vertx.close());
-    }
   }
 }

@@ -1,5 +1,6 @@
 package io.yugong.capacity;
 
+import io.yugong.testing.StoreReader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -25,7 +26,7 @@ class SmallBalanceStaysExactTest {
 
   @BeforeAll
   void start() throws Exception {
-    c = TestCluster.start(2, new MockOptions(), SliceKit.ENV);
+    c = TestCluster.start(2, new MockOptions(), java.util.Map.of());
     c.addKey(0, "sk-small-one-1234567890", null);
     c.addKey(1, "sk-small-two-1234567890", null);
   }
@@ -51,13 +52,13 @@ class SmallBalanceStaysExactTest {
     System.out.printf("small balance: %d of %d served%n", served.size(), all.size());
     assertTrue(served.size() >= 90 && served.size() <= 112, "served " + served.size());
 
-    try (SliceKit.RedisReader redis = new SliceKit.RedisReader(c.redis.url())) {
+    try (StoreReader redis = new StoreReader(c)) {
       // exact holds settle before the answer's end is acknowledged: the ledger is complete now
       List<JsonObject> charges = SliceKit.assertLedgerExact(redis, id, initial, served);
       assertTrue(charges.stream().noneMatch(e -> "slice".equals(e.getString("note"))),
           "no request was held on a slice");
       assertTrue(redis.holds(id).isEmpty(), "nothing held: " + redis.holds(id));
-      assertEquals(0, redis.walletField(id, "held"));
+      assertEquals(0, redis.wallet(id, "held"));
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.yugong.capacity;
 
+import io.yugong.testing.StoreReader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -63,7 +64,7 @@ class StoreDownTest {
   @Test
   void onceTheNodeKnowsRedisIsDownRequestsGet503Within200MsNamingRedis() throws Exception {
     assumeTrue(redisProcess != null, "Redis is not the tests' own process; it cannot be stopped");
-    String key = CapacityKit.secret(CapacityKit.customer(c, "down", 1));
+    String key = CapacityKit.secret(CapacityKit.exactCustomer(c, "down", 1));
     for (int node = 0; node < 2; node++) {
       CapacityKit.status(200, chat(node, key));
       assertEquals(true, CapacityKit.ready(c, node).getBoolean("redis"));
@@ -99,11 +100,11 @@ class StoreDownTest {
   @Test
   void aRequestWaitingOnAnUnresponsiveRedisGets503OnceTheNodeKnowsAndItsLateHoldIsGivenBack()
       throws Exception {
-    JsonObject acct = CapacityKit.customer(c, "paused", 1);
+    JsonObject acct = CapacityKit.exactCustomer(c, "paused", 1);
     String key = CapacityKit.secret(acct);
     String id = CapacityKit.id(acct);
     CapacityKit.status(200, chat(0, key));
-    try (CapacityKit.Store store = new CapacityKit.Store(c.redis.url())) {
+    try (StoreReader store = new StoreReader(c)) {
       long balance = store.wallet(id, "balance");
       int charges = store.charges(id).size();
       store.send("CLIENT", "PAUSE", "5000", "ALL");

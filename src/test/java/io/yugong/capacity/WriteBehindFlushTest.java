@@ -1,5 +1,6 @@
 package io.yugong.capacity;
 
+import io.yugong.testing.StoreReader;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -34,7 +35,7 @@ class WriteBehindFlushTest {
   @BeforeAll
   void start() throws Exception {
     redisProcess = TestRedis.get().process();
-    c = TestCluster.start(1, new MockOptions(), SliceKit.ENV);
+    c = TestCluster.start(1, new MockOptions(), java.util.Map.of());
     c.addKey(0, "sk-flush-one-1234567890", null);
   }
 
@@ -60,7 +61,7 @@ class WriteBehindFlushTest {
     Slices slices = c.nodes.get(0).services().wallets().slices(null, null, null);
 
     List<SliceKit.Outcome> served = new ArrayList<>(SliceKit.burst(c, key, body, 2, 1));
-    try (SliceKit.RedisReader redis = new SliceKit.RedisReader(c.redis.url())) {
+    try (StoreReader redis = new StoreReader(c)) {
       // until the node serves from its slice: a request's charge arrives written behind
       Eventually.eventually(Duration.ofSeconds(10), () -> {
         served.addAll(SliceKit.burst(c, key, body, 1, 1));

@@ -62,8 +62,12 @@ final class HostileKit {
     return created.getJsonObject("User").getString("ID");
   }
 
-  /** {@code /dashboard/x_user/info} of the account behind {@code key}; expects 200. */
+  /**
+   * {@code /dashboard/x_user/info} of the account behind {@code key}, once the charges settled on
+   * credit slices so far are written behind; expects 200.
+   */
   static JsonObject info(TestCluster c, int node, String key) throws Exception {
+    c.settled();
     HttpResponse<String> r = c.call(node, "GET", "/dashboard/x_user/info", key, null);
     assertEquals(200, r.statusCode(), r::body);
     return json(r);
@@ -91,50 +95,6 @@ final class HostileKit {
       return out;
     } finally {
       pool.shutdownNow();
-    }
-  }
-
-  /** Direct reads of the cluster's Redis, the store of money. */
-  static final class Store implements AutoCloseable {
-    private final Vertx vertx = Vertx.vertx();
-    private final Redis redis;
-
-    Store(TestCluster c) {
-      redis = Redis.createClient(vertx, c.redis.url());
-    }
-
-    /** A wallet field (balance, held, ...) in nano-dollars; 0 when absent. */
-    long wallet(String accountId, String field) throws Exception {
-      Response r = TestCluster.await(redis.send(Request.cmd(Command.HGET)
-          .arg("yg:{a:" + accountId + "}:wallet").arg(field)));
-      return r == null ? 0 : Long.parseLong(r.toString());
-    }
-
-    /** Every ledger entry of an account, oldest first, as field maps. */
-    List<JsonObject> ledger(String accountId) throws Exception {
-      Response r = TestCluster.await(redis.send(Request.cmd(Command.XRANGE)
-          .arg("yg:{a:" + accountId + "}:ledger").arg("-").arg("+")));
-      List<JsonObject> out = new ArrayList<>();
-      for (Response entry : r) {
-        Response fields = entry.get(1);
-        JsonObject o = new JsonObject();
-        for (int i = 0; i + 1 < fields.size(); i += 2) {
-          o.put(fields.get(i).toString(), fields.get(i + 1).toString());
-        }
-        out.add(o);
-      }
-      return out;
-    }
-
-    /** The account's charges, oldest first. */
-    List<JsonObject> charges(String accountId) throws Exception {
-      return ledger(accountId).stream().filter(e -> "charge".equals(e.getString("kind"))).toList();
-    }
-
-    @Override
-    public void close() throws Exception {
-      redis.close();
-      TestCluster.await(vertx.close());
     }
   }
 }

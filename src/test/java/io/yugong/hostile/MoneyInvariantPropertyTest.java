@@ -1,5 +1,6 @@
 package io.yugong.hostile;
 
+import io.yugong.testing.StoreReader;
 import static io.yugong.hostile.HostileKit.chat;
 import static io.yugong.hostile.HostileKit.id;
 import static io.yugong.hostile.HostileKit.json;
@@ -43,7 +44,7 @@ class MoneyInvariantPropertyTest {
   private static final String[] RATES = {"1", "1.5", "2", "3"};
 
   private TestCluster c;
-  private HostileKit.Store store;
+  private StoreReader store;
 
   private final class Acct {
     final String id;
@@ -83,7 +84,7 @@ class MoneyInvariantPropertyTest {
   void start() throws Exception {
     c = TestCluster.start(2, new MockOptions(), Map.of());
     c.addKey(0, "sk-invariant-1", null);
-    store = new HostileKit.Store(c);
+    store = new StoreReader(c);
   }
 
   @AfterAll

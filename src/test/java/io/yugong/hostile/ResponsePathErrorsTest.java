@@ -1,5 +1,6 @@
 package io.yugong.hostile;
 
+import io.yugong.testing.StoreReader;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonObject;
@@ -21,14 +22,14 @@ class ResponsePathErrorsTest {
 
   private TestCluster c;
   private HoldsKit.FakeUpstream upstream;
-  private HostileKit.Store store;
+  private StoreReader store;
 
   @BeforeAll
   void start() throws Exception {
     c = TestCluster.start(2, new MockOptions(), Map.of());
     upstream = new HoldsKit.FakeUpstream();
     c.addKey(0, "sk-fake-usage-0123456789", new JsonObject().put("baseUrl", upstream.baseUrl()));
-    store = new HostileKit.Store(c);
+    store = new StoreReader(c);
   }
 
   @AfterAll
@@ -56,12 +57,12 @@ class ResponsePathErrorsTest {
       HoldsKit.Connection.Answer first = conn.post("/v1/chat/completions", key, odd.encode());
       assertThat(first.status()).as(first.body()).isEqualTo(200);
       assertThat(first.body()).contains("fake answer");
-      assertThat(store.wallet(id, "held")).as("held after the odd answer").isZero();
+      assertThat(store.requestHolds(id)).as("held after the odd answer").isZero();
       HoldsKit.Connection.Answer second = conn.post("/v1/chat/completions", key, plain.encode());
       assertThat(second.status()).as(second.body()).isEqualTo(200);
       assertThat(second.body()).contains("fake answer");
     }
-    assertThat(store.wallet(id, "held")).isZero();
+    assertThat(store.requestHolds(id)).isZero();
     var charges = store.charges(id);
     assertThat(charges).hasSize(2);
     // the unbelievable usage was replaced by the tokenizer's count: a small, positive charge

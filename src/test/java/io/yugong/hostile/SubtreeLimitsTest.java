@@ -1,5 +1,6 @@
 package io.yugong.hostile;
 
+import io.yugong.testing.StoreReader;
 import static io.yugong.hostile.HostileKit.chat;
 import static io.yugong.hostile.HostileKit.create;
 import static io.yugong.hostile.HostileKit.customer;
@@ -32,13 +33,13 @@ import org.junit.jupiter.api.TestInstance;
 class SubtreeLimitsTest {
 
   private TestCluster c;
-  private HostileKit.Store store;
+  private StoreReader store;
 
   @BeforeAll
   void start() throws Exception {
     c = TestCluster.start(2, new MockOptions(), Map.of());
     c.addKey(0, "sk-subtree-1", null);
-    store = new HostileKit.Store(c);
+    store = new StoreReader(c);
   }
 
   @AfterAll

@@ -1,5 +1,6 @@
 package io.yugong.hostile;
 
+import io.yugong.testing.StoreReader;
 import static io.yugong.hostile.HostileKit.chat;
 import static io.yugong.hostile.HostileKit.create;
 import static io.yugong.hostile.HostileKit.customer;
@@ -37,13 +38,13 @@ class TreeRacesTest {
 
   private static final String KEY = "sk-races-1";
   private TestCluster c;
-  private HostileKit.Store store;
+  private StoreReader store;
 
   @BeforeAll
   void start() throws Exception {
     c = TestCluster.start(2, new MockOptions(), Map.of());
     c.addKey(0, KEY, null);
-    store = new HostileKit.Store(c);
+    store = new StoreReader(c);
   }
 
   @AfterEach

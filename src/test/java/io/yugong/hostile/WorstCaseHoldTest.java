@@ -1,5 +1,6 @@
 package io.yugong.hostile;
 
+import io.yugong.testing.StoreReader;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonArray;
@@ -37,7 +38,7 @@ class WorstCaseHoldTest {
 
   private TestCluster c;
   private HoldsKit.FakeUpstream fake;
-  private HostileKit.Store store;
+  private StoreReader store;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @BeforeAll
@@ -49,7 +50,7 @@ class WorstCaseHoldTest {
             .add("tts-1").add("whisper-1")));
     c.addKey(0, "sk-fake-holds-0123456789", new JsonObject().put("baseUrl", fake.baseUrl())
         .put("models", new JsonArray().add("gpt-4.1-nano").add("dall-e-2")));
-    store = new HostileKit.Store(c);
+    store = new StoreReader(c);
   }
 
   @AfterAll
@@ -101,7 +102,7 @@ class WorstCaseHoldTest {
     HttpResponse<String> r = post(1, "/v1/chat/completions", rich, beyondAny);
     assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
     assertThat(HostileKit.error(r).getString("code")).isEqualTo("insufficient_quota");
-    assertThat(store.wallet(rich.id(), "held")).isZero();
+    assertThat(store.requestHolds(rich.id())).isZero();
     assertThat(store.charges(rich.id())).isEmpty();
   }
 
@@ -155,7 +156,7 @@ class WorstCaseHoldTest {
     List<JsonObject> charges = store.charges(who.id());
     assertThat(charges).extracting(e -> e.getString("cost")).containsExactly("48000000", "36000000");
     assertThat(charges).extracting(e -> e.getString("uncovered")).containsOnly("0");
-    assertThat(store.wallet(who.id(), "held")).isZero();
+    assertThat(store.requestHolds(who.id())).isZero();
   }
 
   @Test
@@ -208,7 +209,7 @@ class WorstCaseHoldTest {
     Customer rich = customer("holds-parts-rich", "10");
     HttpResponse<String> served = post(1, "/v1/chat/completions", rich, withPart("gpt-4o", file));
     assertThat(served.statusCode()).as(served.body()).isEqualTo(200);
-    assertThat(store.wallet(rich.id(), "held")).isZero();
+    assertThat(store.requestHolds(rich.id())).isZero();
   }
 
   @Test
@@ -221,7 +222,7 @@ class WorstCaseHoldTest {
     assertThat(error.getString("code")).isEqualTo("background_not_supported");
     assertThat(error.getString("param")).isEqualTo("background");
     assertThat(error.getString("type")).isEqualTo("invalid_request_error");
-    assertThat(store.wallet(who.id(), "held")).isZero();
+    assertThat(store.requestHolds(who.id())).isZero();
   }
 
   @Test
@@ -239,7 +240,7 @@ class WorstCaseHoldTest {
     assertThat(Long.parseLong(charge.getString("amount"))).isEqualTo(-1_000_000_000L);
     assertThat(Long.parseLong(charge.getString("uncovered"))).isEqualTo(due - 1_000_000_000L);
     assertThat(store.wallet(poor.id(), "balance")).isZero();
-    assertThat(store.wallet(poor.id(), "held")).isZero();
+    assertThat(store.requestHolds(poor.id())).isZero();
 
     Customer rich = customer("holds-lied-to-rich", "10");
     r = post(0, "/v1/chat/completions", rich, HostileKit.chat("gpt-4.1-nano", lie, 5));
@@ -285,7 +286,7 @@ class WorstCaseHoldTest {
     }
     assertThat(store.charges(who.id())).hasSize(calls.size())
         .extracting(e -> e.getString("uncovered")).containsOnly("0");
-    assertThat(store.wallet(who.id(), "held")).isZero();
+    assertThat(store.requestHolds(who.id())).isZero();
     assertThat(beyondHoldOn(0) + beyondHoldOn(1)).isEqualTo(before);
   }
 }

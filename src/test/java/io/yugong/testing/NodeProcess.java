@@ -121,6 +121,14 @@ public final class NodeProcess implements AutoCloseable {
     signal("CONT");
   }
 
+  /** Kills the process outright (SIGKILL), as a lost machine: nothing of it runs after this. */
+  public void kill() throws Exception {
+    signal("KILL");
+    if (!process.waitFor(10, TimeUnit.SECONDS)) {
+      throw new IllegalStateException("the node process outlived SIGKILL");
+    }
+  }
+
   private void signal(String name) throws Exception {
     Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
     if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {

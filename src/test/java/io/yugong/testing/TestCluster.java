@@ -90,6 +90,16 @@ public final class TestCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until every charge the nodes settled on credit slices so far is written behind to Redis
+   * (a flush interval, 50 ms): what a reader of the ledger or the balance must wait for.
+   */
+  public void settled() throws Exception {
+    for (Node n : nodes) {
+      await(n.services().wallets().flushed(10_000));
+    }
+  }
+
   public static <T> T await(Future<T> f) throws Exception {
     return f.toCompletionStage().toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
