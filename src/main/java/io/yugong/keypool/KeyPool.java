@@ -50,6 +50,9 @@ public final class KeyPool {
   private final String defaultBaseUrl;
   private final ExecutorService writer;
   private final HealthBoard health;
+  /** How often each node reconciles its key health and exclusions with the shared maps. */
+  static final long RECONCILE_MS = 5_000;
+  private volatile long reconcileTimer = -1;
   private final ModelExclusions exclusions;
   private final LoadBoard load;
   private final Prober prober;
@@ -101,6 +104,13 @@ public final class KeyPool {
       }));
       cluster.values().forEach(this::accept);
       new ClusterHeal(vertx, hz, this::heal).start();
+      // Anti-entropy: whatever a merge replayed or dropped, and in whatever order its events came,
+      // every node ends with the newest health and exclusions within this period. Reads the local
+      // replicas; writes only where this node knows something newer.
+      reconcileTimer = vertx.setPeriodic(RECONCILE_MS, RECONCILE_MS, t -> publish(() -> {
+        health.heal();
+        exclusions.heal();
+      }));
       return null;
     }, false).compose(v -> reload())
         .onSuccess(v -> prober.start())
@@ -134,6 +144,7 @@ public final class KeyPool {
   }
 
   public void stop() {
+    vertx.cancelTimer(reconcileTimer);
     prober.stop();
     load.stop();
     writer.shutdown();

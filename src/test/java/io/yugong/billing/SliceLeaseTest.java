@@ -48,7 +48,9 @@ class SliceLeaseTest {
     assertNull(slices.reserve(account, null, 1000), "no slice yet: the first request is held exactly");
     Eventually.eventually(Duration.ofSeconds(5), () -> assertTrue(sliceHeld(account, "doomed-node") > 0));
     long slice = sliceHeld(account, "doomed-node");
-    assertEquals(slice, await(f.wallets.view(account)).held(), "the slice is held");
+    WalletView held = await(f.wallets.view(account));
+    assertEquals(slice, held.sliced(), "the slice is held in Redis");
+    assertEquals(0, held.held(), "the account's view leaves the node's slice out of Held");
 
     SliceHold served = slices.reserve(account, null, 1_000_000);
     assertNotNull(served, "a request held on the slice");
@@ -70,6 +72,7 @@ class SliceLeaseTest {
     });
     WalletView v = await(f.wallets.view(account));
     assertEquals(0, v.held());
+    assertEquals(0, v.sliced());
     assertEquals(10 * DOLLAR - 700_000, v.balance(), "the account lost only what was flushed");
     List<LedgerEntry> ledger = f.assertLedgerExplainsBalance(account);
     assertEquals(1, ledger.stream().filter(e -> e.kind().equals("charge")).count(),
