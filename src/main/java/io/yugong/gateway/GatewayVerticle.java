@@ -47,7 +47,11 @@ public final class GatewayVerticle extends VerticleBase {
         .setKeepAliveTimeout(30)
         .setTcpNoDelay(true)
         .setDecompressionSupported(false)
-        .setConnectTimeout(cfg.upstreamConnectTimeoutMs());
+        .setConnectTimeout(cfg.upstreamConnectTimeoutMs())
+        // The longest silence inside an upstream response, kept by the connection (one idle
+        // handler per connection) rather than by a timer per request.
+        .setIdleTimeout(cfg.idleTimeoutMs())
+        .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
     if (services.upstreamTrust() != null) {
       upstreamOptions.setTrustOptions(services.upstreamTrust());
     }

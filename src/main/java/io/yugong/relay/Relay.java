@@ -173,8 +173,7 @@ public final class Relay implements Handler<RoutingContext> {
       options = UpstreamTarget.apply(new RequestOptions(), lease.baseUrl(), originForm(x))
           .setMethod(x.req.method())
           .setHeaders(HeaderRules.upstream(x.req.headers(), lease.authorization(), x.requestId))
-          .setConnectTimeout(config.upstreamConnectTimeoutMs())
-          .setIdleTimeout(config.idleTimeoutMs());
+          .setConnectTimeout(config.upstreamConnectTimeoutMs());
     } catch (RuntimeException e) {
       // A key whose base URL cannot make a request is the key's fault: take the next one.
       onAttemptFailed(x, lease, e);
