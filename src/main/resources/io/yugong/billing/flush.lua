@@ -23,6 +23,7 @@ local convert = ARGV[4] ~= '' and rate and rate ~= ARGV[4]
 -- Each charge takes what the balance still covers, in order; the balance is read once and the
 -- sum is taken from the grants once (consume takes all of it: it is at most the balance).
 local total = 0
+local at = s(now)
 local left = balance(A)
 local byModel = {}
 for i = 5, #ARGV - 8, 9 do
@@ -39,10 +40,14 @@ for i = 5, #ARGV - 8, 9 do
   u[3] = u[3] + num(ARGV[i + 3])
   u[4] = u[4] + num(ARGV[i + 4])
   u[5] = u[5] + num(ARGV[i + 5])
-  ledger(A, { requestId = ARGV[i], kind = 'charge', model = model, promptTokens = ARGV[i + 3],
-    cachedTokens = ARGV[i + 4], completionTokens = ARGV[i + 5], cost = charge,
-    upstreamKeyId = ARGV[i + 6], node = node, latencyMs = ARGV[i + 7], status = ARGV[i + 8],
-    amount = -taken, uncovered = charge - taken, note = 'slice', balanceAfter = left }, now)
+  -- the ledger entry, in lib.lua's LEDGER_FIELDS order, written directly: this loop is the
+  -- script's cost per request
+  redis.call('XADD', A.ledger, 'MAXLEN', '~', LEDGER_MAXLEN, '*', 'requestId', ARGV[i],
+    'accountId', A.id, 'kind', 'charge', 'model', model, 'promptTokens', ARGV[i + 3],
+    'cachedTokens', ARGV[i + 4], 'completionTokens', ARGV[i + 5], 'cost', convert and s(charge) or ARGV[i + 1],
+    'upstreamKeyId', ARGV[i + 6], 'node', node, 'latencyMs', ARGV[i + 7], 'status', ARGV[i + 8],
+    'at', at, 'amount', taken == 0 and '0' or s(-taken), 'uncovered', charge == taken and '0' or s(charge - taken),
+    'balanceAfter', s(left), 'note', 'slice')
 end
 consume(A, total)
 for model, u in pairs(byModel) do
