@@ -27,6 +27,11 @@ public final class ApiError extends RuntimeException {
     this.type = type;
     this.param = param;
     this.code = code;
+    if (status == 429 && ("insufficient_quota".equals(code) || "monthly_limit_reached".equals(code))) {
+      // As OpenAI does: a quota that ran out does not come back in a second, so the SDKs (which
+      // retry every 429 otherwise) give up at once.
+      headers.add("x-should-retry", "false");
+    }
   }
 
   public static ApiError invalidRequest(String message, String param) {

@@ -22,6 +22,7 @@ final class ClientAuth implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(ClientAuth.class);
 
   private final Accounts accounts;
+  private static final String API_KEY = "api-key";
   private final ClientAddress clientAddress;
   private final boolean rootOnly;
   private final StoreHealth storeHealth;
@@ -33,13 +34,23 @@ final class ClientAuth implements Handler<RoutingContext> {
     this.storeHealth = storeHealth;
   }
 
+  /**
+   * The caller's key: {@code Authorization: Bearer KEY}, a bare {@code Authorization: KEY}
+   * (ProxyXAI's clients send it), or Azure's {@code api-key: KEY}; null when there is none.
+   * Another scheme (Basic, ...) is no key.
+   */
   static String bearer(RoutingContext ctx) {
     String h = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
-    if (h == null || h.length() < 8 || !h.regionMatches(true, 0, "Bearer ", 0, 7)) {
-      return null;
+    if (h == null) {
+      h = ctx.request().getHeader(API_KEY);
+      return h == null || h.isBlank() || h.trim().indexOf(' ') >= 0 ? null : h.trim();
     }
-    String key = h.substring(7).trim();
-    return key.isEmpty() ? null : key;
+    h = h.trim();
+    if (h.regionMatches(true, 0, "Bearer ", 0, 7)) {
+      String key = h.substring(7).trim();
+      return key.isEmpty() ? null : key;
+    }
+    return h.isEmpty() || h.indexOf(' ') >= 0 ? null : h;
   }
 
   @Override

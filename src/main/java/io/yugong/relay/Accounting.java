@@ -146,7 +146,10 @@ final class Accounting {
       q = tariff.quote(x.endpoint, x.upstreamModel, x.json != null ? x.json : uploadFields(x),
           x.upload == null ? 0 : x.upload.size(), x.account.rates());
     } catch (Tariff.Unpriced e) {
-      throw new ApiError(400, e.getMessage(), "invalid_request_error", "model", "model_not_priced");
+      // OpenAI's answer for a model a key cannot use; the message says it has no price here
+      throw new ApiError(404, "The model '" + (x.model == null ? "(none)" : x.model) + "' does not exist "
+          + "or you do not have access to it: it has no price on this service. Ask the operator to add "
+          + "a price for it.", "invalid_request_error", "model", "model_not_found");
     } catch (Tariff.Refused e) {
       throw new ApiError(400, e.getMessage(), "invalid_request_error", e.param(), e.code());
     } catch (RuntimeException e) {
