@@ -31,7 +31,8 @@ import java.util.function.Function;
 public final class AccountRoutes {
 
   private static final int MAX_PAGE = 100;
-  private static final long MAX_USAGE_DAYS = 100;
+  /** Twelve months at most, as ProxyXAI allows. */
+  private static final long MAX_USAGE_DAYS = 366;
 
   private final Accounts accounts;
   private final Wallets wallets;
@@ -58,6 +59,7 @@ public final class AccountRoutes {
     for (String prefix : List.of("/v1/dashboard/billing", "/dashboard/billing")) {
       router.get(prefix + "/subscription").handler(this::subscription);
       router.get(prefix + "/usage").handler(this::usage);
+      router.get(prefix + "/credit_grants").handler(this::creditGrants);
     }
   }
 
@@ -182,7 +184,35 @@ public final class AccountRoutes {
     }));
   }
 
-  /** OpenAI's legacy {@code billing/usage}: costs in cents per day and model, end date exclusive. */
+  /**
+   * OpenAI's legacy {@code credit_grants}: the live grants, what was used of each, and what is
+   * available now (the balance less what requests hold), in dollars.
+   */
+  private void creditGrants(RoutingContext ctx) {
+    reply(ctx, 200, wallets.view(caller(ctx).id()).map(w -> {
+      JsonArray data = new JsonArray();
+      long granted = 0;
+      for (io.yugong.billing.WalletView.Grant g : w.grants()) {
+        granted = Money.saturatingAdd(granted, g.amount());
+        data.add(new JsonObject().put("object", "credit_grant").put("id", g.id())
+            .put("grant_amount", Money.toDollars(g.amount()))
+            .put("used_amount", Money.toDollars(Math.max(0, g.amount() - g.balance())))
+            .put("effective_at", g.grantedAt() / 1000).put("expires_at", g.expiresAt() / 1000));
+      }
+      long available = Math.max(0, w.available());
+      return new JsonObject().put("object", "credit_summary")
+          .put("total_granted", Money.toDollars(granted))
+          .put("total_used", Money.toDollars(Math.max(0, granted - available)))
+          .put("total_available", Money.toDollars(available))
+          .put("total_paid_available", Money.toDollars(available))
+          .put("grants", new JsonObject().put("object", "list").put("data", data));
+    }));
+  }
+
+  /**
+   * OpenAI's legacy {@code billing/usage}: costs in cents per day and model, end date exclusive
+   * (UTC days); a start date equal to the end date asks for that one day.
+   */
   private void usage(RoutingContext ctx) {
     LocalDate today = LocalDate.now(ZoneOffset.UTC);
     LocalDate start;
@@ -197,8 +227,11 @@ public final class AccountRoutes {
           .send(ctx.response());
       return;
     }
+    if (end.equals(start)) {
+      end = start.plusDays(1); // one day asked as a date range of nothing (new-api on the 1st)
+    }
     if (!end.isAfter(start) || ChronoUnit.DAYS.between(start, end) > MAX_USAGE_DAYS) {
-      ApiError.invalidRequest("end_date must be after start_date, and the range at most "
+      ApiError.invalidRequest("end_date must not be before start_date, and the range at most "
           + MAX_USAGE_DAYS + " days", "end_date").send(ctx.response());
       return;
     }
