@@ -111,7 +111,8 @@ public final class GatewayVerticle extends VerticleBase {
     // The API before the console and admin routes: a /v1 request is matched once, not tried against
     // every admin pattern first. Yugong's own /v1/dashboard routes are excluded here (below).
     Relay relay = new Relay(vertx, upstream, services);
-    router.routeWithRegex("/v1(?:/(?!dashboard(?:/|$)).*)?").handler(anyAccount).handler(relay);
+    router.routeWithRegex("/v1(?:/(?!dashboard(?:/|$)).*)?").handler(anyAccount)
+        .handler(new ModelList(services.tariff(), services.keyPool())).handler(relay);
 
     // (a route takes its body handler first, so authentication is a route of its own before it)
     router.route("/admin/*").handler(rootOnly);

@@ -108,6 +108,17 @@ public final class RoutingRules {
     return null;
   }
 
+  /** The client-side names MODEL_MAPPER maps by exact name (not its {@code prefix*} rules). */
+  public List<String> aliases() {
+    List<String> out = new ArrayList<>();
+    for (Map.Entry<String, String> e : modelMapper) {
+      if (!e.getKey().endsWith("*")) {
+        out.add(e.getKey());
+      }
+    }
+    return out;
+  }
+
   /** The model to send upstream for the one the client named. */
   public String upstreamModel(String model) {
     String mapped = lookup(modelMapper, model);
