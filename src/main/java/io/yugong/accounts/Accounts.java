@@ -53,6 +53,16 @@ public final class Accounts {
    * @param maxDepth how many levels below root the tree may have
    */
   public Accounts(Vertx vertx, Redis redis, Vault vault, Wallets wallets, int maxChildren, int maxDepth) {
+    this(vertx, redis, redis, vault, wallets, maxChildren, maxDepth);
+  }
+
+  /**
+   * @param feedRedis the client that follows the change stream: give it connections of its own,
+   *     so that a burst queued on the request path cannot make the node stop trusting its cache
+   *     (and send every request's key to Redis)
+   */
+  public Accounts(Vertx vertx, Redis redis, Redis feedRedis, Vault vault, Wallets wallets, int maxChildren,
+      int maxDepth) {
     this.vertx = vertx;
     this.vault = vault;
     this.wallets = wallets;
@@ -60,7 +70,7 @@ public final class Accounts {
     this.maxDepth = maxDepth;
     this.store = new AccountStore(redis);
     this.cache = new KeyCache(vault, store, this::following);
-    this.feed = new ChangeFeed(vertx, redis, ChangeFeed.STREAM, cache::forget, cache::forgetAll);
+    this.feed = new ChangeFeed(vertx, feedRedis, ChangeFeed.STREAM, cache::forget, cache::forgetAll);
   }
 
   /**

@@ -41,7 +41,10 @@ public final class Node {
   private final Redis redis;
   private final HazelcastInstance hz;
 
-  private Node(Vertx vertx, Services services, Redis redis, HazelcastInstance hz) {
+  private final Redis feedRedis;
+
+  private Node(Vertx vertx, Services services, Redis redis, Redis feedRedis, HazelcastInstance hz) {
+    this.feedRedis = feedRedis;
     this.vertx = vertx;
     this.services = services;
     this.redis = redis;
@@ -109,7 +112,16 @@ public final class Node {
     KeyPool keyPool = new KeyPool(vertx, redis, hz, vault, cfg.upstream(), upstreamTrust);
     Wallets wallets = new Wallets(redis, Retention.forSettings(cfg.ledgerEntries(),
         StoreHealth.SAFETY_DEADLINE_MS, cfg.holdTtlMs()));
-    Accounts accounts = new Accounts(vertx, redis, vault, wallets, cfg.maxChildren(), cfg.maxDepth());
+    // The change stream is followed on connections of its own: its poll must answer within the
+    // cache's trust window (1.5 s) even while a burst queues on the request path's pool.
+    Redis feedRedis = Redis.createClient(vertx, new RedisOptions()
+        .setConnectionString(cfg.redis())
+        .setMaxPoolSize(2)
+        .setNetClientOptions(new io.vertx.core.net.NetClientOptions()
+            .setConnectTimeout(StoreHealth.PING_DEADLINE_MS)
+            .setTcpKeepAlive(true).setTcpNoDelay(true)));
+    Accounts accounts = new Accounts(vertx, redis, feedRedis, vault, wallets, cfg.maxChildren(),
+        cfg.maxDepth());
     Tariff tariff = new Tariff();
     JsonObject identity = new JsonObject()
         .put("nodeId", nodeId)
@@ -145,7 +157,7 @@ public final class Node {
               "tidying deleted accounts failed ({}); next try in {} s", e.toString(), TIDY_MS / 1000)));
           LOG.info("node {} serving on port {} (cluster '{}', {} member(s))", nodeId, cfg.port(),
               cfg.clusterName(), hz.getCluster().getMembers().size());
-          return new Node(vertx, services, redis, hz);
+          return new Node(vertx, services, redis, feedRedis, hz);
         });
   }
 
@@ -177,7 +189,10 @@ public final class Node {
     services.storeHealth().stop();
     return services.wallets().closeSlices()
         .transform(x -> services.accounts().stop().otherwiseEmpty())
-        .transform(x -> redis.close()).transform(x -> vertx.close())
+        .transform(x -> {
+          feedRedis.close();
+          return redis.close();
+        }).transform(x -> vertx.close())
         .transform(x -> {
           // after the event loops: the lines of the last requests are written first
           RequestLog.close(services.nodeId());
