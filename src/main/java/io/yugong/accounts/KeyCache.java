@@ -39,6 +39,13 @@ final class KeyCache {
   private record Cached(Account account, long at) {
   }
 
+  /** A lookup in flight, and the generation it began in: only a lookup of that generation joins it. */
+  private record Loading(Future<Account> future, long generation) {
+  }
+
+  /** One Redis lookup per key at a time: a burst on a cold key asks once, not once per request. */
+  private final Map<String, Loading> loading = new ConcurrentHashMap<>();
+
   KeyCache(Vault vault, AccountStore store, BooleanSupplier trusted) {
     this.vault = vault;
     this.store = store;
@@ -54,7 +61,11 @@ final class KeyCache {
       return Future.succeededFuture(c.account);
     }
     long began = generation.get();
-    return store.idForKeyHash(hash)
+    Loading inFlight = loading.get(hash);
+    if (inFlight != null && inFlight.generation() == began) {
+      return onCallersContext(inFlight.future());
+    }
+    Future<Account> f = store.idForKeyHash(hash)
         .compose(id -> id == null ? Future.succeededFuture(null) : store.load(id))
         .compose(a -> a == null || !Vault.sameHash(a.keyHash(), hash) ? Future.succeededFuture(null)
             : store.loadAll(a.ancestorIds()).map(a::withAncestors))
@@ -68,6 +79,24 @@ final class KeyCache {
           }
           return found;
         });
+    Loading mine = new Loading(f, began);
+    loading.put(hash, mine);
+    f.onComplete(ar -> loading.remove(hash, mine));
+    return f;
+  }
+
+  /**
+   * The shared lookup's outcome, delivered on the joining caller's own context (the lookup
+   * completes on the context of the request that started it).
+   */
+  private static Future<Account> onCallersContext(Future<Account> shared) {
+    io.vertx.core.Context caller = io.vertx.core.Vertx.currentContext();
+    if (caller == null) {
+      return shared;
+    }
+    io.vertx.core.Promise<Account> p = io.vertx.core.Promise.promise();
+    shared.onComplete(ar -> caller.runOnContext(v -> p.handle(ar)));
+    return p.future();
   }
 
   private static long ttl(Cached c) {
@@ -98,6 +127,7 @@ final class KeyCache {
   void forgetAll() {
     generation.incrementAndGet();
     byKeyHash.clear();
+    loading.clear();
   }
 
   /** Drops entries past their time, so keys nobody uses again do not stay in memory. */
