@@ -269,6 +269,42 @@ public final class NodeConfig {
   }
 
   /**
+   * The web origins whose pages may call this node from a browser (YUGONG_CORS_ORIGINS,
+   * comma-separated, default {@code *}: any origin, since keys are bearer tokens and no cookie is
+   * used). Either {@code *} alone or origins such as {@code https://chat.example.com} or
+   * {@code http://localhost:3000}: a scheme, {@code ://}, a host and an optional port, no path.
+   * Returned lower-case without a trailing slash, as browsers send them; {@code ["*"]} for any.
+   */
+  public List<String> corsOrigins() {
+    List<String> origins = list(get("YUGONG_CORS_ORIGINS", "*"));
+    if (origins.contains("*")) {
+      if (origins.size() > 1) {
+        throw new Invalid("YUGONG_CORS_ORIGINS is either * (any origin) or a list of origins, not both: '"
+            + String.join(",", origins) + "'");
+      }
+      return origins;
+    }
+    List<String> out = new ArrayList<>();
+    for (String o : origins) {
+      String origin = o.endsWith("/") ? o.substring(0, o.length() - 1) : o;
+      origin = origin.toLowerCase(java.util.Locale.ROOT);
+      if (!ORIGIN.matcher(origin).matches()) {
+        throw new Invalid("YUGONG_CORS_ORIGINS must list origins such as https://chat.example.com or "
+            + "http://localhost:3000 (scheme://host[:port], no path), not '" + o + "'");
+      }
+      out.add(origin);
+    }
+    if (out.isEmpty()) {
+      throw new Invalid("YUGONG_CORS_ORIGINS lists no origin; leave it unset (or *) to allow any");
+    }
+    return out;
+  }
+
+  /** An origin as browsers serialise it: scheme://host[:port], host a name, IPv4 or [IPv6]. */
+  private static final java.util.regex.Pattern ORIGIN = java.util.regex.Pattern.compile(
+      "[a-z][a-z0-9+.-]{0,31}://(?:[a-z0-9_-]+(?:\\.[a-z0-9_-]+)*|\\[[0-9a-f:.]+\\])(?::[0-9]{1,5})?");
+
+  /**
    * Whether the node uses Netty's native epoll transport when the platform offers it
    * (YUGONG_NATIVE_TRANSPORT, default true; false: Java NIO).
    */

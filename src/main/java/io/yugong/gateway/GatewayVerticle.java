@@ -59,6 +59,7 @@ public final class GatewayVerticle extends VerticleBase {
         new PoolOptions().setHttp1MaxSize(cfg.upstreamPoolSize()).setMaxWaitQueueSize(-1));
 
     Router router = Router.router(vertx);
+    CorsPolicy cors = new CorsPolicy(cfg.corsOrigins());
     // First, before anything reads the path: one canonical request target (may reroute, once).
     router.route().handler(TargetCheck::handle);
     router.route().handler(ctx -> {
@@ -71,13 +72,15 @@ public final class GatewayVerticle extends VerticleBase {
         }
       });
       String rid = RequestIds.of(ctx);
-      // Every answer carries Yugong's request id; x-request-id is upstream's on a relayed answer.
+      // Every answer carries Yugong's request id (x-request-id is upstream's on a relayed answer)
+      // and, for browsers, Yugong's CORS headers.
       ctx.addHeadersEndHandler(v -> {
         MultiMap headers = ctx.response().headers();
         if (!headers.contains(X_REQUEST_ID)) {
           headers.set(X_REQUEST_ID, rid);
         }
         headers.set(X_YUGONG_REQUEST_ID, rid);
+        cors.mark(ctx, headers);
       });
       ApiError refused = TargetCheck.refusal(ctx);
       if (refused != null) {
@@ -87,6 +90,8 @@ public final class GatewayVerticle extends VerticleBase {
       }
       ctx.next();
     });
+    // Browsers' preflights, before any authentication: answered here, never forwarded.
+    router.options().handler(cors::preflight);
     router.get("/health").handler(ctx -> Replies.json(ctx, 200, new JsonObject().put("status", "ok")));
     router.get("/ready").handler(ctx -> {
       // Redis as the health check knows it: no call of its own, so a loaded node answers at once.

@@ -9,7 +9,10 @@ import java.util.Set;
 /**
  * Which headers cross the relay. Hop-by-hop headers (RFC 9110 §7.6.1) never do; the client's
  * credentials and organisation never reach upstream; upstream's organisation and per-key rate
- * limits never reach the client (they describe Yugong's keys, not the client's account).
+ * limits never reach the client (they describe Yugong's keys, not the client's account). CORS is
+ * between the browser and Yugong: the page's Origin does not reach upstream (a server with an
+ * origin list of its own might refuse it) and upstream's Access-Control-* headers do not reach
+ * the client (Yugong's policy, gateway.CorsPolicy, answers for itself).
  */
 final class HeaderRules {
 
@@ -20,13 +23,14 @@ final class HeaderRules {
   private static final Set<String> NOT_UPSTREAM = names(
       "host", "authorization", "content-length", "accept-encoding", "openai-organization",
       "openai-project", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "forwarded",
-      "x-real-ip", "cookie", "expect");
+      "x-real-ip", "cookie", "expect", "origin");
 
   private static final Set<String> NOT_DOWNSTREAM = names(
       "openai-organization", "openai-project", "set-cookie", "content-length", "alt-svc",
       "cf-ray", "cf-cache-status", "strict-transport-security", "server");
 
   private static final String RATE_LIMIT_PREFIX = "x-ratelimit-";
+  private static final String CORS_PREFIX = "access-control-";
   private static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
 
   private HeaderRules() {
@@ -53,7 +57,7 @@ final class HeaderRules {
     upstream.forEach((name, value) -> {
       String lower = lower(name);
       if (!HOP_BY_HOP.contains(lower) && !NOT_DOWNSTREAM.contains(lower) && !listed.contains(lower)
-          && !lower.startsWith(RATE_LIMIT_PREFIX)) {
+          && !lower.startsWith(RATE_LIMIT_PREFIX) && !lower.startsWith(CORS_PREFIX)) {
         client.add(name, value);
       }
     });

@@ -99,6 +99,8 @@ class ClientErrorsAndKeysTest {
 
     // The SDK (2 retries by default for a 429) asks once.
     NodeStats stats = c.nodes.get(0).services().stats();
+    // the raw request above is counted when its end handler runs, which may be after its answer arrived
+    Eventually.eventually(Duration.ofSeconds(2), () -> assertThat(stats.inFlight()).isZero());
     long before = stats.served();
     assertThatThrownBy(() -> sdk(key).chat().completions().create(chat("gpt-4o-mini", 5)))
         .isInstanceOfSatisfying(RateLimitException.class,

@@ -37,6 +37,24 @@ class NodeConfigTest {
     assertThat(c.maxUploadBody()).isEqualTo(25L * 1024 * 1024);
     assertThat(c.attempts()).isEqualTo(4);
     assertThat(c.headerTimeoutMs()).isEqualTo(10_000);
+    assertThat(c.corsOrigins()).containsExactly("*");
+  }
+
+  @Test
+  void corsOriginsAreAnyOrAListOfOriginsAsBrowsersSendThem() {
+    assertThat(cors(" https://Chat.Example.com/ , http://localhost:3000,tauri://localhost,http://[::1]:8080"))
+        .containsExactly("https://chat.example.com", "http://localhost:3000", "tauri://localhost", "http://[::1]:8080");
+    assertThat(cors("*")).containsExactly("*");
+    for (String bad : new String[] {"*,https://a.example", "https://a.example/path", "null", "chat.example.com",
+        "https://a.example:port", "https://a b.example", ",", "https://a.example?x=1"}) {
+      assertThatThrownBy(() -> cors(bad)).as(bad)
+          .isInstanceOf(NodeConfig.Invalid.class).hasMessageContaining("YUGONG_CORS_ORIGINS");
+    }
+  }
+
+  private static java.util.List<String> cors(String value) {
+    return NodeConfig.from(Map.of("YUGONG_MASTER_KEY", MASTER, "YUGONG_ADMIN_KEY", "k",
+        "YUGONG_CORS_ORIGINS", value)).corsOrigins();
   }
 
   @Test
