@@ -35,6 +35,10 @@ final class CreditSlice {
   long lastUsed;
 
   final ArrayDeque<SliceCharge> pending = new ArrayDeque<>();
+  /** A take (slice.lua) is in flight. */
+  boolean taking;
+  /** Requests that wait for the take in flight, to be held on what it brings (see Slices#reserveSoon). */
+  final List<Runnable> waiters = new ArrayList<>();
   /** The batch being flushed, or that failed and waits for {@link #retryAt}. */
   List<SliceCharge> batch;
   long batchAmount;

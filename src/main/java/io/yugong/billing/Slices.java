@@ -24,6 +24,12 @@ public final class Slices {
   /** After a refusal ("too small") the account stays on exact holds this long before asking again. */
   private static final long REFUSED_MS = 5_000;
   private static final long FAILED_MS = 1_000;
+  /** Requests that may wait for one account's slice take at a time; the rest hold exactly. */
+  private static final int MAX_WAITERS = 20_000;
+  /** Takes a request waits for at most before it holds exactly. */
+  private static final int WAIT_ROUNDS = 2;
+  /** Marks a waiter queued again (never handed out). */
+  private static final SliceHold WAITING = new SliceHold(null, 0);
 
   private final Vertx vertx;
   private final SliceStore store;
@@ -75,6 +81,97 @@ public final class Slices {
       take(s, now);
     }
     return h;
+  }
+
+  /**
+   * Like {@link #reserve}, but when the account's slice is being taken right now (the first
+   * requests after a cold start, or after the slice ran dry) the request waits for that one Redis
+   * call and is held on what it brings, instead of every such request placing an exact hold of
+   * its own. Completes on the caller's context; null: use an exact hold.
+   */
+  public Future<SliceHold> reserveSoon(String accountId, Rate rates, long hold) {
+    SliceHold now = reserve(accountId, rates, hold);
+    if (now != null) {
+      return Future.succeededFuture(now);
+    }
+    CreditSlice s = slices.get(accountId);
+    if (s == null) {
+      return Future.succeededFuture();
+    }
+    io.vertx.core.Context caller = Vertx.currentContext();
+    Promise<SliceHold> p = Promise.promise();
+    synchronized (s) {
+      if (!s.taking || s.retired || s.waiters.size() >= MAX_WAITERS) {
+        return Future.succeededFuture();
+      }
+      s.waiters.add(waiter(s, rateArg(rates), hold, caller, p, 1));
+    }
+    return p.future();
+  }
+
+  /**
+   * A request waiting for a take. When the take's answer does not cover it (the first take of a
+   * cold account is sized to the few requests it had seen), it waits once more for the next take,
+   * which is sized to everything that has asked since.
+   */
+  private Runnable waiter(CreditSlice s, String rate, long hold, io.vertx.core.Context caller,
+      Promise<SliceHold> p, int round) {
+    return () -> {
+      SliceHold h = closed ? null : takeFrom(s, rate, hold);
+      if (h == null && round < WAIT_ROUNDS && !closed) {
+        long now = System.currentTimeMillis();
+        boolean start = false;
+        synchronized (s) {
+          if (!s.busy && s.wantsTake(opts, now)) {
+            s.busy = true;
+            start = true;
+          }
+          if ((s.taking || start) && !s.retired && s.waiters.size() < MAX_WAITERS) {
+            s.waiters.add(waiter(s, rate, hold, caller, p, round + 1));
+            h = WAITING;
+          }
+        }
+        if (start) {
+          take(s, now);
+        }
+        if (h == WAITING) {
+          return;
+        }
+      }
+      SliceHold result = h;
+      if (caller == null) {
+        p.complete(result);
+      } else {
+        caller.runOnContext(v -> p.complete(result));
+      }
+    };
+  }
+
+  /** Holds {@code hold} on the slice if it can (no demand counted: the request was counted already). */
+  private static SliceHold takeFrom(CreditSlice s, String rate, long hold) {
+    long now = System.currentTimeMillis();
+    synchronized (s) {
+      if (!s.rate.equals(rate) || !s.usable(now) || s.free < hold) {
+        return null;
+      }
+      s.free -= hold;
+      s.inFlight++;
+      s.inFlightAmount += hold;
+      return new SliceHold(s, hold);
+    }
+  }
+
+  /** Runs, outside the slice's lock, the requests that waited for its take. */
+  private static void wakeWaiters(CreditSlice s) {
+    List<Runnable> woken;
+    synchronized (s) {
+      if (s.waiters.isEmpty()) {
+        return;
+      }
+      woken = new ArrayList<>(s.waiters);
+      s.waiters.clear();
+    }
+    woken.forEach(Runnable::run);
   }
 
   /** Settles a request held on a slice: {@code charge} joins the write-behind batch. */
@@ -239,33 +336,43 @@ public final class Slices {
     synchronized (s) {
       want = s.target(opts, now);
       least = s.least(opts);
+      s.taking = true;
     }
     store.take(s.accountId, want, least, opts.leaseMs(), opts.minBalanceNanos(), s.rate)
         .onComplete(ar -> {
-          synchronized (s) {
-            s.busy = false;
-            if (ar.failed()) {
-              s.refusedUntil = now + FAILED_MS;
-              LOG.debug("taking a slice of account {} failed ({})", s.accountId, ar.cause().toString());
-              return;
-            }
-            SliceStore.Grant g = ar.result();
-            if (!g.refusal().isEmpty()) {
-              if (g.size() == 0) {
-                s.leaseUntil = 0;
-                s.free = -s.inFlightAmount - s.unflushedAmount;
-                s.refusedUntil = now + REFUSED_MS;
-              } else {
-                s.retired = true; // disabled, deleted or at other Rates: spend no more of it
-              }
-              return;
-            }
-            // Redis holds free + in flight + unflushed for this slice (see CreditSlice)
-            s.free = g.size() - s.inFlightAmount - s.unflushedAmount;
-            s.leaseUntil = now + opts.leaseMs() * 3 / 4;
-            s.renewAt = now + opts.leaseMs() / 3;
+          try {
+            took(s, now, ar);
+          } finally {
+            wakeWaiters(s);
           }
         });
+  }
+
+  private void took(CreditSlice s, long now, io.vertx.core.AsyncResult<SliceStore.Grant> ar) {
+    synchronized (s) {
+      s.busy = false;
+      s.taking = false;
+      if (ar.failed()) {
+        s.refusedUntil = now + FAILED_MS;
+        LOG.debug("taking a slice of account {} failed ({})", s.accountId, ar.cause().toString());
+        return;
+      }
+      SliceStore.Grant g = ar.result();
+      if (!g.refusal().isEmpty()) {
+        if (g.size() == 0) {
+          s.leaseUntil = 0;
+          s.free = -s.inFlightAmount - s.unflushedAmount;
+          s.refusedUntil = now + REFUSED_MS;
+        } else {
+          s.retired = true; // disabled, deleted or at other Rates: spend no more of it
+        }
+        return;
+      }
+      // Redis holds free + in flight + unflushed for this slice (see CreditSlice)
+      s.free = g.size() - s.inFlightAmount - s.unflushedAmount;
+      s.leaseUntil = now + opts.leaseMs() * 3 / 4;
+      s.renewAt = now + opts.leaseMs() / 3;
+    }
   }
 
   private void giveBack(CreditSlice s) {

@@ -174,13 +174,21 @@ final class Accounting {
     x.quote = q;
     ModelLimits.Of global = globalLimits.of(x.model);
     if (slices != null && sliceable(a) && global.rpm() == 0 && global.tpm() == 0) {
-      SliceHold h = slices.reserve(a.id(), a.rates(), q.hold());
-      if (h != null) {
-        x.slice = h;
+      return slices.reserveSoon(a.id(), a.rates(), q.hold()).compose(h -> {
+        if (h == null) {
+          return exactHold(x, q);
+        }
+        x.slice = h; // (a client that left meanwhile has it released by Relay)
         x.reserved = true;
         return Future.succeededFuture();
-      }
+      });
     }
+    return exactHold(x, q);
+  }
+
+  /** The quote's hold placed in Redis: one call. */
+  private Future<Void> exactHold(Exchange x, Quote q) {
+    Account a = x.account;
     Future<Reservation> reserve = wallets.reserve(a.id(), x.requestId, q.hold(), q.floor(), a.limits(),
         x.model, TokenEstimate.of(q, x.json), globalLimits, a.hardLimit(), minBalance, holdTtlMs,
         a.ancestorIdsBelowRoot(), a.rates());

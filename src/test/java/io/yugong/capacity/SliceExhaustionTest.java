@@ -80,4 +80,23 @@ class SliceExhaustionTest {
           redis.wallet(id, "held"), "held = the slices' holds");
     }
   }
+
+  @Test
+  void aColdBurstWaitsForTheSliceInsteadOfHoldingEachRequestInRedis() throws Exception {
+    long initial = Money.parseDollars("100");
+    JsonObject created = c.createAccount(0, new JsonObject().put("Name", "cold-burst")
+        .put("CreditGranted", Money.format(initial)));
+    String key = created.getJsonObject("User").getString("SecretKey");
+    String id = created.getJsonObject("User").getString("ID");
+    // no request before: both nodes meet the account for the first time in the burst
+    List<SliceKit.Outcome> all = SliceKit.burst(c, key, SliceKit.chat("gpt-4o-mini", 50), 400, 64);
+    all.forEach(o -> assertEquals(200, o.status(), () -> "unexpected " + o));
+    try (StoreReader redis = new StoreReader(c)) {
+      List<JsonObject> charges = SliceKit.assertLedgerExact(redis, id, initial, all);
+      long exact = charges.stream().filter(e -> !"slice".equals(e.getString("note"))).count();
+      System.out.printf("cold burst: %d requests, %d held exactly%n", all.size(), exact);
+      // a handful may come while neither a slice nor a take is there; not one Redis hold each
+      assertTrue(exact <= all.size() / 20, exact + " of " + all.size() + " held exactly");
+    }
+  }
 }
