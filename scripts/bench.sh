@@ -29,16 +29,6 @@ THREADS=${BENCH_THREADS:-2}
 CREDIT=${BENCH_CREDIT:-1000000}
 WARMUP=${BENCH_WARMUP:-60}
 
-need() { # need COMMAND PACKAGE
-  command -v "$1" >/dev/null && return 0
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "installing $2 ..."
-    DEBIAN_FRONTEND=noninteractive apt-get install -y "$2" >/dev/null
-  else
-    echo "$1 is needed: sudo apt-get install $2" >&2
-    exit 1
-  fi
-}
 need wrk wrk
 need curl curl
 need redis-cli redis-tools
@@ -124,18 +114,7 @@ wait_http "http://127.0.0.1:$UP_PORT/v1/chat/completions" 10
 wait_http "http://127.0.0.1:$PROXY_PORT/v1/chat/completions" 10
 
 # --- one Yugong node -------------------------------------------------------------------------
-export YUGONG_MASTER_KEY=$(random_master_key)
-export YUGONG_ADMIN_KEY=sk-admin-bench-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
-export YUGONG_CLUSTER_NAME=yugong-bench-$$
-NODE_PORT=$(free_port 8190)
-CLUSTER_PORT=$(free_port 5951)
-YUGONG_UPSTREAM="http://127.0.0.1:$UP_PORT" YUGONG_PORT=$NODE_PORT YUGONG_CLUSTER_PORT=$CLUSTER_PORT \
-  YUGONG_CLUSTER_MEMBERS="127.0.0.1:$CLUSTER_PORT" YUGONG_CLUSTER_HOST=127.0.0.1 \
-  java -Xms1g -Xmx1g --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
-  -jar target/yugong.jar node >data/logs/bench-node.log 2>&1 &
-NODE_PID=$!
-PIDS+=($NODE_PID)
-wait_http "http://127.0.0.1:$NODE_PORT/ready" 300
+start_lone_node bench "http://127.0.0.1:$UP_PORT" 8190 5951 data/logs/bench-node.log -Xms1g -Xmx1g
 ADMIN=(-H "Authorization: Bearer $YUGONG_ADMIN_KEY" -H "Content-Type: application/json")
 curl -fsS "${ADMIN[@]}" -X POST "http://127.0.0.1:$NODE_PORT/admin/keys" \
   -d '[{"key":"sk-bench-upstream-0001"},{"key":"sk-bench-upstream-0002"},{"key":"sk-bench-upstream-0003"},{"key":"sk-bench-upstream-0004"}]' >/dev/null

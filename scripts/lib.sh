@@ -79,3 +79,37 @@ MSG
   export YUGONG_REDIS="redis://127.0.0.1:$port"
   echo "redis:        $YUGONG_REDIS (data in ./data/redis-$name, AOF on)"
 }
+
+# need COMMAND PACKAGE: the command, installed with apt-get when root may, else a message and exit 1.
+need() {
+  command -v "$1" >/dev/null && return 0
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    echo "installing $2 ..."
+    DEBIAN_FRONTEND=noninteractive apt-get install -y "$2" >/dev/null
+  else
+    echo "$1 is needed: sudo apt-get install $2" >&2
+    exit 1
+  fi
+}
+
+# start_lone_node NAME UPSTREAM_URL PORT_BASE CLUSTER_PORT_BASE LOG [JVM flags...]: one Yugong node
+# (target/yugong.jar) in a cluster of its own, with fresh master and admin keys; sets NODE_PORT and
+# NODE_PID (also added to the caller's PIDS, which its cleanup kills), exports YUGONG_ADMIN_KEY,
+# and waits until the node is ready.
+start_lone_node() {
+  local name=$1 upstream=$2 port_base=$3 cluster_base=$4 log=$5
+  shift 5
+  export YUGONG_MASTER_KEY=$(random_master_key)
+  export YUGONG_ADMIN_KEY=sk-admin-$name-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
+  export YUGONG_CLUSTER_NAME=yugong-$name-$$
+  NODE_PORT=$(free_port "$port_base")
+  local cluster_port
+  cluster_port=$(free_port "$cluster_base")
+  YUGONG_UPSTREAM="$upstream" YUGONG_PORT=$NODE_PORT YUGONG_CLUSTER_PORT=$cluster_port \
+    YUGONG_CLUSTER_MEMBERS="127.0.0.1:$cluster_port" YUGONG_CLUSTER_HOST=127.0.0.1 \
+    java "$@" --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
+    -jar target/yugong.jar node >"$log" 2>&1 &
+  NODE_PID=$!
+  PIDS+=("$NODE_PID")
+  wait_http "http://127.0.0.1:$NODE_PORT/ready" 300
+}

@@ -64,16 +64,6 @@ read -r -a NODE_JVM <<<"${STREAMS_NODE_JVM:--Xms1g -Xmx1g}"
 read -r -a MOCK_JVM <<<"${STREAMS_MOCK_JVM:--Xmx2g}"
 [ "$STREAMS" -ge "$THREADS" ] || THREADS=$STREAMS
 
-need() { # need COMMAND PACKAGE
-  command -v "$1" >/dev/null && return 0
-  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-    echo "installing $2 ..."
-    DEBIAN_FRONTEND=noninteractive apt-get install -y "$2" >/dev/null
-  else
-    echo "$1 is needed: sudo apt-get install $2" >&2
-    exit 1
-  fi
-}
 need wrk wrk
 need curl curl
 need redis-cli redis-tools
@@ -121,17 +111,7 @@ PIDS+=($MOCK_PID)
 wait_http "http://127.0.0.1:$UP_PORT/_mock/stats" 120
 
 # --- one Yugong node, default settings -------------------------------------------------------
-export YUGONG_MASTER_KEY=$(random_master_key)
-export YUGONG_ADMIN_KEY=sk-admin-streams-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
-export YUGONG_CLUSTER_NAME=yugong-streams-$$
-NODE_PORT=$(free_port 8290)
-CLUSTER_PORT=$(free_port 6051)
-YUGONG_UPSTREAM="http://127.0.0.1:$UP_PORT" YUGONG_PORT=$NODE_PORT YUGONG_CLUSTER_PORT=$CLUSTER_PORT \
-  YUGONG_CLUSTER_MEMBERS="127.0.0.1:$CLUSTER_PORT" YUGONG_CLUSTER_HOST=127.0.0.1 \
-  java "${NODE_JVM[@]}" "${JAVA_FLAGS[@]}" -jar target/yugong.jar node >data/logs/streams-node.log 2>&1 &
-NODE_PID=$!
-PIDS+=($NODE_PID)
-wait_http "http://127.0.0.1:$NODE_PORT/ready" 300
+start_lone_node streams "http://127.0.0.1:$UP_PORT" 8290 6051 data/logs/streams-node.log "${NODE_JVM[@]}"
 ADMIN=(-H "Authorization: Bearer $YUGONG_ADMIN_KEY" -H "Content-Type: application/json")
 curl -fsS "${ADMIN[@]}" -X POST "http://127.0.0.1:$NODE_PORT/admin/keys" \
   -d '[{"key":"sk-streams-upstream-0001","name":"streams-1"}]' >/dev/null

@@ -8,8 +8,8 @@ import io.vertx.ext.web.RoutingContext;
 import io.yugong.accounts.Account;
 import io.yugong.billing.PriceBook;
 import io.yugong.keypool.KeyPool;
-import io.yugong.keypool.RoutingRules;
 import io.yugong.billing.Tariff;
+import io.yugong.keypool.RoutingRules;
 import java.util.TreeSet;
 
 /**
@@ -46,7 +46,8 @@ final class ModelList implements Handler<RoutingContext> {
     if ("/v1/models".equals(path)) {
       Replies.json(ctx, 200, new JsonObject().put("object", "list").put("data", list(a)));
     } else if (path.startsWith(PREFIX) && path.length() > PREFIX.length()) {
-      String id = java.net.URLDecoder.decode(path.substring(PREFIX.length()), java.nio.charset.StandardCharsets.UTF_8);
+      // the path is already canonical (TargetCheck decoded what may be decoded, refused the rest)
+      String id = path.substring(PREFIX.length());
       if (id.length() <= MAX_ID && usable(a, id)) {
         Replies.json(ctx, 200, model(id));
       } else {

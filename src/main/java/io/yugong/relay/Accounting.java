@@ -174,7 +174,17 @@ final class Accounting {
     x.quote = q;
     ModelLimits.Of global = globalLimits.of(x.model);
     if (slices != null && sliceable(a) && global.rpm() == 0 && global.tpm() == 0) {
-      return slices.reserveSoon(a.id(), a.rates(), q.hold()).compose(h -> {
+      Future<SliceHold> soon = slices.reserveSoon(a.id(), a.rates(), q.hold());
+      // a take waited on is a Redis call: bounded like one, and a hold it brings too late goes back
+      Future<SliceHold> bounded = soon.isComplete() ? soon : storeHealth.guard(soon).recover(e -> {
+        soon.onSuccess(late -> {
+          if (late != null) {
+            slices.release(late);
+          }
+        });
+        return Future.succeededFuture();
+      });
+      return bounded.compose(h -> {
         if (h == null) {
           return exactHold(x, q);
         }

@@ -218,19 +218,11 @@ final class SseTap {
   private static long dataRange(byte[] b, int from, int to) {
     long found = -1;
     for (int ls = from; ls < to; ) {
-      int le = ls;
-      while (le < to && b[le] != '\n') {
-        le++;
-      }
-      int next = le + 1;
-      if (le > ls && b[le - 1] == '\r') {
-        le--;
-      }
-      if (isData(b, ls, le)) {
-        int ds = ls + 5;
-        if (ds < le && b[ds] == ' ') {
-          ds++;
-        }
+      long line = line(b, ls, to);
+      int next = (int) (line >>> 32);
+      int le = (int) line;
+      int ds = dataStart(b, ls, le);
+      if (ds >= 0) {
         found = ((long) ds << 32) | (le & 0xffffffffL);
       }
       ls = next;
@@ -244,19 +236,11 @@ final class SseTap {
     int firstStart = -1;
     int firstEnd = -1;
     for (int ls = from; ls < to; ) {
-      int le = ls;
-      while (le < to && b[le] != '\n') {
-        le++;
-      }
-      int next = le + 1;
-      if (le > ls && b[le - 1] == '\r') {
-        le--;
-      }
-      if (isData(b, ls, le)) {
-        int ds = ls + 5;
-        if (ds < le && b[ds] == ' ') {
-          ds++;
-        }
+      long line = line(b, ls, to);
+      int next = (int) (line >>> 32);
+      int le = (int) line;
+      int ds = dataStart(b, ls, le);
+      if (ds >= 0) {
         if (firstStart < 0) {
           firstStart = ds;
           firstEnd = le;
@@ -272,9 +256,27 @@ final class SseTap {
     return joined == null ? null : joined.getBytes();
   }
 
-  private static boolean isData(byte[] b, int ls, int le) {
-    return le - ls >= 5 && b[ls] == 'd' && b[ls + 1] == 'a' && b[ls + 2] == 't' && b[ls + 3] == 'a'
-        && b[ls + 4] == ':';
+  /** The line starting at ls: (the next line's start << 32 | its end without \r\n). */
+  private static long line(byte[] b, int ls, int to) {
+    int le = ls;
+    while (le < to && b[le] != '\n') {
+      le++;
+    }
+    int next = le + 1;
+    if (le > ls && b[le - 1] == '\r') {
+      le--;
+    }
+    return ((long) next << 32) | (le & 0xffffffffL);
+  }
+
+  /** Where a {@code data:} line's value starts (after one optional space), -1 for other lines. */
+  private static int dataStart(byte[] b, int ls, int le) {
+    if (le - ls < 5 || b[ls] != 'd' || b[ls + 1] != 'a' || b[ls + 2] != 't' || b[ls + 3] != 'a'
+        || b[ls + 4] != ':') {
+      return -1;
+    }
+    int ds = ls + 5;
+    return ds < le && b[ds] == ' ' ? ds + 1 : ds;
   }
 
   /** True when the data has a {@code "usage"} key whose value is an object. */
