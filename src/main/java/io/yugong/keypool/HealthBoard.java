@@ -33,6 +33,14 @@ final class HealthBoard {
   /** When the health held in {@link #local} was decided (epoch ms; 0 when nobody said). */
   private final Map<String, Long> stamps = new ConcurrentHashMap<>();
   static final String STAMP = "changedAt";
+  /**
+   * Decisions this node made (key id to stamp), repeated by {@link #heal()} for
+   * {@value #REPEAT_MS} ms: a replica that missed the first publication (a put sent while the
+   * cluster was splitting or merging) gets it from the node that decided, whatever the replicas
+   * of either side hold.
+   */
+  private final Map<String, Long> decidedHere = new ConcurrentHashMap<>();
+  static final long REPEAT_MS = 120_000;
 
   HealthBoard(HazelcastInstance hz, Executor writer) {
     this.map = hz.getReplicatedMap(MAP);
@@ -85,13 +93,17 @@ final class HealthBoard {
         adopt(keyId, value);
       }
     });
+    long now = System.currentTimeMillis();
     local.forEach((keyId, h) -> {
       String theirs = shared.get(keyId);
       long mine = stamps.getOrDefault(keyId, 0L);
-      if (theirs == null || mine > stamp(theirs)) {
+      Long decided = decidedHere.get(keyId);
+      boolean recentHere = decided != null && decided == mine && now - mine < REPEAT_MS;
+      if (theirs == null || mine > stamp(theirs) || recentHere) {
         map.put(keyId, h.toJson().put(STAMP, mine).encode());
       }
     });
+    decidedHere.entrySet().removeIf(e -> now - e.getValue() >= REPEAT_MS);
   }
 
   private static long stamp(String value) {
@@ -184,12 +196,14 @@ final class HealthBoard {
   private void publish(String keyId, Health h) {
     long now = System.currentTimeMillis();
     stamps.put(keyId, now);
+    decidedHere.put(keyId, now);
     String encoded = h.toJson().put(STAMP, now).encode();
     writer.execute(() -> map.put(keyId, encoded));
   }
 
   void forget(String keyId) {
     local.remove(keyId);
+    decidedHere.remove(keyId);
     stamps.remove(keyId);
     writer.execute(() -> map.remove(keyId));
   }

@@ -59,9 +59,10 @@ final class ResponsePump {
     }
     HeaderRules.downstream(up.headers(), down.headers());
     String length = up.getHeader(HttpHeaders.CONTENT_LENGTH);
-    // A metered answer is sent chunked: its end (after the settlement) is what tells the client
-    // it is complete, so a balance read right after sees the charge.
-    if (sse == null && length != null && body == null) {
+    // An answer that is settled (metered, or free with its ledger entry) is sent chunked: its end,
+    // after the settlement, is what tells the client it is complete, so a balance or ledger read
+    // right after sees the charge.
+    if (sse == null && length != null && body == null && !(success && x.reserved)) {
       down.putHeader(HttpHeaders.CONTENT_LENGTH, length);
     } else {
       down.setChunked(true);

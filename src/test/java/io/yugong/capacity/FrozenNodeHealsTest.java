@@ -98,7 +98,8 @@ class FrozenNodeHealsTest {
           "a key disabled elsewhere during the freeze is disabled on the resumed node");
       JsonObject cooled = key(c.call(0, "GET", "/admin/keys/" + cooledId, c.adminKey, null));
       assertEquals("cooling", cooled.getString("status"), () -> "a key cooled on the resumed node is cooling"
-          + " on the other: " + cooled.encode());
+          + " on the other: " + cooled.encode() + "; on the resumed node: "
+          + onResumedNode("/admin/keys/" + cooledId));
       assertEquals(1, cooled.getJsonObject("lastMinute").getInteger("errors"),
           () -> "the resumed node's load figures reach the other: " + cooled.encode());
     });
@@ -110,6 +111,15 @@ class FrozenNodeHealsTest {
     assertEquals(200, rotated.statusCode(), rotated::body);
     assertTrue(tookMs < 1_000, "an account change waited " + tookMs + " ms for the resumed node's confirmation");
     assertEquals(401, frozen.call("GET", "/dashboard/x_user/info", customer).statusCode());
+  }
+
+  /** For failure messages: what the resumed node answers. */
+  private String onResumedNode(String path) {
+    try {
+      return frozen.call("GET", path, c.adminKey).body();
+    } catch (Exception e) {
+      return e.toString();
+    }
   }
 
   private static JsonObject cluster(HttpResponse<String> r) {
