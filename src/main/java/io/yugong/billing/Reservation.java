@@ -13,10 +13,13 @@ package io.yugong.billing;
  * @param limit for {@code rate_limit_exceeded}, the limit reached: {@code RPM}, {@code RPH},
  *     {@code RPD}, {@code TPM}, {@code TPH}, {@code TPD}, {@code model_RPM} or {@code model_TPM};
  *     else null
+ * @param placed the hold placed when ok (less than asked only for a hold that may shrink), in the
+ *     units it was priced in; when refused, the hold asked for
  */
-public record Reservation(boolean ok, String refusal, long available, long retryAfterMs, String limit) {
+public record Reservation(boolean ok, String refusal, long available, long retryAfterMs, String limit,
+    long placed) {
 
   public Reservation(boolean ok, String refusal, long available, long retryAfterMs) {
-    this(ok, refusal, available, retryAfterMs, "rate_limit_exceeded".equals(refusal) ? "RPM" : null);
+    this(ok, refusal, available, retryAfterMs, "rate_limit_exceeded".equals(refusal) ? "RPM" : null, -1);
   }
 }

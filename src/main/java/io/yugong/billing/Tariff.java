@@ -18,6 +18,11 @@ public final class Tariff {
   private static final long ESTIMATE_SLACK_TOKENS = 16;
   /** The slowest audio bitrate assumed when holding for a transcription: 6 kbit/s, Opus's floor. */
   public static final long MIN_AUDIO_BYTES_PER_SECOND = 750;
+  /**
+   * The least output per choice a request without an output limit is served with when the
+   * balance cannot cover the model's whole output cap: below it, the request is refused.
+   */
+  public static final long MIN_OUTPUT_TOKENS = 16;
 
   private volatile PriceBook prices = PriceBook.defaults();
 
@@ -99,8 +104,12 @@ public final class Tariff {
           // rejected prediction tokens are billed as completion tokens on top of the answer
           perChoice = Money.saturatingAdd(perChoice, PartBounds.of(m, new JsonArray().add(j.getValue("prediction"))));
         }
-        long out = Money.saturatingMultiply(perChoice, atLeastOne(j, "n"));
-        return tokens(e, model, price, prompt, bound, out, mult, accountRate);
+        long n = atLeastOne(j, "n");
+        long out = Money.saturatingMultiply(perChoice, n);
+        boolean unlimited = !j.containsKey("max_completion_tokens") && !j.containsKey("max_tokens")
+            && j.getValue("prediction") == null;
+        return tokens(e, model, price, prompt, bound, out, mult, accountRate,
+            unlimited ? "max_completion_tokens" : null, n);
       }
       case COMPLETION -> {
         Object p = j.getValue("prompt");
@@ -130,7 +139,8 @@ public final class Tariff {
           bound = Money.saturatingAdd(bound, ContextWindow.of(m));
         }
         long out = maxOf(j, price, "max_output_tokens");
-        return tokens(e, model, price, prompt, bound, out, mult, accountRate);
+        return tokens(e, model, price, prompt, bound, out, mult, accountRate,
+            j.containsKey("max_output_tokens") ? null : "max_output_tokens", 1);
       }
       case EMBEDDINGS -> {
         long prompt = TokenCounter.countInput(m, j.getValue("input"));
@@ -169,10 +179,49 @@ public final class Tariff {
    */
   private static Quote tokens(Endpoint e, String model, ModelPrice price, long prompt, long bound, long out,
       Rate mult, Rate accountRate) {
+    return tokens(e, model, price, prompt, bound, out, mult, accountRate, null, 1);
+  }
+
+  /**
+   * {@link #tokens(Endpoint, String, ModelPrice, long, long, long, Rate, Rate)} for a request
+   * whose output limit is the model's cap because it set none ({@code roomField} names the field
+   * that would limit it, null when it set one): such a hold may shrink to a small balance.
+   */
+  private static Quote tokens(Endpoint e, String model, ModelPrice price, long prompt, long bound, long out,
+      Rate mult, Rate accountRate, String roomField, long choices) {
     long padded = Money.saturatingAdd(prompt + prompt / 4 + ESTIMATE_SLACK_TOKENS, bound);
     long hold = Pricing.worstCase(price, padded, out, mult, accountRate);
     long floor = Math.min(hold, Pricing.worstCase(price, prompt, 0L, mult, accountRate));
-    return new Quote(e, model, price, prompt, hold, floor, 0, null, null, 0);
+    Quote.OutputRoom room = null;
+    long least = Money.saturatingMultiply(MIN_OUTPUT_TOKENS, choices);
+    if (roomField != null && out > least && price.outputPerMillion() > 0) {
+      long minHold = Pricing.worstCase(price, padded, least, mult, accountRate);
+      if (minHold < hold) {
+        room = new Quote.OutputRoom(padded, choices, roomField, minHold, mult);
+      }
+    }
+    return new Quote(e, model, price, prompt, hold, floor, 0, null, null, 0, room);
+  }
+
+  /**
+   * The output tokens per choice that a hold of {@code placed} covers for a quote with room
+   * (at least {@link #MIN_OUTPUT_TOKENS} when {@code placed} is at least its minimum hold).
+   */
+  public long affordableOutput(Quote q, long placed, Rate accountRate) {
+    Quote.OutputRoom room = q.room();
+    Rate mult = room.multiplier();
+    long lo = 0;
+    long hi = Pricing.outputCap(q.price());
+    while (lo < hi) { // the largest total output whose worst case fits the hold
+      long mid = lo + (hi - lo + 1) / 2;
+      long total = Money.saturatingMultiply(mid, room.choices());
+      if (Pricing.worstCase(q.price(), room.paddedInput(), total, mult, accountRate) <= placed) {
+        lo = mid;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    return lo;
   }
 
   /**

@@ -126,6 +126,20 @@ public final class Wallets {
       long floorNanos, Limits limits, String model, long tokenEstimate, ModelLimits global,
       long monthlyHardLimitNanos, long minBalanceNanos, long holdTtlMs, List<String> ancestorIds,
       Rate pricedAt) {
+    return reserve(accountId, requestId, holdNanos, floorNanos, limits, model, tokenEstimate, global,
+        monthlyHardLimitNanos, minBalanceNanos, holdTtlMs, ancestorIds, pricedAt, 0);
+  }
+
+  /**
+   * {@link #reserve(String, String, long, long, Limits, String, long, ModelLimits, long, long,
+   * long, List, Rate)} for a hold that may shrink: when the balance (or a HardLimit on the way to
+   * root) cannot cover {@code holdNanos} but covers {@code minHoldNanos} (0 = the hold is fixed),
+   * the hold placed is what it covers, and {@link Reservation#placed()} says how much.
+   */
+  public Future<Reservation> reserve(String accountId, String requestId, long holdNanos,
+      long floorNanos, Limits limits, String model, long tokenEstimate, ModelLimits global,
+      long monthlyHardLimitNanos, long minBalanceNanos, long holdTtlMs, List<String> ancestorIds,
+      Rate pricedAt, long minHoldNanos) {
     int rpmLimit = limits.rpm();
     return guard(() -> {
       requireNotNegative(tokenEstimate, "tokenEstimate");
@@ -136,6 +150,7 @@ public final class Wallets {
       requireId(requestId);
       requireAmount(holdNanos, "hold");
       requireAmount(floorNanos, "floor");
+      requireAmount(minHoldNanos, "minHold");
       requireNotNegative(rpmLimit, "rpmLimit");
       requireAmount(monthlyHardLimitNanos, "monthlyHardLimit");
       if (Math.abs(minBalanceNanos) > MAX_NANOS) {
@@ -148,14 +163,17 @@ public final class Wallets {
           Long.toString(holdNanos), Long.toString(floorNanos), Integer.toString(rpmLimit),
           Long.toString(monthlyHardLimitNanos), Long.toString(minBalanceNanos),
           Long.toString(holdTtlMs), lineage(ancestorIds), rateArg(pricedAt),
-          limits.arg(m, global), m, Long.toString(Math.min(tokenEstimate, MAX_NANOS)))).map(r -> {
+          limits.arg(m, global), m, Long.toString(Math.min(tokenEstimate, MAX_NANOS)),
+          Long.toString(minHoldNanos))).map(r -> {
             String refusal = Replies.str(r.get(1));
             String limit = r.size() > 4 ? Replies.str(r.get(4)) : "";
             if (limit.isEmpty() && "rate_limit_exceeded".equals(refusal)) {
               limit = "RPM";
             }
+            String placed = r.size() > 5 ? Replies.str(r.get(5)) : "";
             return new Reservation(r.get(0).toInteger() == 1, refusal.isEmpty() ? null : refusal,
-                Replies.num(r.get(2)), Replies.num(r.get(3)), limit.isEmpty() ? null : limit);
+                Replies.num(r.get(2)), Replies.num(r.get(3)), limit.isEmpty() ? null : limit,
+                placed.isEmpty() ? holdNanos : Long.parseLong(placed));
           });
     });
   }

@@ -201,7 +201,7 @@ final class Accounting {
     Account a = x.account;
     Future<Reservation> reserve = wallets.reserve(a.id(), x.requestId, q.hold(), q.floor(), a.limits(),
         x.model, TokenEstimate.of(q, x.json), globalLimits, a.hardLimit(), minBalance, holdTtlMs,
-        a.ancestorIdsBelowRoot(), a.rates());
+        a.ancestorIdsBelowRoot(), a.rates(), q.room() == null || x.json == null ? 0 : q.room().minHold());
     return storeHealth.guard(reserve)
         .recover(e -> {
           ApiError refused = storeHealth.refusal(e);
@@ -227,11 +227,29 @@ final class Accounting {
         .compose(r -> {
           if (r.ok()) {
             x.reserved = true;
+            if (r.placed() >= 0 && r.placed() < q.hold() && q.room() != null) {
+              limitOutput(x, q, r.placed());
+            }
             return Future.succeededFuture();
           }
           return Future.failedFuture(r.limit() != null ? LimitRefusal.of(r.limit(), x.model, r.retryAfterMs())
               : refusal(r.refusal(), r.retryAfterMs(), q));
         });
+  }
+
+  /**
+   * A request without an output limit on a balance that cannot cover the model's whole output
+   * cap: its hold is what the balance covers, and the request is limited to the output that hold
+   * pays for (its endpoint's output-limit field set), so the answer ends with finish_reason
+   * "length" there, as at any limit.
+   */
+  private void limitOutput(Exchange x, Quote q, long placed) {
+    long tokens = tariff.affordableOutput(q, placed, x.account.rates());
+    x.quote = q.withHold(placed);
+    x.json.put(q.room().field(), tokens);
+    x.body = x.json.toBuffer();
+    LOG.debug("{} sets no output limit and the balance covers {} nano-USD of its worst case {}: "
+        + "limited to {} output tokens", x.requestId, placed, q.hold(), tokens);
   }
 
   private boolean unmeteredAllowed(String path) {
@@ -250,9 +268,13 @@ final class Accounting {
       case "monthly_limit_reached" -> new ApiError(429, "This key, or an account it belongs to, has "
           + "reached its monthly spending limit (HardLimit).", "insufficient_quota", null, "monthly_limit_reached");
       case "account_disabled" -> ApiError.forbidden("This account is disabled.", "account_disabled");
-      default -> new ApiError(429, "You exceeded your current quota: this request may cost up to "
-          + Money.format(q.hold()) + " USD and the balance does not cover it. Add credit, or lower "
-          + "max_tokens.", "insufficient_quota", null, "insufficient_quota");
+      default -> q.room() != null
+          ? new ApiError(429, "You exceeded your current quota: the balance does not cover this "
+              + "request's prompt and a minimal answer (" + Money.format(q.room().minHold())
+              + " USD). Add credit.", "insufficient_quota", null, "insufficient_quota")
+          : new ApiError(429, "You exceeded your current quota: this request may cost up to "
+              + Money.format(q.hold()) + " USD and the balance does not cover it. Add credit, or lower "
+              + "max_tokens.", "insufficient_quota", null, "insufficient_quota");
     };
   }
 

@@ -4,7 +4,9 @@
 --   account, comma-separated, '' = none), pricedAtRate (the account's Rates x 10^4 the hold was
 --   priced at, '' = unknown), ownLimits ('rph,rpd,tpm,tph,tpd,modelRpm,modelTpm', 0 = none; the
 --   model's already the tighter of the account's and the global ModelLimits), model ('' = none),
---   tokenEstimate (what token limits admit the request by).
+--   tokenEstimate (what token limits admit the request by), minHold (0 or '' = the hold is fixed;
+--   else the least the hold may shrink to when the balance or a HardLimit cannot cover it: a
+--   request without an output limit, which the node then limits to what the hold covers).
 -- RPM is a sliding 60 s window (zset rpm); RPH, RPD, TPM, TPH, TPD and the per-model RPM and TPM
 -- are fixed UTC windows, one counter each (lim:<what>:<window index>) that expires with its
 -- window. Each ancestor's own limits (its record's rph..tpd and modelLimits) count the request too.
@@ -13,13 +15,15 @@
 -- Each ancestor's status and limits are read here, from its record, so a change to them applies
 -- to the next request below it. Ancestors are reached by derived key names (see accountOf).
 -- Returns { ok (1|0), refusal ('' when ok), available (after the hold when ok), retryAfterMs,
---   limit (the one reached: RPM, RPH, RPD, TPM, TPH, TPD, model_RPM, model_TPM; else '') }.
+--   limit (the one reached: RPM, RPH, RPD, TPM, TPH, TPD, model_RPM, model_TPM; else ''),
+--   placed (the hold placed, in the units it was priced in; '' = the hold asked for) }.
 local A = account(0)
 local req = ARGV[1]
 local hold, floor = tonumber(ARGV[2]), tonumber(ARGV[3])
 local rpmLimit, hard = tonumber(ARGV[4]), tonumber(ARGV[5])
 local minBalance, ttl = tonumber(ARGV[6]), tonumber(ARGV[7])
 local ancestors = ids(ARGV[8])
+local minHold = num(ARGV[13])
 local now = clock()
 
 expireGrants(A, now)
@@ -34,6 +38,18 @@ local available = bal - held
 if ARGV[9] and ARGV[9] ~= '' and w[4] and w[4] ~= ARGV[9] then
   hold = muldiv(hold, tonumber(w[4]), tonumber(ARGV[9]), true)
   floor = muldiv(floor, tonumber(w[4]), tonumber(ARGV[9]), true)
+  minHold = 0 -- the node's token arithmetic is in the old units: hold as asked
+end
+local asked = hold
+
+-- whether the hold fits in room, shrinking a hold that may shrink (never below minHold)
+local function fits(room)
+  if hold <= room then return true end
+  if minHold > 0 and room >= minHold then
+    hold = room
+    return true
+  end
+  return false
 end
 
 -- the same request reserving again (a retry) keeps its one hold
@@ -65,7 +81,7 @@ if rpmLimit > 0 then
   if retry then return { 0, 'rate_limit_exceeded', s(available), s(retry), 'RPM' } end
 end
 if hard > 0 then
-  if monthSpend(A.p, w[5]) + held + hold > hard then
+  if not fits(hard - monthSpend(A.p, w[5]) - held) then
     return { 0, 'monthly_limit_reached', s(available), '0' }
   end
 end
@@ -90,7 +106,7 @@ for _, id in ipairs(ancestors) do
   end
   if phl > 0 then
     local pw = redis.call('HMGET', P.wallet, 'held', 'treeheld')
-    if monthSpend(P.p, pw[2]) + num(pw[1]) + hold > phl then
+    if not fits(phl - monthSpend(P.p, pw[2]) - num(pw[1])) then
       return { 0, 'monthly_limit_reached', s(available), '0' }
     end
     hl[#hl + 1] = id
@@ -104,7 +120,7 @@ for _, c in ipairs(counters) do
   end
 end
 
-if available - hold < minBalance or hold > available then
+if not fits(math.min(available - minBalance, available)) then
   return { 0, 'insufficient_quota', s(available), '0' }
 end
 
@@ -122,6 +138,7 @@ end
 for _, id in ipairs(hl) do
   redis.call('HINCRBY', 'yg:{a:' .. id .. '}:wallet', 'treeheld', s(hold))
 end
+if floor > hold then floor = hold end
 local rk, tk = countWindows(counters, now)
 redis.call('HINCRBY', A.wallet, 'held', s(hold))
 redis.call('HSET', A.holds, req,
@@ -130,4 +147,4 @@ redis.call('HSET', A.holds, req,
     .. ',"hl":' .. cjson.encode(table.concat(hl, ',')) .. ',"est":' .. s(est) .. ',"rk":'
     .. cjson.encode(table.concat(rk, ' ')) .. ',"tk":' .. cjson.encode(table.concat(tk, ' ')) .. '}')
 redis.call('ZADD', A.holdexp, s(now + ttl), req)
-return { 1, '', s(available - hold), '0', '' }
+return { 1, '', s(available - hold), '0', '', hold == asked and '' or s(hold) }

@@ -111,11 +111,16 @@ class WorstCaseHoldTest {
     Customer small = customer("holds-n", "0.05");
     JsonObject eight = HostileKit.chat("gpt-4o", "hello", 1000).put("n", 8);
     assertThat(holdOf(small, "/v1/chat/completions", eight)).isGreaterThanOrEqualTo(8 * 1000 * GPT4O_OUT);
-    // without a maximum, every choice is held for the model's output cap (16384 for gpt-4o)
-    JsonObject uncapped = HostileKit.chat("gpt-4o", "hello", null).put("n", 3);
-    assertThat(holdOf(small, "/v1/chat/completions", uncapped)).isGreaterThanOrEqualTo(3 * 16_384 * GPT4O_OUT);
     HttpResponse<String> one = post(1, "/v1/chat/completions", small, HostileKit.chat("gpt-4o", "hello", 1000));
     assertThat(one.statusCode()).as(one.body()).isEqualTo(200);
+    // without a maximum, every choice is held for the model's output cap (16384 for gpt-4o)
+    // where the balance covers it; where it does not, the choices share what it affords
+    Customer poorer = customer("holds-n-uncapped", "0.05");
+    JsonObject uncapped = HostileKit.chat("gpt-4o", "hello", null).put("n", 3);
+    HttpResponse<String> shared = post(0, "/v1/chat/completions", poorer, uncapped);
+    assertThat(shared.statusCode()).as(shared.body()).isEqualTo(200);
+    long out = HostileKit.json(shared).getJsonObject("usage").getLong("completion_tokens");
+    assertThat(out).isBetween(3 * 16L, 50_000_000L / GPT4O_OUT);
   }
 
   @Test
