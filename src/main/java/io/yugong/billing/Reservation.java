@@ -15,11 +15,13 @@ package io.yugong.billing;
  *     else null
  * @param placed the hold placed when ok (less than asked only for a hold that may shrink), in the
  *     units it was priced in; when refused, the hold asked for
+ * @param headroom what the account's own limits leave (after this request when ok), for its
+ *     x-ratelimit-* headers; null when it has no limits of its own
  */
 public record Reservation(boolean ok, String refusal, long available, long retryAfterMs, String limit,
-    long placed) {
+    long placed, Headroom headroom) {
 
   public Reservation(boolean ok, String refusal, long available, long retryAfterMs) {
-    this(ok, refusal, available, retryAfterMs, "rate_limit_exceeded".equals(refusal) ? "RPM" : null, -1);
+    this(ok, refusal, available, retryAfterMs, "rate_limit_exceeded".equals(refusal) ? "RPM" : null, -1, null);
   }
 }

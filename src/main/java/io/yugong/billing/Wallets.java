@@ -173,7 +173,8 @@ public final class Wallets {
             String placed = r.size() > 5 ? Replies.str(r.get(5)) : "";
             return new Reservation(r.get(0).toInteger() == 1, refusal.isEmpty() ? null : refusal,
                 Replies.num(r.get(2)), Replies.num(r.get(3)), limit.isEmpty() ? null : limit,
-                placed.isEmpty() ? holdNanos : Long.parseLong(placed));
+                placed.isEmpty() ? holdNanos : Long.parseLong(placed),
+                r.size() > 6 ? Headroom.parse(Replies.str(r.get(6))) : null);
           });
     });
   }

@@ -225,6 +225,8 @@ final class Accounting {
           return Future.failedFuture(refused);
         })
         .compose(r -> {
+          // every answer from here on, served or refused, shows the account's own limits
+          RateHeaders.put(x.resp.headers(), r.headroom());
           if (r.ok()) {
             x.reserved = true;
             if (r.placed() >= 0 && r.placed() < q.hold() && q.room() != null) {

@@ -16,7 +16,10 @@
 -- to the next request below it. Ancestors are reached by derived key names (see accountOf).
 -- Returns { ok (1|0), refusal ('' when ok), available (after the hold when ok), retryAfterMs,
 --   limit (the one reached: RPM, RPH, RPD, TPM, TPH, TPD, model_RPM, model_TPM; else ''),
---   placed (the hold placed, in the units it was priced in; '' = the hold asked for) }.
+--   placed (the hold placed, in the units it was priced in; '' = the hold asked for),
+--   headroom (the account's own tightest request limit and token limit, for the x-ratelimit-*
+--   headers: 'limit remaining resetMs limit remaining resetMs', -1 where it has none; '' = no
+--   limits of its own) }.
 local A = account(0)
 local req = ARGV[1]
 local hold, floor = tonumber(ARGV[2]), tonumber(ARGV[3])
@@ -70,6 +73,40 @@ local function windowFull(key, limit)
   return math.max(1, tonumber(e[2]) + 60000 - now)
 end
 
+-- the account's own limits as its x-ratelimit-* headers show them: of its request limits (RPM,
+-- RPH, RPD, the model's RPM) and of its token limits, the one with the least remaining
+local counters, ownCount = nil, 0
+local function headroom()
+  local rq, tk
+  local function tighter(cur, limit, used, reset)
+    local rem = math.max(0, limit - used)
+    if not cur or rem < cur[2] or (rem == cur[2] and reset > cur[3]) then
+      return { limit, rem, reset }
+    end
+    return cur
+  end
+  if rpmLimit > 0 then
+    local first = redis.call('ZRANGE', A.rpm, 0, 0, 'WITHSCORES')
+    local reset = first[2] and math.max(0, tonumber(first[2]) + 60000 - now) or 0
+    rq = tighter(rq, rpmLimit, redis.call('ZCARD', A.rpm), reset)
+  end
+  for i = 1, ownCount do
+    local c = counters[i]
+    local used = num(redis.call('GET', c.key))
+    if c.tokens then
+      tk = tighter(tk, c.limit, used, c.ms - now % c.ms)
+    else
+      rq = tighter(rq, c.limit, used, c.ms - now % c.ms)
+    end
+  end
+  if not rq and not tk then return '' end
+  local function part(v)
+    if not v then return '-1 -1 -1' end
+    return s(v[1]) .. ' ' .. s(v[2]) .. ' ' .. s(v[3])
+  end
+  return part(rq) .. ' ' .. part(tk)
+end
+
 -- this month's spend of an account and its subtree, and what its subtree holds
 local function monthSpend(prefix, treeheld)
   local m = redis.call('HMGET', prefix .. string.format('month:%04d%02d', ymd(now)), 'cost', 'tree')
@@ -78,7 +115,7 @@ end
 
 if rpmLimit > 0 then
   local retry = windowFull(A.rpm, rpmLimit)
-  if retry then return { 0, 'rate_limit_exceeded', s(available), s(retry), 'RPM' } end
+  if retry then return { 0, 'rate_limit_exceeded', s(available), s(retry), 'RPM', '', headroom() } end
 end
 if hard > 0 then
   if not fits(hard - monthSpend(A.p, w[5]) - held) then
@@ -87,7 +124,8 @@ if hard > 0 then
 end
 
 local model, est = ARGV[11] or '', math.max(0, num(ARGV[12]))
-local counters = windowLimits(A.p, ids(ARGV[10] or ''), model, est, now)
+counters = windowLimits(A.p, ids(ARGV[10] or ''), model, est, now)
+ownCount = #counters
 local rl, hl = {}, {}
 for _, id in ipairs(ancestors) do
   local P = accountOf(id)
@@ -101,7 +139,7 @@ for _, id in ipairs(ancestors) do
   local prl, phl = num(f[2]), num(f[3])
   if prl > 0 then
     local retry = windowFull(P.rpm, prl)
-    if retry then return { 0, 'rate_limit_exceeded', s(available), s(retry), 'RPM' } end
+    if retry then return { 0, 'rate_limit_exceeded', s(available), s(retry), 'RPM', '', headroom() } end
     rl[#rl + 1] = id
   end
   if phl > 0 then
@@ -116,7 +154,7 @@ end
 for _, c in ipairs(counters) do
   local used = num(redis.call('GET', c.key))
   if used >= c.limit or used + c.amount > c.limit then
-    return { 0, 'rate_limit_exceeded', s(available), s(c.ms - now % c.ms), c.code }
+    return { 0, 'rate_limit_exceeded', s(available), s(c.ms - now % c.ms), c.code, '', headroom() }
   end
 end
 
@@ -147,4 +185,4 @@ redis.call('HSET', A.holds, req,
     .. ',"hl":' .. cjson.encode(table.concat(hl, ',')) .. ',"est":' .. s(est) .. ',"rk":'
     .. cjson.encode(table.concat(rk, ' ')) .. ',"tk":' .. cjson.encode(table.concat(tk, ' ')) .. '}')
 redis.call('ZADD', A.holdexp, s(now + ttl), req)
-return { 1, '', s(available - hold), '0', '', hold == asked and '' or s(hold) }
+return { 1, '', s(available - hold), '0', '', hold == asked and '' or s(hold), headroom() }
