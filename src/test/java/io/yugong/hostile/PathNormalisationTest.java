@@ -61,7 +61,8 @@ class PathNormalisationTest {
 
   @BeforeAll
   void start() throws Exception {
-    // One setting under test (not a changed default): the operator lets accounts use evals (vector stores and the other stored-object collections are kept per account and key, see StoredObjectAffinityTest).
+    // One setting under test (not a changed default): the operator lets accounts use evals (not
+    // vector stores: those are kept per account and key, see StoredObjectAffinityTest).
     c = TestCluster.start(2, new MockOptions(), Map.of("YUGONG_UNMETERED_ALLOWED", ALLOWED_PREFIX));
     c.addKey(0, "sk-paths-one-1234567890", null);
     key = HostileKit.secret(c.createAccount(0, new JsonObject().put("Name", "paths")
