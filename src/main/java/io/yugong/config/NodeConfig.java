@@ -340,6 +340,15 @@ public final class NodeConfig {
   }
 
   /**
+   * How long Yugong remembers which upstream key holds an object an account created (a file, a
+   * stored response, ...), in seconds (YUGONG_STORED_OBJECT_TTL_S, default 2592000 = 30 days,
+   * OpenAI's retention of stored responses; at least 60).
+   */
+  public long storedObjectTtlSeconds() {
+    return Math.max(60, getInt("YUGONG_STORED_OBJECT_TTL_S", 30 * 86_400));
+  }
+
+  /**
    * A PEM file of extra CAs to trust for HTTPS upstreams, besides the JDK's public ones
    * (YUGONG_UPSTREAM_CA_FILE, default none).
    */

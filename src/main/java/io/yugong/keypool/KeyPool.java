@@ -361,6 +361,37 @@ public final class KeyPool {
   }
 
   /**
+   * A lease of one named key — the key that holds a request's stored objects — whatever its level
+   * or models; empty when it is not in service or not usable now (cooling, disabled for a probe).
+   * Reads only local memory.
+   */
+  public Optional<KeyLease> lease(String keyId) {
+    LiveKey k = live.get(keyId);
+    if (k == null || !k.record().enabled() || !health.usable(keyId, System.currentTimeMillis())) {
+      return Optional.empty();
+    }
+    return Optional.of(new KeyLease(k, this, k.record().level()));
+  }
+
+  /**
+   * True while the key is in the pool and enabled (it may be cooling): objects stored through it
+   * can still be reached. False once it is deleted, or disabled by an operator or for good
+   * (revoked, out of quota).
+   */
+  public boolean inService(String keyId) {
+    LiveKey k = live.get(keyId);
+    return k != null && k.record().enabled();
+  }
+
+  /** Seconds until the key is usable again (at least 1): its cooldown, or its next probe. */
+  public int secondsUntilUsable(String keyId) {
+    long now = System.currentTimeMillis();
+    Health h = health.get(keyId);
+    long wait = h.usable(now) ? 1000 : Math.max(0, h.until() - now);
+    return (int) Math.max(1, Math.min(3600, (wait + 999) / 1000));
+  }
+
+  /**
    * True when keys are configured for the model but none of them can serve it: each enabled one
    * (at the model's levels, switch-over included) is excluded for it, or said so to this request
    * ({@code refused}). The model does not exist, or no key's project may use it.

@@ -31,6 +31,8 @@ public final class MockControl {
   private final AtomicLong total = new AtomicLong();
   private final AtomicInteger abortedStreams = new AtomicInteger();
   private final List<Promise<Void>> abortWaiters = new ArrayList<>();
+  /** Files and stored responses, kept per API key. */
+  final StoredObjects stored = new StoredObjects();
 
   MockControl() {
   }
@@ -58,6 +60,12 @@ public final class MockControl {
     }
     total.set(0);
     abortedStreams.set(0);
+    stored.clear();
+  }
+
+  /** True when the object (a file, a stored response) was created with this API key and not deleted. */
+  public boolean stores(String apiKey, String objectId) {
+    return stored.get(apiKey, objectId) != null;
   }
 
   /** Every request answered so far (up to the last {@value #MAX_RECORDS}), oldest first. */

@@ -36,6 +36,13 @@ final class MockVerticle extends VerticleBase {
     router.post("/v1/audio/speech").handler(json(false, new SpeechEndpoint()));
     router.post("/v1/audio/transcriptions").handler(streamed(new TranscriptionEndpoint(false)));
     router.post("/v1/audio/translations").handler(streamed(new TranscriptionEndpoint(true)));
+    router.get("/v1/responses/:id").handler(bodiless(ResponsesEndpoint::retrieve));
+    router.delete("/v1/responses/:id").handler(bodiless(ResponsesEndpoint::delete));
+    router.post("/v1/files").handler(streamed(FilesEndpoint::upload));
+    router.get("/v1/files").handler(bodiless(FilesEndpoint::list));
+    router.get("/v1/files/:id").handler(bodiless(FilesEndpoint::retrieve));
+    router.get("/v1/files/:id/content").handler(bodiless(FilesEndpoint::content));
+    router.delete("/v1/files/:id").handler(bodiless(FilesEndpoint::delete));
     router.get("/v1/models").handler(bodiless(Catalog::list));
     router.get("/v1/models/:id").handler(bodiless(Catalog::retrieve));
     router.route().handler(this::unknown);

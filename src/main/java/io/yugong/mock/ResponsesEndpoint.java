@@ -22,12 +22,53 @@ final class ResponsesEndpoint implements Endpoint {
     if (k < 0) {
       return;
     }
+    Object previous = ex.json.getValue("previous_response_id");
+    if (previous != null && !isResponse(ex.env.control().stored.get(ex.apiKey,
+        previous instanceof String p ? p : null))) {
+      // the previous response lives in the project of the key that stored it: any other key is told so
+      ex.error(400, "Previous response with id '" + previous + "' not found.", "invalid_request_error",
+          "previous_response_id", "previous_response_not_found");
+      return;
+    }
     Answer a = new Answer(ex.json, ex.model, k, inputTokens(ex.json));
+    if (!Boolean.FALSE.equals(ex.json.getValue("store"))) {
+      ex.env.control().stored.put(ex.apiKey, a.id, a.response("completed", true), null);
+    }
     if (ex.stream) {
       Pump.start(ex, Hdr.SSE, new EventFrames(a), true);
     } else {
       ex.json(a.response("completed", true));
     }
+  }
+
+  private static boolean isResponse(StoredObjects.Stored s) {
+    return s != null && "response".equals(s.object().getString("object"));
+  }
+
+  /** GET /v1/responses/{id}: a response the calling key stored. */
+  static void retrieve(Exchange ex) {
+    String id = ex.ctx.pathParam("id");
+    StoredObjects.Stored s = ex.env.control().stored.get(ex.apiKey, id);
+    if (!isResponse(s)) {
+      notFound(ex, id);
+    } else {
+      ex.json(s.object());
+    }
+  }
+
+  /** DELETE /v1/responses/{id}. */
+  static void delete(Exchange ex) {
+    String id = ex.ctx.pathParam("id");
+    if (!isResponse(ex.env.control().stored.get(ex.apiKey, id))) {
+      notFound(ex, id);
+      return;
+    }
+    ex.env.control().stored.remove(ex.apiKey, id);
+    ex.json(new JsonObject().put("id", id).put("object", "response").put("deleted", true));
+  }
+
+  private static void notFound(Exchange ex, String id) {
+    ex.error(404, "Response with id '" + id + "' not found.", "invalid_request_error", null, null);
   }
 
   /** Words + 4 per input message (a string input is one message, instructions another), plus 3. */

@@ -21,6 +21,7 @@ import io.yugong.billing.Wallets;
 import io.yugong.config.NodeConfig;
 import io.yugong.config.RuntimeConfig;
 import io.yugong.keypool.RoutingRules;
+import io.yugong.relay.ObjectOwners;
 import io.yugong.gateway.GatewayVerticle;
 import io.yugong.keypool.KeyPool;
 import io.yugong.security.UpstreamTrust;
@@ -133,7 +134,7 @@ public final class Node {
     ClusterView view = new ClusterView(vertx, hz, nodeId, identity, stats);
     RuntimeConfig runtime = new RuntimeConfig(vertx, redis);
     Services services = new Services(cfg, runtime, nodeId, redis, keyPool, accounts, wallets, tariff, stats, view,
-        upstreamTrust, storeHealth);
+        upstreamTrust, storeHealth, new ObjectOwners(redis, storeHealth, cfg.storedObjectTtlSeconds()));
     runtime.onChange((name, doc) -> {
       if (name.equals("routing")) {
         keyPool.routing(RoutingRules.fromJson(doc));

@@ -8,10 +8,12 @@ import io.yugong.billing.Wallets;
 import io.yugong.config.NodeConfig;
 import io.yugong.config.RuntimeConfig;
 import io.yugong.keypool.KeyPool;
+import io.yugong.relay.ObjectOwners;
 
 /**
  * The node-wide services every HTTP verticle instance shares. All are thread-safe.
  * {@code storeHealth} says whether Redis is up; calls on the request path go through its guard.
+ * {@code objectOwners} knows which upstream key holds each stored object an account created.
  * {@code upstreamTrust} is null when the JDK's CAs are all that is trusted upstream.
  */
 public record Services(
@@ -26,5 +28,6 @@ public record Services(
     NodeStats stats,
     ClusterView cluster,
     TrustOptions upstreamTrust,
-    StoreHealth storeHealth) {
+    StoreHealth storeHealth,
+    ObjectOwners objectOwners) {
 }

@@ -91,8 +91,8 @@ final class Accounting {
     return a.ancestorIdsBelowRoot().isEmpty() && !a.rateLimited() && a.hardLimit() == 0;
   }
 
-  /** Checks the account's rules, prices the request and places its hold. */
-  Future<Void> admit(Exchange x) {
+  /** Checks the account's rules for the request: admin key, endpoint policy, model rules. */
+  Future<Void> allow(Exchange x) {
     Account a = x.account;
     if (a.isRoot()) {
       return Future.failedFuture(ApiError.forbidden("The admin key manages Yugong and has no balance "
@@ -101,8 +101,7 @@ final class Accounting {
     }
     if (x.endpoint == Endpoint.STORED && !unmeteredAllowed(x.req.path())) {
       return Future.failedFuture(ApiError.forbidden(x.req.method() + " " + x.req.path() + " reaches "
-          + "objects stored upstream, which this service does not keep apart per account; it is not "
-          + "enabled for your account.", "endpoint_not_allowed"));
+          + "objects stored upstream; it is not enabled for your account.", "endpoint_not_allowed"));
     }
     if ((x.endpoint == Endpoint.UNMETERED || x.endpoint == Endpoint.OTHER) && !unmeteredAllowed(x.req.path())) {
       return Future.failedFuture(ApiError.forbidden("The endpoint " + x.req.path() + " cannot be billed "
@@ -113,6 +112,11 @@ final class Accounting {
       return Future.failedFuture(new ApiError(403, "The model '" + x.model + "' is not allowed for "
           + "this key.", "permission_error", "model", "model_not_allowed"));
     }
+    return Future.succeededFuture();
+  }
+
+  /** Prices the request and places its hold (after {@link #allow}). */
+  Future<Void> admit(Exchange x) {
     return quote(x).compose(q -> hold(x, q));
   }
 

@@ -54,6 +54,12 @@ final class Exchange {
   long charge;
   LedgerEntry billed;
 
+  /** What the path means for stored objects (null: nothing), and whether the answer stores a response. */
+  ObjectRoute route;
+  boolean storesResponse;
+  /** The key holding the objects the request names: it alone may serve it (null: any key). */
+  String pinnedKey;
+
   final Set<String> triedKeys = new HashSet<>();
   int attempts;
   /**

@@ -42,6 +42,7 @@ public final class Relay implements Handler<RoutingContext> {
   private final KeyPool pool;
   private final NodeConfig config;
   private final Accounting accounting;
+  private final KeyAffinity affinity;
   private final RequestLine requestLog;
 
   public Relay(Vertx vertx, HttpClientAgent client, Services services) {
@@ -50,6 +51,7 @@ public final class Relay implements Handler<RoutingContext> {
     this.pool = services.keyPool();
     this.config = services.config();
     this.accounting = new Accounting(vertx, services);
+    this.affinity = new KeyAffinity(services.objectOwners(), pool, services.storeHealth());
     this.requestLog = new RequestLine(RequestLog.of(config, services.nodeId()));
   }
 
@@ -67,7 +69,10 @@ public final class Relay implements Handler<RoutingContext> {
       requestLog.write(x, ar.failed());
     });
     x.endpoint = Endpoint.of(x.req.method().name(), x.req.path());
-    prepare(x).compose(v -> accounting.admit(x)).onComplete(ar -> {
+    x.route = ObjectRoute.of(x.req.method().name(), x.req.path());
+    prepare(x).compose(v -> accounting.allow(x))
+        .compose(v -> affinity.resolve(x))
+        .compose(v -> accounting.admit(x)).onComplete(ar -> {
       if (x.clientGone) {
         // The client left while its hold was being placed: nothing goes upstream, nothing is kept.
         accounting.release(x);
@@ -112,6 +117,7 @@ public final class Relay implements Handler<RoutingContext> {
             + "OpenAI API expects a JSON payload, but what was sent was not valid JSON.)", null));
       }
       shape(x);
+      x.storesResponse = x.endpoint == Endpoint.RESPONSES && !Boolean.FALSE.equals(x.json.getValue("store"));
       return Future.succeededFuture();
     });
   }
@@ -160,7 +166,17 @@ public final class Relay implements Handler<RoutingContext> {
     if (x.clientGone || x.finished) {
       return;
     }
-    Optional<KeyLease> picked = pool.pick(x.upstreamModel, x.triedKeys, x.promptTokens());
+    Optional<KeyLease> picked;
+    if (x.pinnedKey != null) {
+      // the key holding the request's objects, or none: no other key can see them
+      picked = x.triedKeys.contains(x.pinnedKey) ? Optional.empty() : pool.lease(x.pinnedKey);
+      if (picked.isEmpty()) {
+        pinnedUnavailable(x);
+        return;
+      }
+    } else {
+      picked = pool.pick(x.upstreamModel, x.triedKeys, x.promptTokens());
+    }
     if (picked.isEmpty()) {
       exhausted(x);
       return;
@@ -237,7 +253,7 @@ public final class Relay implements Handler<RoutingContext> {
     if (!Verdict.needsBody(status, model)) {
       x.keyId = lease.keyId();
       x.firstByteNanos = System.nanoTime();
-      x.pump = new ResponsePump(x, lease, resp, accounting, this::finished);
+      x.pump = new ResponsePump(x, lease, resp, accounting, affinity, this::finished);
       x.pump.start();
       return;
     }
@@ -312,6 +328,10 @@ public final class Relay implements Handler<RoutingContext> {
   }
 
   private void exhausted(Exchange x) {
+    if (x.pinnedKey != null) {
+      pinnedUnavailable(x);
+      return;
+    }
     if (x.attempts == x.deadKeys + x.refusedModel.size() && x.endpoint.priced()
         && (pool.noKeyCanServe(x.upstreamModel, x.refusedModel)
             || (!x.refusedModel.isEmpty() && (!attemptsLeft(x) || x.pastDeadline())))) {
@@ -333,6 +353,18 @@ public final class Relay implements Handler<RoutingContext> {
       refuse(x, ApiError.unavailable("The upstream service is unavailable right now: " + x.attempts
           + " attempt(s) failed. Please retry in " + retryAfter + " s.", "upstream_unavailable", retryAfter));
     }
+  }
+
+  /**
+   * The key holding the request's stored objects cannot serve it now (cooling, failing): the
+   * request waits for it, as the retry-after says, rather than going to a key that cannot see them.
+   */
+  private void pinnedUnavailable(Exchange x) {
+    int retryAfter = pool.secondsUntilUsable(x.pinnedKey);
+    LOG.info("{} the upstream key {} holding its stored objects cannot serve it now ({}); retry in {} s",
+        x.requestId, x.pinnedKey, x.lastFailure == null ? "cooling" : x.lastFailure, retryAfter);
+    refuse(x, ApiError.unavailable("The upstream key that holds the stored objects of this request is "
+        + "unavailable right now. Please retry in " + retryAfter + " s.", "upstream_unavailable", retryAfter));
   }
 
   private void refuse(Exchange x, Throwable cause) {

@@ -33,23 +33,28 @@ final class ResponsePump {
 
   private final SseTap sse;
   private final Accounting accounting;
+  private final KeyAffinity affinity;
   private final boolean success;
+  /** The recording of the objects the answer created, once begun (null: not yet). */
+  private Future<Void> recorded;
   private Buffer body;
   private boolean done;
   private final Promise<Void> finished = Promise.promise();
 
-  ResponsePump(Exchange x, KeyLease lease, HttpClientResponse up, Accounting accounting,
+  ResponsePump(Exchange x, KeyLease lease, HttpClientResponse up, Accounting accounting, KeyAffinity affinity,
       Consumer<Exchange> onDone) {
     this.x = x;
     this.lease = lease;
     this.up = up;
     this.down = x.resp;
     this.accounting = accounting;
+    this.affinity = affinity;
     this.onDone = onDone;
     this.success = up.statusCode() >= 200 && up.statusCode() < 300;
     String type = up.getHeader(HttpHeaders.CONTENT_TYPE);
     this.sse = type != null && type.startsWith("text/event-stream") ? new SseTap(x.stripUsage) : null;
-    this.body = sse == null && success && x.quote != null && x.quote.price() != null ? Buffer.buffer() : null;
+    this.body = sse == null && success && (x.quote != null && x.quote.price() != null || KeyAffinity.readsAnswer(x))
+        ? Buffer.buffer() : null;
   }
 
   void start() {
@@ -85,6 +90,24 @@ final class ResponsePump {
       body.appendBuffer(chunk);
     }
     Buffer out = sse == null ? chunk : sse.feed(chunk);
+    if (sse != null && recorded == null && success && x.storesResponse && sse.responseId() != null) {
+      // the event telling the stored response's id goes out once the id is recorded: a client that
+      // continues from it at once, on any node, finds it
+      up.pause();
+      recorded = affinity.remember(x, lease.keyId(), sse.responseId(), null).onComplete(v -> {
+        if (!x.clientGone) {
+          write(out);
+        }
+        if (!down.writeQueueFull()) {
+          up.resume(); // else the drain handler resumes it
+        }
+      });
+      return;
+    }
+    write(out);
+  }
+
+  private void write(Buffer out) {
     if (out.length() == 0) {
       return;
     }
@@ -103,7 +126,19 @@ final class ResponsePump {
         down.write(rest);
       }
     }
-    finish(up.statusCode()).onComplete(v -> down.end());
+    finish(up.statusCode()).compose(v -> record()).onComplete(v -> down.end());
+  }
+
+  /** The objects a served answer created, recorded before its end reaches the client. */
+  private Future<Void> record() {
+    if (recorded != null || !success || x.clientGone) {
+      return recorded == null ? Future.succeededFuture() : recorded;
+    }
+    if (!x.storesResponse && x.route == null) {
+      return Future.succeededFuture();
+    }
+    recorded = affinity.remember(x, lease.keyId(), sse == null ? null : sse.responseId(), body);
+    return recorded;
   }
 
   private void onUpstreamFailure(Throwable cause) {

@@ -27,6 +27,8 @@ final class SseTap {
   private final boolean stripUsage;
   private Buffer pending = Buffer.buffer(0);
   private JsonObject usage;
+  /** The id of the Responses API response whose last event passed, or null. */
+  private String responseId;
   private boolean done;
   private final StringBuilder text = new StringBuilder();
   private final StringBuilder toolText = new StringBuilder();
@@ -400,6 +402,9 @@ final class SseTap {
       if (r != null && r.getValue("usage") instanceof JsonObject uj) {
         usage = uj;
       }
+      if (r != null && r.getValue("id") instanceof String id) {
+        responseId = id; // read from the event parsed for its usage: no extra parse
+      }
     }
   }
 
@@ -413,6 +418,15 @@ final class SseTap {
   JsonObject usage() {
     read();
     return usage;
+  }
+
+  /**
+   * The response id of a Responses API stream once its {@code response.completed} (or
+   * {@code .incomplete}) event passed, else null. That event carries the usage, so it is parsed as
+   * it passes anyway.
+   */
+  String responseId() {
+    return responseId;
   }
 
   /** True once {@code data: [DONE]} passed. */

@@ -19,6 +19,8 @@ import org.junit.jupiter.api.TestInstance;
  * Objects stored upstream (stored responses and chat completions, and their lists) live in the
  * upstream key's project, shared by every customer of that key: a customer may not list, read,
  * change or delete them unless the operator allows it, and nothing of such a request goes upstream.
+ * Where the operator allows them, each object stays with the account and key that created it
+ * (another account's id answers 404): see {@code io.yugong.clients.StoredObjectAffinityTest}.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class StoredObjectIsolationTest {

@@ -1,0 +1,78 @@
+package io.yugong.relay;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.yugong.gateway.ApiError;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The stored objects a JSON request body names, wherever they stand in it: {@code
+ * previous_response_id}, {@code file_id} (input_file and file content parts), {@code
+ * input_file_id} (batches), {@code training_file} / {@code validation_file} (fine-tuning), {@code
+ * conversation}, {@code vector_store_ids} and {@code file_ids} (tools, tool resources), {@code
+ * assistant_id}, {@code vector_store_id}, a code interpreter's {@code container}. The walk is bounded
+ * in depth and in the ids it collects.
+ */
+final class ObjectRefs {
+
+  /** A named object: the field that named it and its id (not yet checked). */
+  record Ref(String field, String id) {
+  }
+
+  static final int MAX_REFS = 64;
+  private static final int MAX_DEPTH = 32;
+  private static final Set<String> ONE = Set.of("previous_response_id", "file_id", "input_file_id",
+      "training_file", "validation_file", "vector_store_id", "assistant_id", "container", "conversation");
+  private static final Set<String> MANY = Set.of("vector_store_ids", "file_ids");
+
+  private ObjectRefs() {
+  }
+
+  /** The ids the body names, in the order they stand; an ApiError (400) past {@link #MAX_REFS}. */
+  static List<Ref> of(JsonObject body) {
+    List<Ref> out = new ArrayList<>();
+    walk(body, 0, out);
+    return out;
+  }
+
+  private static void walk(Object node, int depth, List<Ref> out) {
+    if (depth > MAX_DEPTH) {
+      return; // deeper than any OpenAI request; upstream refuses it
+    }
+    if (node instanceof JsonObject o) {
+      for (Map.Entry<String, Object> e : o) {
+        String name = e.getKey();
+        Object v = e.getValue();
+        if (ONE.contains(name) && v instanceof String id) {
+          add(out, name, id);
+        } else if (name.equals("conversation") && v instanceof JsonObject c && c.getValue("id") instanceof String id) {
+          add(out, name, id);
+        } else if (MANY.contains(name) && v instanceof JsonArray ids) {
+          for (Object id : ids) {
+            if (id instanceof String s) {
+              add(out, name, s);
+            }
+          }
+        } else if (v instanceof JsonObject || v instanceof JsonArray) {
+          walk(v, depth + 1, out);
+        }
+      }
+    } else if (node instanceof JsonArray a) {
+      for (Object v : a) {
+        if (v instanceof JsonObject || v instanceof JsonArray) {
+          walk(v, depth + 1, out);
+        }
+      }
+    }
+  }
+
+  private static void add(List<Ref> out, String field, String id) {
+    if (out.size() >= MAX_REFS) {
+      throw ApiError.invalidRequest("The request names more than " + MAX_REFS + " stored objects.", field);
+    }
+    out.add(new Ref(field, id));
+  }
+}
