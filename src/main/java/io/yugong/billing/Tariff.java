@@ -14,8 +14,6 @@ import java.util.Optional;
  */
 public final class Tariff {
 
-  /** Generous allowance for the tokenizer's estimate of a prompt: +25% and 16 tokens. */
-  private static final long ESTIMATE_SLACK_TOKENS = 16;
   /** The slowest audio bitrate assumed when holding for a transcription: 6 kbit/s, Opus's floor. */
   public static final long MIN_AUDIO_BYTES_PER_SECOND = 750;
   /**
@@ -94,7 +92,7 @@ public final class Tariff {
     switch (e) {
       case CHAT -> {
         serviceTier(j);
-        long prompt = TokenCounter.countChatPrompt(m, array(j.getValue("messages")), array(j.getValue("tools")));
+        long prompt = promptTokens(e, m, j, false);
         long bound = PartBounds.of(m, j.getValue("messages"));
         if (j.containsKey("web_search_options")) {
           bound = Money.saturatingAdd(bound, ContextWindow.of(m));
@@ -113,7 +111,7 @@ public final class Tariff {
       }
       case COMPLETION -> {
         Object p = j.getValue("prompt");
-        long prompt = TokenCounter.countInput(m, p) + TokenCounter.countInput(m, j.getValue("suffix"));
+        long prompt = promptTokens(e, m, j, false);
         Long max = count(j.getValue("max_tokens"));
         // best_of answers are generated (n of them returned), for each prompt of a batch
         long generated = Math.max(atLeastOne(j, "n"), atLeastOne(j, "best_of"));
@@ -129,9 +127,7 @@ public final class Tariff {
               "background", "background_not_supported");
         }
         serviceTier(j);
-        long prompt = TokenCounter.countInput(m, j.getValue("input"))
-            + TokenCounter.countInput(m, j.getValue("instructions"))
-            + (j.getValue("tools") == null ? 0 : TokenCounter.countText(m, String.valueOf(j.getValue("tools"))));
+        long prompt = promptTokens(e, m, j, false);
         long bound = PartBounds.of(m, j.getValue("input"));
         if (j.getValue("previous_response_id") != null || j.getValue("conversation") != null
             || j.getValue("prompt") != null || hostedTools(j.getValue("tools"))) {
@@ -143,7 +139,7 @@ public final class Tariff {
             j.containsKey("max_output_tokens") ? null : "max_output_tokens", 1);
       }
       case EMBEDDINGS -> {
-        long prompt = TokenCounter.countInput(m, j.getValue("input"));
+        long prompt = promptTokens(e, m, j, false);
         return tokens(e, model, price, prompt, 0, 0, mult, accountRate);
       }
       case IMAGES -> {
@@ -151,10 +147,9 @@ public final class Tariff {
         int count = (int) Math.min(Integer.MAX_VALUE, n);
         String size = choice(j.getValue("size"));
         String quality = choice(j.getValue("quality"));
-        long prompt = j.getValue("prompt") instanceof String p ? TokenCounter.countText(m, p) : 0;
-        long hold = Pricing.worstCaseImages(price, prompt + prompt / 4 + ESTIMATE_SLACK_TOKENS, n, size,
-            quality, mult, accountRate);
-        return new Quote(e, model, price, prompt, hold, 0, count, size, quality, 0);
+        long prompt = promptTokens(e, m, j, false);
+        long hold = Pricing.worstCaseImages(price, prompt, n, size, quality, mult, accountRate);
+        return new Quote(e, model, price, estimate(prompt), hold, 0, count, size, quality, 0);
       }
       case SPEECH -> {
         long chars = j.getValue("input") instanceof String s ? s.codePointCount(0, s.length()) : 0;
@@ -173,9 +168,59 @@ public final class Tariff {
   }
 
   /**
-   * A token-priced hold: the prompt estimate padded for the tokenizer's error, plus {@code bound}
-   * for the parts it cannot count, at the input price; {@code out} output tokens at the output
-   * price. The floor (charged if the node dies) is the estimate alone.
+   * The prompt's tokens for endpoint {@code e}: with {@code exact}, the tokenizer's count (what a
+   * cut stream or an answer without usage is charged for); else its upper bound by UTF-8 length
+   * ({@link TokenCounter#boundChatPrompt}), what a hold is priced by: no tokenizer on the hot path.
+   */
+  public static long promptTokens(Endpoint e, String model, JsonObject j, boolean exact) {
+    String m = model == null ? "gpt-4o" : model;
+    switch (e) {
+      case CHAT -> {
+        JsonArray messages = array(j.getValue("messages"));
+        JsonArray tools = array(j.getValue("tools"));
+        return exact ? TokenCounter.countChatPrompt(m, messages, tools) : TokenCounter.boundChatPrompt(messages, tools);
+      }
+      case COMPLETION -> {
+        return input(m, j.getValue("prompt"), exact) + input(m, j.getValue("suffix"), exact);
+      }
+      case RESPONSES -> {
+        long tools = j.getValue("tools") == null ? 0 : exact
+            ? TokenCounter.countText(m, String.valueOf(j.getValue("tools")))
+            : TokenCounter.boundText(String.valueOf(j.getValue("tools")));
+        return input(m, j.getValue("input"), exact) + input(m, j.getValue("instructions"), exact) + tools;
+      }
+      case EMBEDDINGS -> {
+        return input(m, j.getValue("input"), exact);
+      }
+      case IMAGES -> {
+        if (!(j.getValue("prompt") instanceof String p)) {
+          return 0;
+        }
+        return exact ? TokenCounter.countText(m, p) : TokenCounter.boundText(p);
+      }
+      default -> {
+        return 0;
+      }
+    }
+  }
+
+  private static long input(String model, Object v, boolean exact) {
+    return exact ? TokenCounter.countInput(model, v) : TokenCounter.boundInput(v);
+  }
+
+  /**
+   * The estimate of a prompt whose upper bound is {@code bound} (UTF-8 bytes): a quarter, as
+   * OpenAI estimates tokens from characters; what token limits admit a request by and what its
+   * floor charges.
+   */
+  static long estimate(long bound) {
+    return (bound + 3) / 4;
+  }
+
+  /**
+   * A token-priced hold: {@code prompt} (the prompt's upper bound) plus {@code bound} for the
+   * parts it cannot count, at the input price; {@code out} output tokens at the output price.
+   * The floor (charged if the node dies) is the prompt's {@link #estimate}.
    */
   private static Quote tokens(Endpoint e, String model, ModelPrice price, long prompt, long bound, long out,
       Rate mult, Rate accountRate) {
@@ -189,9 +234,10 @@ public final class Tariff {
    */
   private static Quote tokens(Endpoint e, String model, ModelPrice price, long prompt, long bound, long out,
       Rate mult, Rate accountRate, String roomField, long choices) {
-    long padded = Money.saturatingAdd(prompt + prompt / 4 + ESTIMATE_SLACK_TOKENS, bound);
+    long padded = Money.saturatingAdd(prompt, bound);
     long hold = Pricing.worstCase(price, padded, out, mult, accountRate);
-    long floor = Math.min(hold, Pricing.worstCase(price, prompt, 0L, mult, accountRate));
+    long estimate = estimate(prompt);
+    long floor = Math.min(hold, Pricing.worstCase(price, estimate, 0L, mult, accountRate));
     Quote.OutputRoom room = null;
     long least = Money.saturatingMultiply(MIN_OUTPUT_TOKENS, choices);
     if (roomField != null && out > least && price.outputPerMillion() > 0) {
@@ -200,7 +246,7 @@ public final class Tariff {
         room = new Quote.OutputRoom(padded, choices, roomField, minHold, mult);
       }
     }
-    return new Quote(e, model, price, prompt, hold, floor, 0, null, null, 0, room);
+    return new Quote(e, model, price, estimate, hold, floor, 0, null, null, 0, room);
   }
 
   /**

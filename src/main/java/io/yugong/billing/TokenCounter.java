@@ -88,6 +88,26 @@ public final class TokenCounter {
         return usesCl100k(model) ? Holder.CL100K : Holder.O200K;
     }
 
+    /**
+     * An upper bound of {@link #countChatPrompt}, without the tokenizer: every piece of text
+     * counts its UTF-8 length (a byte-level BPE token is at least one byte), the per-message
+     * tokens and images as there. What holds are priced by: a few microseconds where the
+     * tokenizer takes tens to thousands.
+     */
+    public static int boundChatPrompt(JsonArray messages, JsonArray tools) {
+        return countChatPrompt(null, messages, tools, null);
+    }
+
+    /** An upper bound of {@link #countInput}, as {@link #boundChatPrompt} is of the chat count. */
+    public static int boundInput(Object input) {
+        return saturate(input(null, input));
+    }
+
+    /** An upper bound of {@link #countText}: its UTF-8 length. */
+    public static int boundText(String text) {
+        return saturate(text(null, text));
+    }
+
     /** Tokens of plain text ({@code null} counts 0). */
     public static int countText(String model, String text) {
         return text == null || text.isEmpty() ? 0 : encoding(model).countTokensOrdinary(text);
@@ -95,7 +115,11 @@ public final class TokenCounter {
 
     /** Prompt tokens of a chat request's {@code messages} and {@code tools} (either may be null). */
     public static int countChatPrompt(String model, JsonArray messages, JsonArray tools) {
-        Encoding enc = encoding(model);
+        return countChatPrompt(model, messages, tools, encoding(model));
+    }
+
+    /** {@code enc} null: the UTF-8 bound. */
+    private static int countChatPrompt(String model, JsonArray messages, JsonArray tools, Encoding enc) {
         long n = REPLY_PRIMING;
         if (messages != null) {
             for (Object m : messages) {
@@ -252,8 +276,24 @@ public final class TokenCounter {
         return n;
     }
 
+    /** Tokens of {@code s}; with {@code enc} null, its UTF-8 length (their upper bound). */
     private static long text(Encoding enc, String s) {
-        return s == null || s.isEmpty() ? 0 : enc.countTokensOrdinary(s);
+        if (s == null || s.isEmpty()) {
+            return 0;
+        }
+        return enc == null ? utf8Length(s) : enc.countTokensOrdinary(s);
+    }
+
+    private static long utf8Length(String s) {
+        long n = s.length();
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                // 2 bytes below U+0800, else 3; a surrogate pair (4 bytes) is two chars of 2
+                n += c < 0x800 ? 1 : Character.isSurrogate(c) ? 1 : 2;
+            }
+        }
+        return n;
     }
 
     private static String toJsonText(Object o) {

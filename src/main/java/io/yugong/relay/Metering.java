@@ -27,6 +27,14 @@ final class Metering {
   }
 
   /**
+   * The prompt's tokens by the tokenizer, for an answer that does not say: holds are priced by
+   * an upper bound (no tokenizer on the hot path), so the count is made only here.
+   */
+  private static long promptTokens(Exchange x, String model) {
+    return x.json == null ? x.quote.promptEstimate() : Tariff.promptTokens(x.quote.endpoint(), model, x.json, true);
+  }
+
+  /**
    * @param sse the stream tap when the answer was an event stream, else null
    * @param body the JSON answer as read (possibly cut), else null
    */
@@ -57,11 +65,11 @@ final class Metering {
         if (!tools.isEmpty()) {
           calls.add(new String[] {tools, ""});
         }
-        return Usage.tokens(q.promptEstimate(), 0, TokenCounter.countCompletion(model, text, calls));
+        return Usage.tokens(promptTokens(x, model), 0, TokenCounter.countCompletion(model, text, calls));
       }
       case EMBEDDINGS -> {
         Usage believed = believe(x, reported);
-        return believed != null ? believed : Usage.tokens(q.promptEstimate(), 0, 0);
+        return believed != null ? believed : Usage.tokens(promptTokens(x, model), 0, 0);
       }
       case IMAGES -> {
         Usage believed = q.price().perImage().isEmpty() ? believe(x, reported) : null;

@@ -197,7 +197,9 @@ final class ResponsePump {
       return release();
     }
     // no chunk is taken after done, so the workers may read what was metered
-    long metered = sse != null ? sse.textLength() : body == null ? 0 : body.length();
+    // (an answer without usage also has its prompt tokenized: count the request's bytes too)
+    long metered = (sse != null ? sse.textLength() : body == null ? 0 : body.length())
+        + (x.body == null ? 0 : x.body.length());
     return accounting.tokenizing(metered, () -> Metering.measure(x, sse, body)).transform(ar -> {
       if (ar.failed()) {
         LOG.error("{} metering the answer of key {} failed inside Yugong; charging the prompt's price",

@@ -124,4 +124,24 @@ class TokenCounterTest {
                 .map(i -> TokenCounter.countText(i % 2 == 0 ? "gpt-4o" : "gpt-4o-mini", text)).distinct().toArray())
                 .containsExactly(expected);
     }
+
+    @Test
+    void theByteBoundHoldsArePricedByIsNeverBelowTheTokenizersCount() {
+        List<String> texts = List.of("hello", "Say something short about benchmarks.", "愚公移山，子子孙孙无穷匮也。",
+                "emoji 👩‍👩‍👧‍👦🚀 and \u0000 controls\t\n", "for (int i = 0; i < n; i++) { sum += a[i]; }",
+                "Ünïcödé ñ ß ø", " ".repeat(200), "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa", "1234567890".repeat(30));
+        for (String t : texts) {
+            JsonArray messages = new JsonArray().add(new JsonObject().put("role", "system").put("content", t))
+                    .add(new JsonObject().put("role", "user").put("name", "x").put("content", new JsonArray()
+                            .add(new JsonObject().put("type", "text").put("text", t))));
+            for (String model : List.of("gpt-4o", "gpt-3.5-turbo")) {
+                assertThat(TokenCounter.boundChatPrompt(messages, null)).as(t)
+                        .isGreaterThanOrEqualTo(TokenCounter.countChatPrompt(model, messages, null));
+                assertThat(TokenCounter.boundText(t)).as(t).isGreaterThanOrEqualTo(TokenCounter.countText(model, t))
+                        .isEqualTo(t.getBytes(java.nio.charset.StandardCharsets.UTF_8).length);
+                assertThat(TokenCounter.boundInput(new JsonArray().add(t).add(t)))
+                        .isGreaterThanOrEqualTo(TokenCounter.countInput(model, new JsonArray().add(t).add(t)));
+            }
+        }
+    }
 }
