@@ -5,6 +5,7 @@ import io.yugong.billing.Limits;
 import io.yugong.billing.ModelLimits;
 import io.yugong.billing.Money;
 import io.yugong.billing.Rate;
+import java.math.BigDecimal;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,7 +37,7 @@ public record Account(
     long softLimit,
     int rateLimit,
     Limits limits,
-    int days,
+    BigDecimal days,
     List<String> allowIps,
     List<String> denyIps,
     List<String> allowModels,
@@ -192,7 +193,7 @@ public record Account(
     h.put("tph", Long.toString(limits.tph()));
     h.put("tpd", Long.toString(limits.tpd()));
     h.put("modelLimits", limits.models().toStored());
-    h.put("days", Integer.toString(days));
+    h.put("days", days.toPlainString());
     h.put("allowIps", String.join(",", allowIps));
     h.put("denyIps", String.join(",", denyIps));
     h.put("allowModels", String.join(",", allowModels));
@@ -221,7 +222,7 @@ public record Account(
         parseLong(h.get("hardLimit")), parseLong(h.get("softLimit")), (int) parseLong(h.get("rateLimit")),
         new Limits(0, (int) parseLong(h.get("rph")), (int) parseLong(h.get("rpd")), parseLong(h.get("tpm")),
             parseLong(h.get("tph")), parseLong(h.get("tpd")), ModelLimits.fromStored(h.get("modelLimits"))),
-        (int) parseLong(h.get("days")), allowIps, denyIps, allowModels, denyModels,
+        days(h.get("days")), allowIps, denyIps, allowModels, denyModels,
         parseLong(h.get("createdAt")), access, List.of());
   }
 
@@ -250,6 +251,18 @@ public record Account(
 
   private static String emptyToNull(String s) {
     return s == null || s.isEmpty() ? null : s;
+  }
+
+  /** The stored Days: a decimal; absent or unreadable is ProxyXAI's default, 365. */
+  private static BigDecimal days(String s) {
+    if (s == null || s.isEmpty() || s.length() > 32) {
+      return AccountForm.DEFAULT_DAYS;
+    }
+    try {
+      return new BigDecimal(s);
+    } catch (NumberFormatException e) {
+      return AccountForm.DEFAULT_DAYS;
+    }
   }
 
   private static long parseLong(String s) {

@@ -149,6 +149,7 @@ public final class Accounts {
   /** Creates a child of {@code parent}; the answer carries the child's {@code SecretKey}, shown once. */
   public Future<JsonObject> create(Account parent, JsonObject req) {
     AccountForm form = AccountForm.parse(req, true);
+    form.resolve(null);
     Rate rates = form.changes.containsKey("rates") ? Rate.of(form.changes.get("rates")) : parent.rates();
     if (rates.compareTo(parent.rates()) < 0) {
       throw new IllegalArgumentException("Rates may not be below the parent's (" + parent.rates() + ")");
@@ -168,7 +169,7 @@ public final class Accounts {
       h.put("path", parent.path() + "/" + id);
       h.put("status", form.changes.getOrDefault("status", "active"));
       h.put("rates", rates.toString());
-      h.put("days", Integer.toString(form.days));
+      h.putIfAbsent("days", AccountForm.DEFAULT_DAYS.toPlainString());
       h.put("keyHash", vault.hashKey(key));
       h.put("partialKey", Secrets.mask(key));
       h.put("createdAt", Long.toString(System.currentTimeMillis()));
@@ -212,16 +213,16 @@ public final class Accounts {
     if (form.credit == 0) {
       return Future.succeededFuture();
     }
-    return move(parent, child, form.credit, form.days);
+    return move(parent, child, form.credit, form.validityMs);
   }
 
   /** Moves credit from a parent to its child (negative: back to the parent). */
-  private Future<Void> move(Account parent, Account child, long amount, int days) {
+  private Future<Void> move(Account parent, Account child, long amount, long validityMs) {
     if (parent.isRoot() && amount > 0) {
-      return wallets.mint(child.id(), amount, days, "granted by root").mapEmpty();
+      return wallets.grant(child.id(), amount, validityMs, "granted by root").mapEmpty();
     }
-    return wallets.fund(parent.id(), child.id(), amount, parent.rates().toString(),
-        child.rates().toString(), days).<Void>mapEmpty().recover(e -> {
+    return wallets.fundFor(parent.id(), child.id(), amount, parent.rates().toString(),
+        child.rates().toString(), validityMs).<Void>mapEmpty().recover(e -> {
           if (e instanceof InsufficientBalanceException ib) {
             return Future.failedFuture(new ApiError(402, "Not enough balance for this transfer: "
                 + Money.format(ib.available()) + " USD available, " + Money.format(ib.needed())
@@ -250,6 +251,7 @@ public final class Accounts {
       if (current == null || "deleted".equals(current.status())) {
         return Future.failedFuture(ApiError.notFound("No sub-account '" + target.id() + "' under this key."));
       }
+      form.resolve(current);
       return store.load(current.parentId()).compose(parent -> apply(current, parent, form));
     });
   }
@@ -284,7 +286,7 @@ public final class Accounts {
                 "The account's Rates changed meanwhile; nothing was changed. Please retry.",
                 "invalid_request_error", "Rates", "conflict")) : Future.failedFuture(e))
             : Future.succeededFuture())
-        .compose(v -> form.credit == 0 ? Future.succeededFuture() : move(parent, next, form.credit, form.days))
+        .compose(v -> form.credit == 0 ? Future.succeededFuture() : move(parent, next, form.credit, form.validityMs))
         .compose(v -> store.patch(next.id(), form.changes).compose(saved -> saved ? Future.<Void>succeededFuture()
             : Future.failedFuture(ApiError.notFound("No sub-account '" + target.id() + "' under this key."))))
         .compose(v -> store.releaseIdentity(target, next))
