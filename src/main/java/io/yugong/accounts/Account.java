@@ -167,6 +167,15 @@ public record Account(
     return false;
   }
 
+  /**
+   * ProxyXAI's DNA: the ids from the root down to the parent, each between dots ({@code .1.3.12.}
+   * for an account whose parent is 12 under 3 under the root); the root's is {@code .}.
+   */
+  public String dna() {
+    List<String> ids = ancestorIds();
+    return ids.isEmpty() ? "." : "." + String.join(".", ids) + ".";
+  }
+
   /** True when {@code other} is this account or one of its descendants. */
   public boolean owns(Account other) {
     return other.id.equals(id) || other.path.startsWith(path + "/");
@@ -282,7 +291,7 @@ public record Account(
   /** The account's settings in ProxyXAI's field names (no money figures, no key). */
   public JsonObject toPublicJson() {
     return new JsonObject()
-        .put("ID", id).put("ParentID", parentId).put("Name", name).put("Email", email)
+        .put("ID", id).put("ParentID", parentId).put("DNA", dna()).put("Name", name).put("Email", email)
         .put("Alias", alias).put("Status", status).put("PartialKey", partialKey)
         .put("Rates", rates.value())
         .put("HardLimit", Money.toDollars(hardLimit)).put("SoftLimit", Money.toDollars(softLimit))

@@ -24,6 +24,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -315,14 +316,20 @@ public final class Accounts {
     });
   }
 
-  /** A page of the caller's direct children, or of all its descendants. */
-  public Future<JsonObject> list(Account caller, boolean descendants, int page, int size) {
+  /** A page of the caller's direct children, or of all its descendants, that pass {@code filter}. */
+  public Future<JsonObject> list(Account caller, boolean descendants, Predicate<Account> filter, int page,
+      int size) {
     Future<List<Account>> all = descendants ? descendantsOf(caller)
         : store.childIds(caller.id()).compose(store::loadAll);
     return all.compose(accounts -> {
-      List<Account> sorted = new ArrayList<>(accounts);
+      List<Account> sorted = new ArrayList<>();
+      for (Account a : accounts) {
+        if (filter.test(a)) {
+          sorted.add(a);
+        }
+      }
       sorted.sort(Comparator.comparingLong(a -> Long.parseLong(a.id())));
-      int from = Math.min(sorted.size(), Math.max(0, (page - 1) * size));
+      int from = (int) Math.min(sorted.size(), Math.max(0L, (page - 1L) * size));
       int to = Math.min(sorted.size(), from + size);
       List<Future<JsonObject>> views = new ArrayList<>();
       for (Account a : sorted.subList(from, to)) {

@@ -230,4 +230,66 @@ class ProxyXaiContractTest {
     HttpResponse<String> twice = update(0, "px-case", new JsonObject().put("RPM", 1).put("rpm", 2));
     assertThat(twice.statusCode()).isEqualTo(400);
   }
+
+  // --- GET /x-users filters -----------------------------------------------------------------
+
+  private JsonObject list(int node, String key, String query) throws Exception {
+    HttpResponse<String> r = c.call(node, "GET", query, key, null);
+    assertThat(r.statusCode()).as(query + ": " + r.body()).isEqualTo(200);
+    return new JsonObject(r.body());
+  }
+
+  private static List<String> names(JsonObject page) {
+    return page.getJsonArray("Users").stream().map(u -> ((JsonObject) u).getString("Name")).toList();
+  }
+
+  @Test
+  void listsAreFilteredByIdNameEmailAndDna() throws Exception {
+    JsonObject top = create(new JsonObject().put("Name", "px-list-top").put("CreditGranted", 5));
+    String topKey = key(top);
+    String topId = top.getJsonObject("User").getString("ID");
+    JsonObject a = new JsonObject(c.call(0, "POST", "/x-users", topKey, new JsonObject().put("Name", "px-list-a")
+        .put("Email", "a@list.example").put("CreditGranted", 1).encode()).body());
+    String aKey = key(a);
+    String aId = a.getJsonObject("User").getString("ID");
+    c.call(0, "POST", "/x-users", topKey, new JsonObject().put("Name", "px-list-b").encode());
+    c.call(1, "POST", "/x-users", aKey, new JsonObject().put("Name", "px-list-a1").encode());
+
+    assertThat(names(list(1, topKey, "/x-users"))).containsExactly("px-list-a", "px-list-b");
+    assertThat(names(list(1, topKey, "/x-users?name=px-list-b"))).containsExactly("px-list-b");
+    assertThat(names(list(0, topKey, "/x-users?email=A@list.example"))).containsExactly("px-list-a");
+    assertThat(names(list(0, topKey, "/x-users?id=" + aId))).containsExactly("px-list-a");
+    assertThat(list(0, topKey, "/x-users?name=nobody").getInteger("Total")).isZero();
+    assertThat(names(list(1, topKey, "/x-dna"))).containsExactly("px-list-a", "px-list-b", "px-list-a1");
+    String dnaOfA = ".1." + topId + "." + aId + ".";
+    assertThat(names(list(1, topKey, "/x-dna?dna=" + dnaOfA))).containsExactly("px-list-a1");
+    JsonObject shown = list(0, topKey, "/x-users?name=px-list-a").getJsonArray("Users").getJsonObject(0);
+    assertThat(shown.getString("DNA")).isEqualTo(".1." + topId + ".");
+    assertThat(names(list(0, topKey, "/x-dna?name=px-list-a1&id=" + aId))).as("filters combine").isEmpty();
+  }
+
+  @Test
+  void aPageHoldsUpToAThousandAccounts() throws Exception {
+    String key = key(create(new JsonObject().put("Name", "px-page").put("CreditGranted", 5)));
+    for (int i = 0; i < 3; i++) {
+      c.call(i % 2, "POST", "/x-users", key, new JsonObject().put("Name", "px-page-" + i).encode());
+    }
+    JsonObject big = list(0, key, "/x-users?size=1000");
+    assertThat(big.getInteger("Size")).isEqualTo(1000);
+    assertThat(big.getJsonArray("Users")).hasSize(3);
+    assertThat(list(0, key, "/x-users?size=5000").getInteger("Size")).isEqualTo(1000);
+    JsonObject second = list(1, key, "/x-users?size=2&page=2");
+    assertThat(names(second)).containsExactly("px-page-2");
+    assertThat(second.getInteger("Total")).isEqualTo(3);
+  }
+
+  @Test
+  void aListParameterThisServiceDoesNotApplyIsRefusedNamingIt() throws Exception {
+    for (String q : List.of("?level=1", "?order=desc", "?page=0", "?size=x", "?id=abc", "?dna=1.2", "?colour=red",
+        "?name=" + "n".repeat(64))) {
+      HttpResponse<String> r = c.call(0, "GET", "/x-users" + q, c.adminKey, null);
+      assertThat(r.statusCode()).as(q + ": " + r.body()).isEqualTo(400);
+      assertThat(error(r).getString("message")).isNotBlank();
+    }
+  }
 }
