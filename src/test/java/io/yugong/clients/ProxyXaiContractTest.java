@@ -5,7 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.yugong.mock.MockOptions;
+import io.yugong.testing.Eventually;
 import io.yugong.testing.TestCluster;
+import io.yugong.testing.TestRedis;
+import org.junit.jupiter.api.Assumptions;
 import java.math.BigDecimal;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -291,5 +294,30 @@ class ProxyXaiContractTest {
       assertThat(r.statusCode()).as(q + ": " + r.body()).isEqualTo(400);
       assertThat(error(r).getString("message")).isNotBlank();
     }
+  }
+
+  // --- /healthz and INIT_KEYS ---------------------------------------------------------------
+
+  @Test
+  void healthzNeedsNoKeyAndSays503WhileRedisIsDown() throws Exception {
+    HttpResponse<String> ok = c.call(1, "GET", "/healthz", null, null);
+    assertThat(ok.statusCode()).isEqualTo(200);
+    assertThat(new JsonObject(ok.body()).getString("status")).isEqualTo("ok");
+    TestRedis.RedisProcess redis = TestRedis.get().process();
+    Assumptions.assumeTrue(redis != null, "Redis is not the tests' own process; it cannot be stopped");
+    redis.stopKeepingData();
+    try {
+      Eventually.eventually(Duration.ofSeconds(10), () -> {
+        HttpResponse<String> down = c.call(0, "GET", "/healthz", null, null);
+        assertThat(down.statusCode()).isEqualTo(503);
+        assertThat(new JsonObject(down.body()).getBoolean("redis")).isFalse();
+      });
+    } finally {
+      redis.start();
+    }
+    Eventually.eventually(Duration.ofSeconds(20), () -> {
+      assertThat(c.call(0, "GET", "/healthz", null, null).statusCode()).isEqualTo(200);
+      assertThat(c.call(1, "GET", "/healthz", null, null).statusCode()).isEqualTo(200);
+    });
   }
 }
