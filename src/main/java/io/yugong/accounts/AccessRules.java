@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * An account's allow and deny lists, as ProxyXAI documents them: models by name (and its dated
- * snapshots), ignoring case, or {@code prefix*}, client IPs by address or CIDR (IPv4 and IPv6). An empty allow list allows
+ * snapshots), ignoring case, or with {@code *} wildcards ({@code gpt-4*}, {@code *-mini}), client IPs by address or CIDR (IPv4 and IPv6). An empty allow list allows
  * all; {@code "*"} in a deny list denies all; a deny always wins over an allow.
  */
 public final class AccessRules {
@@ -90,36 +90,78 @@ public final class AccessRules {
   /**
    * A rule matches a model by name, ignoring case, and also every dated snapshot of that name
    * ({@code gpt-4o} covers {@code gpt-4o-2024-08-06} and {@code gpt-4-0613} is covered by
-   * {@code gpt-4}, but {@code gpt-4o} does not cover {@code gpt-4o-mini}); {@code prefix*} matches
-   * every name that starts with the prefix.
+   * {@code gpt-4}, but {@code gpt-4o} does not cover {@code gpt-4o-mini}). {@code *} stands for
+   * any run of characters anywhere in a rule ({@code gpt-4*}, {@code *-mini}, {@code o*-mini});
+   * a rule with {@code *} matches a model when it matches the name or the name without its
+   * snapshot date ({@code *-mini} covers {@code gpt-4o-mini-2024-07-18}).
    */
-  private static boolean matches(String pattern, String model) {
-    if (pattern.equals("*")) {
-      return true;
-    }
-    if (pattern.endsWith("*")) {
-      String prefix = pattern.substring(0, pattern.length() - 1);
-      return model.regionMatches(true, 0, prefix, 0, prefix.length());
+  static boolean matches(String pattern, String model) {
+    if (pattern.indexOf('*') >= 0) {
+      if (glob(pattern, model)) {
+        return true;
+      }
+      int base = snapshotStart(model);
+      return base > 0 && glob(pattern, model.substring(0, base));
     }
     if (model.equalsIgnoreCase(pattern)) {
       return true;
     }
     return model.length() > pattern.length() + 1 && model.regionMatches(true, 0, pattern, 0, pattern.length())
-        && model.charAt(pattern.length()) == '-' && snapshot(model, pattern.length() + 1);
+        && snapshotStart(model) == pattern.length();
   }
 
-  /** Digits and dashes from {@code from} on, starting with a digit: a dated snapshot. */
-  private static boolean snapshot(String model, int from) {
-    if (!Character.isDigit(model.charAt(from))) {
-      return false;
+  /**
+   * Where a model name's dated snapshot suffix begins (the index of its {@code -}), or -1: groups
+   * of digits joined by {@code -} at the end of the name, the first of at least four digits
+   * ({@code -2024-08-06}, {@code -0613}; not {@code -3} of {@code dall-e-3}).
+   */
+  static int snapshotStart(String model) {
+    int start = -1;
+    int i = model.length();
+    while (i > 0) {
+      int j = i;
+      while (j > 0 && model.charAt(j - 1) >= '0' && model.charAt(j - 1) <= '9') {
+        j--;
+      }
+      if (j == i || j < 2 || model.charAt(j - 1) != '-') {
+        break; // not a "-digits" group: the suffix ends here
+      }
+      if (i - j >= 4) {
+        start = j - 1;
+      }
+      i = j - 1;
     }
-    for (int i = from; i < model.length(); i++) {
-      char c = model.charAt(i);
-      if (c != '-' && (c < '0' || c > '9')) {
+    return start;
+  }
+
+  /** {@code *} as any run of characters (none included), the rest ignoring case; no backtracking blow-up. */
+  static boolean glob(String pattern, String text) {
+    int p = 0;
+    int t = 0;
+    int star = -1;
+    int mark = 0;
+    while (t < text.length()) {
+      if (p < pattern.length() && pattern.charAt(p) != '*' && same(pattern.charAt(p), text.charAt(t))) {
+        p++;
+        t++;
+      } else if (p < pattern.length() && pattern.charAt(p) == '*') {
+        star = p++;
+        mark = t;
+      } else if (star >= 0) {
+        p = star + 1;
+        t = ++mark;
+      } else {
         return false;
       }
     }
-    return true;
+    while (p < pattern.length() && pattern.charAt(p) == '*') {
+      p++;
+    }
+    return p == pattern.length();
+  }
+
+  private static boolean same(char a, char b) {
+    return a == b || Character.toLowerCase(a) == Character.toLowerCase(b);
   }
 
   /** An address block: {@code 10.0.0.0/8}, {@code 2001:db8::/32}, or a single address. */

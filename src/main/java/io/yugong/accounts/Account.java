@@ -5,6 +5,7 @@ import io.yugong.billing.Limits;
 import io.yugong.billing.ModelLimits;
 import io.yugong.billing.Money;
 import io.yugong.billing.Rate;
+import java.math.BigDecimal;
 import java.net.InetAddress;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -36,7 +37,7 @@ public record Account(
     long softLimit,
     int rateLimit,
     Limits limits,
-    int days,
+    BigDecimal days,
     List<String> allowIps,
     List<String> denyIps,
     List<String> allowModels,
@@ -166,6 +167,15 @@ public record Account(
     return false;
   }
 
+  /**
+   * ProxyXAI's DNA: the ids from the root down to the parent, each between dots ({@code .1.3.12.}
+   * for an account whose parent is 12 under 3 under the root); the root's is {@code .}.
+   */
+  public String dna() {
+    List<String> ids = ancestorIds();
+    return ids.isEmpty() ? "." : "." + String.join(".", ids) + ".";
+  }
+
   /** True when {@code other} is this account or one of its descendants. */
   public boolean owns(Account other) {
     return other.id.equals(id) || other.path.startsWith(path + "/");
@@ -192,7 +202,7 @@ public record Account(
     h.put("tph", Long.toString(limits.tph()));
     h.put("tpd", Long.toString(limits.tpd()));
     h.put("modelLimits", limits.models().toStored());
-    h.put("days", Integer.toString(days));
+    h.put("days", days.toPlainString());
     h.put("allowIps", String.join(",", allowIps));
     h.put("denyIps", String.join(",", denyIps));
     h.put("allowModels", String.join(",", allowModels));
@@ -221,7 +231,7 @@ public record Account(
         parseLong(h.get("hardLimit")), parseLong(h.get("softLimit")), (int) parseLong(h.get("rateLimit")),
         new Limits(0, (int) parseLong(h.get("rph")), (int) parseLong(h.get("rpd")), parseLong(h.get("tpm")),
             parseLong(h.get("tph")), parseLong(h.get("tpd")), ModelLimits.fromStored(h.get("modelLimits"))),
-        (int) parseLong(h.get("days")), allowIps, denyIps, allowModels, denyModels,
+        days(h.get("days")), allowIps, denyIps, allowModels, denyModels,
         parseLong(h.get("createdAt")), access, List.of());
   }
 
@@ -252,6 +262,18 @@ public record Account(
     return s == null || s.isEmpty() ? null : s;
   }
 
+  /** The stored Days: a decimal; absent or unreadable is ProxyXAI's default, 365. */
+  private static BigDecimal days(String s) {
+    if (s == null || s.isEmpty() || s.length() > 32) {
+      return AccountForm.DEFAULT_DAYS;
+    }
+    try {
+      return new BigDecimal(s);
+    } catch (NumberFormatException e) {
+      return AccountForm.DEFAULT_DAYS;
+    }
+  }
+
   private static long parseLong(String s) {
     return s == null || s.isEmpty() ? 0 : Long.parseLong(s);
   }
@@ -269,7 +291,7 @@ public record Account(
   /** The account's settings in ProxyXAI's field names (no money figures, no key). */
   public JsonObject toPublicJson() {
     return new JsonObject()
-        .put("ID", id).put("ParentID", parentId).put("Name", name).put("Email", email)
+        .put("ID", id).put("ParentID", parentId).put("DNA", dna()).put("Name", name).put("Email", email)
         .put("Alias", alias).put("Status", status).put("PartialKey", partialKey)
         .put("Rates", rates.value())
         .put("HardLimit", Money.toDollars(hardLimit)).put("SoftLimit", Money.toDollars(softLimit))

@@ -6,22 +6,30 @@ import io.yugong.billing.Limits;
 import io.yugong.billing.ModelLimits;
 import io.yugong.billing.Money;
 import io.yugong.billing.Rate;
+import io.yugong.gateway.ApiError;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
 
 /**
  * A create or update request of the {@code /x-users} API in ProxyXAI's field names, checked and
- * turned into stored fields. Unknown fields are ignored, as ProxyXAI does; malformed known ones
- * are refused with a message naming the field.
+ * turned into stored fields. Field names match ignoring case (as ProxyXAI's decoder does). A field
+ * this service does not apply is refused with a 400 naming it, before anything changes: a limit
+ * that is sent must never look as if it were in force when it is not. Malformed known fields are
+ * refused with a message naming the field.
  */
 final class AccountForm {
 
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.@-]{0,62}");
   private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
-  static final int DEFAULT_DAYS = 365;
+  static final BigDecimal DEFAULT_DAYS = BigDecimal.valueOf(365);
+  private static final BigDecimal MAX_DAYS = BigDecimal.valueOf(365);
+  private static final BigDecimal DAY_MS = BigDecimal.valueOf(86_400_000L);
   static final int MAX_EMAIL = 254;
   static final int MAX_ALIAS = 128;
   /** Longest string any field may be, checked before anything else is done with it. */
@@ -36,12 +44,15 @@ final class AccountForm {
   final Map<String, String> changes = new HashMap<>();
   /** Credit to move to the account, in its own nano-dollars (may be negative; 0 = none). */
   long credit;
-  /** Days the credit lasts. */
-  int days = DEFAULT_DAYS;
+  /** How long the credit granted with this request lasts, in milliseconds. */
+  long validityMs = DEFAULT_DAYS.multiply(DAY_MS).longValueExact();
+  /** Edits of the allow and deny lists, by stored field, resolved against the account by {@link #resolve}. */
+  private final Map<String, ListEdit> listEdits = new LinkedHashMap<>();
   String name;
   String email;
 
-  static AccountForm parse(JsonObject req, boolean creating) {
+  static AccountForm parse(JsonObject sent, boolean creating) {
+    JsonObject req = ProxyXaiFields.canonical(sent);
     AccountForm f = new AccountForm();
     f.name = text(req, "Name");
     if (f.name != null) {
@@ -71,11 +82,9 @@ final class AccountForm {
       f.credit = dollars(req.getValue("CreditGranted"), "CreditGranted", true);
     }
     if (req.containsKey("Days")) {
-      f.days = whole(req.getValue("Days"), "Days");
-      if (f.days < 1 || f.days > 3650) {
-        throw bad("Days must be from 1 to 3650");
-      }
-      f.changes.put("days", Integer.toString(f.days));
+      BigDecimal days = days(req.getValue("Days"));
+      f.validityMs = days.multiply(DAY_MS).setScale(0, RoundingMode.HALF_UP).longValueExact();
+      f.changes.put("days", days.stripTrailingZeros().toPlainString());
     }
     if (req.containsKey("Rates")) {
       Rate r;
@@ -114,29 +123,36 @@ final class AccountForm {
     limit(req, "TPH", "tph", Limits.MAX_TOKENS, f);
     limit(req, "TPD", "tpd", Limits.MAX_TOKENS, f);
     if (req.containsKey("ModelLimits")) {
-      f.changes.put("modelLimits", modelLimits(req.getValue("ModelLimits")).toStored());
+      try {
+        f.changes.put("modelLimits", modelLimits(req.getValue("ModelLimits")).toStored());
+      } catch (ApiError e) {
+        throw e;
+      } catch (IllegalArgumentException e) {
+        throw bad(e.getMessage(), "ModelLimits");
+      }
     }
     ipList(req, "AllowIPs", "allowIps", f);
     ipList(req, "DenyIPs", "denyIps", f);
     modelList(req, "AllowModels", "allowModels", f);
     modelList(req, "DenyModels", "denyModels", f);
-    String status = text(req, "Status");
-    if (status != null) {
-      String s = status.toLowerCase();
-      if (!s.equals("active") && !s.equals("disabled")) {
-        throw bad("Status must be 'active' or 'disabled'");
-      }
-      f.changes.put("status", s);
+    String status = status(req.getValue("Status"), "Status", false);
+    String suspended = status(req.getValue("Suspended"), "Suspended", true);
+    if (status != null && suspended != null && !status.equals(suspended)) {
+      throw bad("Status and Suspended disagree; send one of them", "Status");
     }
-    if (req.getValue("Suspended") instanceof Boolean b) {
-      f.changes.put("status", b ? "disabled" : "active");
+    if (status != null || suspended != null) {
+      f.changes.put("status", status != null ? status : suspended);
     }
     return f;
   }
 
   private static void limit(JsonObject req, String field, String stored, long max, AccountForm f) {
     if (req.containsKey(field)) {
-      f.changes.put(stored, Long.toString(Limits.count(req.getValue(field), field, max)));
+      try {
+        f.changes.put(stored, Long.toString(Limits.count(req.getValue(field), field, max)));
+      } catch (IllegalArgumentException e) {
+        throw bad(e.getMessage(), field);
+      }
     }
   }
 
@@ -164,30 +180,52 @@ final class AccountForm {
     if (!req.containsKey(field)) {
       return;
     }
-    List<String> items = items(req.getValue(field), field);
-    if (field.startsWith("Allow") && items.contains("*")) {
-      items = List.of();
-    }
+    ListEdit edit = ListEdit.of(field, items(req.getValue(field), field));
     try {
-      AccessRules.cidrs(items);
+      AccessRules.cidrs(edit.add());
+      AccessRules.cidrs(edit.remove());
     } catch (IllegalArgumentException e) {
-      throw bad(field + ": " + e.getMessage());
+      throw bad(field + ": " + e.getMessage(), field);
     }
-    f.changes.put(stored, String.join(",", items));
+    f.listEdits.put(stored, edit);
   }
 
   private static void modelList(JsonObject req, String field, String stored, AccountForm f) {
-    if (!req.containsKey(field)) {
-      return;
+    if (req.containsKey(field)) {
+      f.listEdits.put(stored, ListEdit.of(field, items(req.getValue(field), field)));
     }
-    List<String> items = items(req.getValue(field), field);
-    if (field.startsWith("Allow") && items.contains("*")) {
-      items = List.of();
+  }
+
+  /**
+   * Works out the allow and deny lists this form sets from what {@code current} has (null when
+   * the account is being created) and puts them in {@link #changes}.
+   */
+  void resolve(Account current) {
+    for (Map.Entry<String, ListEdit> e : listEdits.entrySet()) {
+      String stored = e.getKey();
+      boolean ips = stored.endsWith("Ips");
+      boolean allow = stored.startsWith("allow");
+      List<String> before = current == null ? List.of() : switch (stored) {
+        case "allowIps" -> current.allowIps();
+        case "denyIps" -> current.denyIps();
+        case "allowModels" -> current.allowModels();
+        default -> current.denyModels();
+      };
+      List<String> after = e.getValue().applyTo(before, allow, ips ? AccountForm::sameAddress : String::equalsIgnoreCase);
+      if (after.contains("*")) {
+        after = allow ? List.of() : List.of("*");
+      }
+      changes.put(stored, String.join(",", after));
     }
-    if (items.contains("*")) {
-      items = List.of("*");
+  }
+
+  private static boolean sameAddress(String a, String b) {
+    if (a.equals("*") || b.equals("*")) {
+      return a.equals(b);
     }
-    f.changes.put(stored, String.join(",", items));
+    AccessRules.Cidr x = AccessRules.Cidr.parse(a);
+    AccessRules.Cidr y = AccessRules.Cidr.parse(b);
+    return x.prefix() == y.prefix() && java.util.Arrays.equals(x.network(), y.network());
   }
 
   private static List<String> items(Object v, String field) {
@@ -274,7 +312,68 @@ final class AccountForm {
     throw bad(field + " must be a whole number");
   }
 
-  private static IllegalArgumentException bad(String message) {
-    return new IllegalArgumentException(message);
+  /** Status: "active" / "disabled", or a boolean (true = active); Suspended is the inverse boolean. */
+  private static String status(Object v, String field, boolean inverse) {
+    if (v == null) {
+      return null;
+    }
+    Boolean on = null;
+    if (v instanceof Boolean b) {
+      on = inverse ? !b : b;
+    } else if (v instanceof String s && s.length() <= 16) {
+      String t = s.trim().toLowerCase();
+      if (t.equals("true") || t.equals("false")) {
+        on = t.equals("true") != inverse;
+      } else if (!inverse && (t.equals("active") || t.equals("enabled"))) {
+        on = true;
+      } else if (!inverse && (t.equals("disabled") || t.equals("suspended"))) {
+        on = false;
+      }
+    }
+    if (on == null) {
+      throw bad(inverse ? "Suspended must be true or false"
+          : "Status must be true, false, 'active' or 'disabled'", field);
+    }
+    return on ? "active" : "disabled";
+  }
+
+  /** Days: a number of days, fractions allowed, more than 0 and at most 365. */
+  private static BigDecimal days(Object v) {
+    BigDecimal d = null;
+    if (v instanceof Number n && !(v instanceof Double x && (x.isNaN() || x.isInfinite()))) {
+      String text = n.toString();
+      if (text.length() <= 32) {
+        try {
+          d = new BigDecimal(text);
+        } catch (NumberFormatException ignored) {
+          // refused below
+        }
+      }
+    } else if (v instanceof String s && s.length() <= 32) {
+      try {
+        d = new BigDecimal(s.trim());
+      } catch (NumberFormatException ignored) {
+        // refused below
+      }
+    }
+    if (d == null || d.signum() <= 0 || d.compareTo(MAX_DAYS) > 0 || d.scale() > 9
+        || d.multiply(DAY_MS).setScale(0, RoundingMode.HALF_UP).signum() <= 0) {
+      throw bad("Days must be a number of days above 0 and at most 365 (fractions allowed, e.g. 0.5)", "Days");
+    }
+    return d;
+  }
+
+  /** A 400 whose param is the field the message begins with. */
+  private static ApiError bad(String message) {
+    int end = 0;
+    while (end < message.length() && Character.isLetter(message.charAt(end))) {
+      end++;
+    }
+    String first = message.substring(0, end);
+    return ApiError.invalidRequest(message, ProxyXaiFields.ACCEPTED.contains(first) ? first : null);
+  }
+
+  private static ApiError bad(String message, String field) {
+    return ApiError.invalidRequest(message, field);
   }
 }

@@ -24,6 +24,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
@@ -149,6 +150,7 @@ public final class Accounts {
   /** Creates a child of {@code parent}; the answer carries the child's {@code SecretKey}, shown once. */
   public Future<JsonObject> create(Account parent, JsonObject req) {
     AccountForm form = AccountForm.parse(req, true);
+    form.resolve(null);
     Rate rates = form.changes.containsKey("rates") ? Rate.of(form.changes.get("rates")) : parent.rates();
     if (rates.compareTo(parent.rates()) < 0) {
       throw new IllegalArgumentException("Rates may not be below the parent's (" + parent.rates() + ")");
@@ -168,7 +170,7 @@ public final class Accounts {
       h.put("path", parent.path() + "/" + id);
       h.put("status", form.changes.getOrDefault("status", "active"));
       h.put("rates", rates.toString());
-      h.put("days", Integer.toString(form.days));
+      h.putIfAbsent("days", AccountForm.DEFAULT_DAYS.toPlainString());
       h.put("keyHash", vault.hashKey(key));
       h.put("partialKey", Secrets.mask(key));
       h.put("createdAt", Long.toString(System.currentTimeMillis()));
@@ -212,16 +214,16 @@ public final class Accounts {
     if (form.credit == 0) {
       return Future.succeededFuture();
     }
-    return move(parent, child, form.credit, form.days);
+    return move(parent, child, form.credit, form.validityMs);
   }
 
   /** Moves credit from a parent to its child (negative: back to the parent). */
-  private Future<Void> move(Account parent, Account child, long amount, int days) {
+  private Future<Void> move(Account parent, Account child, long amount, long validityMs) {
     if (parent.isRoot() && amount > 0) {
-      return wallets.mint(child.id(), amount, days, "granted by root").mapEmpty();
+      return wallets.grant(child.id(), amount, validityMs, "granted by root").mapEmpty();
     }
-    return wallets.fund(parent.id(), child.id(), amount, parent.rates().toString(),
-        child.rates().toString(), days).<Void>mapEmpty().recover(e -> {
+    return wallets.fundFor(parent.id(), child.id(), amount, parent.rates().toString(),
+        child.rates().toString(), validityMs).<Void>mapEmpty().recover(e -> {
           if (e instanceof InsufficientBalanceException ib) {
             return Future.failedFuture(new ApiError(402, "Not enough balance for this transfer: "
                 + Money.format(ib.available()) + " USD available, " + Money.format(ib.needed())
@@ -250,6 +252,7 @@ public final class Accounts {
       if (current == null || "deleted".equals(current.status())) {
         return Future.failedFuture(ApiError.notFound("No sub-account '" + target.id() + "' under this key."));
       }
+      form.resolve(current);
       return store.load(current.parentId()).compose(parent -> apply(current, parent, form));
     });
   }
@@ -284,7 +287,7 @@ public final class Accounts {
                 "The account's Rates changed meanwhile; nothing was changed. Please retry.",
                 "invalid_request_error", "Rates", "conflict")) : Future.failedFuture(e))
             : Future.succeededFuture())
-        .compose(v -> form.credit == 0 ? Future.succeededFuture() : move(parent, next, form.credit, form.days))
+        .compose(v -> form.credit == 0 ? Future.succeededFuture() : move(parent, next, form.credit, form.validityMs))
         .compose(v -> store.patch(next.id(), form.changes).compose(saved -> saved ? Future.<Void>succeededFuture()
             : Future.failedFuture(ApiError.notFound("No sub-account '" + target.id() + "' under this key."))))
         .compose(v -> store.releaseIdentity(target, next))
@@ -313,14 +316,20 @@ public final class Accounts {
     });
   }
 
-  /** A page of the caller's direct children, or of all its descendants. */
-  public Future<JsonObject> list(Account caller, boolean descendants, int page, int size) {
+  /** A page of the caller's direct children, or of all its descendants, that pass {@code filter}. */
+  public Future<JsonObject> list(Account caller, boolean descendants, Predicate<Account> filter, int page,
+      int size) {
     Future<List<Account>> all = descendants ? descendantsOf(caller)
         : store.childIds(caller.id()).compose(store::loadAll);
     return all.compose(accounts -> {
-      List<Account> sorted = new ArrayList<>(accounts);
+      List<Account> sorted = new ArrayList<>();
+      for (Account a : accounts) {
+        if (filter.test(a)) {
+          sorted.add(a);
+        }
+      }
       sorted.sort(Comparator.comparingLong(a -> Long.parseLong(a.id())));
-      int from = Math.min(sorted.size(), Math.max(0, (page - 1) * size));
+      int from = (int) Math.min(sorted.size(), Math.max(0L, (page - 1L) * size));
       int to = Math.min(sorted.size(), from + size);
       List<Future<JsonObject>> views = new ArrayList<>();
       for (Account a : sorted.subList(from, to)) {

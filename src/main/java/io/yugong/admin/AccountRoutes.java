@@ -30,7 +30,8 @@ import java.util.function.Function;
  */
 public final class AccountRoutes {
 
-  private static final int MAX_PAGE = 100;
+  /** ProxyXAI lists up to 1000 accounts a page. */
+  private static final int MAX_PAGE = 1000;
   /** Twelve months at most, as ProxyXAI allows. */
   private static final long MAX_USAGE_DAYS = 366;
 
@@ -122,17 +123,14 @@ public final class AccountRoutes {
   }
 
   private void list(RoutingContext ctx, boolean descendants) {
-    int page;
-    int size;
+    AccountFilter filter;
     try {
-      page = Math.max(1, Integer.parseInt(ctx.queryParams().get("page") == null ? "1" : ctx.queryParams().get("page")));
-      size = Math.min(MAX_PAGE, Math.max(1, Integer.parseInt(ctx.queryParams().get("size") == null ? "20"
-          : ctx.queryParams().get("size"))));
-    } catch (NumberFormatException e) {
-      ApiError.invalidRequest("page and size must be whole numbers", "page").send(ctx.response());
+      filter = AccountFilter.from(ctx.queryParams(), MAX_PAGE);
+    } catch (ApiError e) {
+      e.send(ctx.response());
       return;
     }
-    reply(ctx, 200, accounts.list(caller(ctx), descendants, page, size));
+    reply(ctx, 200, accounts.list(caller(ctx), descendants, filter::matches, filter.page(), filter.size()));
   }
 
   private void ledger(RoutingContext ctx) {

@@ -230,6 +230,11 @@ public final class Wallets {
     });
   }
 
+  /** {@link #mint} with a validity in milliseconds (ProxyXAI's fractional Days). */
+  public Future<Long> grant(String accountId, long amountNanos, long validityMs, String note) {
+    return mintFor(accountId, amountNanos, validityMs, note);
+  }
+
   /** {@link #mint} with an expiry in milliseconds (tests use short ones). */
   Future<Long> mintFor(String accountId, long amountNanos, long ttlMs, String note) {
     return guard(() -> {
@@ -255,6 +260,12 @@ public final class Wallets {
    */
   public Future<Transfer> fund(String parentId, String childId, long childAmountNanos,
       String parentRate, String childRate, int days) {
+    return fundFor(parentId, childId, childAmountNanos, parentRate, childRate, (long) days * DAY_MS);
+  }
+
+  /** {@link #fund} with the child's new grant valid for {@code validityMs} milliseconds. */
+  public Future<Transfer> fundFor(String parentId, String childId, long childAmountNanos,
+      String parentRate, String childRate, long validityMs) {
     return guard(() -> {
       if (parentId.equals(childId)) {
         throw new IllegalArgumentException("an account cannot fund itself");
@@ -264,11 +275,11 @@ public final class Wallets {
       }
       List<String> keys = twoAccounts(parentId, childId);
       if (childAmountNanos > 0) {
-        requirePositive(days, "days");
+        requirePositive(validityMs, "validity");
         long debit = Convert.parentCost(childAmountNanos, parentRate, childRate);
         requireAmount(debit, "parent's cost");
         return scripts.run(Scripts.FUND, keys, List.of("give", Long.toString(debit),
-            Long.toString(childAmountNanos), Long.toString(days * DAY_MS), rateArg(parentRate),
+            Long.toString(childAmountNanos), Long.toString(validityMs), rateArg(parentRate),
             rateArg(childRate))).compose(r -> transfer(r, parentId, debit));
       }
       long back = -childAmountNanos;

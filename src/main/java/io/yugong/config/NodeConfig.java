@@ -55,7 +55,7 @@ public final class NodeConfig {
       props.forEach((k, v) -> merged.put(k.toString().trim(), v.toString().trim()));
     }
     env.forEach((k, v) -> {
-      if (k.startsWith("YUGONG_")) {
+      if (k.startsWith("YUGONG_") || k.equals("INIT_KEYS")) { // INIT_KEYS: ProxyXAI's name
         merged.put(k, v);
       }
     });
@@ -147,6 +147,21 @@ public final class NodeConfig {
   /** The 32-byte master key; callers must not log it. */
   public byte[] masterKey() {
     return masterKey.clone();
+  }
+
+  /**
+   * ProxyXAI's {@code INIT_KEYS} (or {@code YUGONG_INIT_KEYS}): upstream keys to add at boot,
+   * comma-separated; each is added once (its id comes from its hash), never logged.
+   */
+  public java.util.List<String> initKeys() {
+    String v = get("YUGONG_INIT_KEYS", get("INIT_KEYS", ""));
+    java.util.List<String> out = new java.util.ArrayList<>();
+    for (String k : v.split(",")) {
+      if (!k.isBlank()) {
+        out.add(k.trim());
+      }
+    }
+    return out;
   }
 
   /** Bearer key of the root account; stored only as a hash. */

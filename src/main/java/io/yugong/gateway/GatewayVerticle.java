@@ -93,6 +93,14 @@ public final class GatewayVerticle extends VerticleBase {
     // Browsers' preflights, before any authentication: answered here, never forwarded.
     router.options().handler(cors::preflight);
     router.get("/health").handler(ctx -> Replies.json(ctx, 200, new JsonObject().put("status", "ok")));
+    router.get("/healthz").handler(ctx -> {
+      // ProxyXAI's probe: does this node serve? No call of its own: what the Redis health check knows.
+      boolean redis = services.storeHealth().up();
+      boolean stopping = services.stats().isStopping();
+      boolean ok = redis && !stopping;
+      Replies.json(ctx, ok ? 200 : 503, new JsonObject().put("status", ok ? "ok" : stopping ? "stopping" : "redis down")
+          .put("redis", redis));
+    });
     router.get("/ready").handler(ctx -> {
       // Redis as the health check knows it: no call of its own, so a loaded node answers at once.
       boolean redis = services.storeHealth().up();

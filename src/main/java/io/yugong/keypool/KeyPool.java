@@ -192,6 +192,34 @@ public final class KeyPool {
   }
 
   /**
+   * Adds the keys an operator seeds at boot ({@code INIT_KEYS}) that the pool does not hold yet.
+   * A key's id is derived from its peppered hash, so seeding again, or from several nodes at once,
+   * adds each key once; a key an operator changed or disabled since is left as it is. Completes
+   * with the number added. Secrets are never logged.
+   */
+  public Future<Integer> seed(java.util.List<String> secrets) {
+    Future<Integer> chain = Future.succeededFuture(0);
+    for (String secret : secrets) {
+      String id = "key_" + vault.hashKey(secret).substring(0, 32);
+      chain = chain.compose(n -> redis.send(Request.cmd(Command.HEXISTS).arg(REDIS_KEYS).arg(id))
+          .compose(r -> {
+            if (r.toInteger() == 1 || live.containsKey(id)) {
+              return Future.succeededFuture(n);
+            }
+            try {
+              UpstreamKey key = new UpstreamKey(id, "init-" + id.substring(4, 12), vault.seal(secret, id),
+                  Secrets.mask(secret), normaliseBaseUrl(defaultBaseUrl), models(null), 1, 1, null, true, null,
+                  System.currentTimeMillis());
+              return save(key).map(v -> n + 1);
+            } catch (IllegalArgumentException e) {
+              return Future.failedFuture(new IllegalArgumentException("INIT_KEYS holds a key that cannot be added"));
+            }
+          }));
+    }
+    return chain;
+  }
+
+  /**
    * Checks an add request without adding anything, so a bulk import can refuse a bad item before
    * any key of it is stored; throws IllegalArgumentException naming the problem.
    */

@@ -149,6 +149,11 @@ public final class Node {
           return null;
         }, false))
         .compose(v -> keyPool.start())
+        .compose(v -> cfg.initKeys().isEmpty() ? Future.succeededFuture() : keyPool.seed(cfg.initKeys())
+            .map(n -> {
+              LOG.info("INIT_KEYS: {} of {} key(s) added, the rest already in the pool", n, cfg.initKeys().size());
+              return null;
+            }))
         .compose(v -> accounts.start(cfg.adminKey(), nodeId, view::nodeIds))
         .compose(v -> view.start())
         .compose(v -> vertx.deployVerticle(() -> new GatewayVerticle(services),
@@ -185,6 +190,7 @@ public final class Node {
 
   /** Leaves the cluster and releases everything. */
   public Future<Void> close() {
+    services.stats().stopping();
     services.cluster().stop();
     services.keyPool().stop();
     services.storeHealth().stop();

@@ -50,6 +50,18 @@ public final class NodeStats {
     return beyondHoldNanos.sum();
   }
 
+  private volatile boolean stopping;
+
+  /** Marks the node as leaving: {@code /healthz} answers 503 from now on. */
+  public void stopping() {
+    stopping = true;
+  }
+
+  /** True once the node has begun to stop. */
+  public boolean isStopping() {
+    return stopping;
+  }
+
   public long startedAt() {
     return startedAt;
   }
