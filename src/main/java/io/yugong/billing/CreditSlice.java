@@ -80,12 +80,25 @@ final class CreditSlice {
     return Math.min(o.mostNanos(), Math.max(o.leastNanos(), Money.saturatingMultiply(biggestHold, 2)));
   }
 
-  /** The size to grow to: {@code spendSeconds} of recent spend, at least 8 of the biggest hold. */
-  long target(SliceOptions o, long now) {
+  /**
+   * The free part to keep: {@code spendSeconds} of recent holds, at least 8 of the biggest hold,
+   * at most {@code mostNanos}.
+   */
+  long freeTarget(SliceOptions o, long now) {
     long perSecond = Math.max(lastWindowRate, windowHolds * 1000 / Math.max(1000, now - windowStart));
     long t = Math.max(Money.saturatingMultiply(perSecond, o.spendSeconds()),
         Money.saturatingMultiply(biggestHold, 8));
     return Math.min(o.mostNanos(), Math.max(least(o), t));
+  }
+
+  /**
+   * The size to grow to: the free target on top of what the slice's requests hold and its
+   * charges not yet flushed. Long requests (10,000 streams at once) hold more than the free
+   * target; they are this node's own and stay in the slice, so they never crowd the free part
+   * out and send new requests to exact holds.
+   */
+  long target(SliceOptions o, long now) {
+    return Money.saturatingAdd(freeTarget(o, now), Money.saturatingAdd(inFlightAmount, unflushedAmount));
   }
 
   /** Whether to ask Redis for more (or to renew the lease) now. */
@@ -93,7 +106,7 @@ final class CreditSlice {
     if (busy || retired || now < refusedUntil) {
       return false;
     }
-    return leaseUntil == 0 || now >= renewAt || free < target(o, now) / 2;
+    return leaseUntil == 0 || now >= renewAt || free < freeTarget(o, now) / 2;
   }
 
   boolean drained() {
