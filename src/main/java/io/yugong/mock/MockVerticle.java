@@ -16,6 +16,7 @@ final class MockVerticle extends VerticleBase {
   private final MockEnv env;
   private final int port;
   private final IntConsumer bound;
+  private final RealtimeEndpoint realtime = new RealtimeEndpoint();
 
   MockVerticle(MockEnv env, int port, IntConsumer bound) {
     this.env = env;
@@ -36,6 +37,11 @@ final class MockVerticle extends VerticleBase {
     router.post("/v1/audio/speech").handler(json(false, new SpeechEndpoint()));
     router.post("/v1/audio/transcriptions").handler(streamed(new TranscriptionEndpoint(false)));
     router.post("/v1/audio/translations").handler(streamed(new TranscriptionEndpoint(true)));
+    router.get("/v1/realtime").handler(ctx -> {
+      Exchange ex = new Exchange(env, ctx);
+      ex.model = ctx.request().getParam("model");
+      Gate.enter(ex, () -> realtime.handle(ex));
+    });
     router.get("/v1/models").handler(bodiless(Catalog::list));
     router.get("/v1/models/:id").handler(bodiless(Catalog::retrieve));
     router.route().handler(this::unknown);

@@ -296,6 +296,21 @@ final class Accounting {
     return settled(x, x.quote.floor(), entry);
   }
 
+  /**
+   * Settles at the whole hold (the worst case) when upstream reported usage that cannot be read
+   * and nothing else can count it (a Realtime response).
+   */
+  Future<Void> settleHold(Exchange x, int status) {
+    if (!x.reserved || x.settled) {
+      return Future.succeededFuture();
+    }
+    x.settled = true;
+    LedgerEntry entry = LedgerEntry.charge(x.upstreamModel == null ? "" : x.upstreamModel, 0, 0, 0,
+        x.keyId == null ? "" : x.keyId, nodeId, x.elapsedMs(), status);
+    x.billed(x.quote.hold(), entry);
+    return settled(x, x.quote.hold(), entry);
+  }
+
   /** The charge settled on the slice (written behind) or in Redis. */
   private Future<Void> settled(Exchange x, long charge, LedgerEntry entry) {
     if (x.slice != null) {
