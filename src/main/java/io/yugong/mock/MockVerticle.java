@@ -50,6 +50,9 @@ final class MockVerticle extends VerticleBase {
         .setHost(env.options().host())
         .setPort(port)
         .setHandle100ContinueAutomatically(true)
+        // Realtime: audio appends of a few MB, as OpenAI takes them
+        .setMaxWebSocketFrameSize(16 * 1024 * 1024)
+        .setMaxWebSocketMessageSize(16 * 1024 * 1024)
         .setTcpNoDelay(true);
     HttpServer server = vertx.createHttpServer(options).requestHandler(router);
     return server.listen().onSuccess(s -> bound.accept(s.actualPort()));

@@ -250,7 +250,11 @@ final class Accounting {
       case "monthly_limit_reached" -> new ApiError(429, "This key, or an account it belongs to, has "
           + "reached its monthly spending limit (HardLimit).", "insufficient_quota", null, "monthly_limit_reached");
       case "account_disabled" -> ApiError.forbidden("This account is disabled.", "account_disabled");
-      default -> new ApiError(429, "You exceeded your current quota: this request may cost up to "
+      default -> q.endpoint() == Endpoint.REALTIME ? new ApiError(429, "You exceeded your current quota: "
+          + "the next Realtime response may cost up to " + Money.format(q.hold()) + " USD (its whole "
+          + "context and output at the model's dearest prices) and the balance does not cover it. Add "
+          + "credit.", "insufficient_quota", null, "insufficient_quota")
+          : new ApiError(429, "You exceeded your current quota: this request may cost up to "
           + Money.format(q.hold()) + " USD and the balance does not cover it. Add credit, or lower "
           + "max_tokens.", "insufficient_quota", null, "insufficient_quota");
     };

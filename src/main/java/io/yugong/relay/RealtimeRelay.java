@@ -233,6 +233,8 @@ public final class RealtimeRelay implements Handler<RoutingContext> {
 
   /** Upstream accepted: now the client gets its upgrade, and the session begins. */
   private void accept(Attempts a, KeyLease lease, WebSocket upstream) {
+    // upstream's first events (session.created) wait until the client has its socket
+    upstream.pause();
     lease.observe(upstream.headers());
     a.meter.keyId(lease.keyId());
     Future<io.vertx.core.http.ServerWebSocket> upgrade;

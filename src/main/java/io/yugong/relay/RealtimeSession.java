@@ -82,6 +82,7 @@ final class RealtimeSession {
     upstream.closeHandler(v -> closed(upstream, client, UPSTREAM_ERROR));
     client.exceptionHandler(e -> LOG.debug("{} Realtime client socket: {}", rid, e.toString()));
     upstream.exceptionHandler(e -> LOG.debug("{} Realtime upstream socket: {}", rid, e.toString()));
+    upstream.resume();
   }
 
   /** Writes a data frame to the other side, pausing its source while that side cannot keep up. */
