@@ -104,7 +104,13 @@ final class Accounting {
           + "objects stored upstream, which this service does not keep apart per account; it is not "
           + "enabled for your account.", "endpoint_not_allowed"));
     }
-    if ((x.endpoint == Endpoint.UNMETERED || x.endpoint == Endpoint.OTHER) && !unmeteredAllowed(x.req.path())) {
+    if (x.endpoint == Endpoint.UNMETERED && mintsRealtimeSecret(x.req.path()) && !unmeteredAllowed(x.req.path())) {
+      return Future.failedFuture(ApiError.forbidden("Ephemeral Realtime client secrets are not issued on this "
+          + "service: a secret would let its holder use an upstream key directly, unbilled. Connect to "
+          + "/v1/realtime through this service instead (a browser passes its key as the WebSocket subprotocol "
+          + "openai-insecure-api-key.<key>).", "endpoint_not_allowed"));
+    }
+        if ((x.endpoint == Endpoint.UNMETERED || x.endpoint == Endpoint.OTHER) && !unmeteredAllowed(x.req.path())) {
       return Future.failedFuture(ApiError.forbidden("The endpoint " + x.req.path() + " cannot be billed "
           + "per request on this service and is not enabled for your account.", "endpoint_not_allowed"));
     }
@@ -232,6 +238,12 @@ final class Accounting {
           return Future.failedFuture(r.limit() != null ? LimitRefusal.of(r.limit(), x.model, r.retryAfterMs())
               : refusal(r.refusal(), r.retryAfterMs(), q));
         });
+  }
+
+  /** The Realtime routes that mint ephemeral client secrets (sessions, transcription sessions, client secrets). */
+  private static boolean mintsRealtimeSecret(String path) {
+    return path.equals("/v1/realtime/sessions") || path.equals("/v1/realtime/client_secrets")
+        || path.equals("/v1/realtime/transcription_sessions");
   }
 
   private boolean unmeteredAllowed(String path) {

@@ -372,6 +372,19 @@ class RealtimeTest {
     assertThat(upstreamSockets()).hasSize(before);
   }
 
+  @Test
+  void anEphemeralClientSecretIsRefusedBecauseItsUseCouldNotBeBilled() throws Exception {
+    String key = customer("rt-secrets", "10");
+    for (String path : List.of("/v1/realtime/sessions", "/v1/realtime/client_secrets")) {
+      HttpResponse<String> r = c.call(0, "POST", path, key, new JsonObject().put("model", MODEL).encode());
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
+      JsonObject error = new JsonObject(r.body()).getJsonObject("error");
+      assertThat(error.getString("code")).isEqualTo("endpoint_not_allowed");
+      assertThat(error.getString("message")).contains("unbilled").contains("/v1/realtime");
+      assertThat(c.mock.control().requests()).noneMatch(q -> q.path().equals(path));
+    }
+  }
+
   /** A WebSocket upgrade by hand; returns what the node answered up to the first 4 KiB. */
   private String rawUpgrade(int node, String extraHeaders) throws Exception {
     try (Socket s = new Socket("127.0.0.1", c.nodes.get(node).port())) {
