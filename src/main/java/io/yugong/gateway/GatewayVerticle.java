@@ -89,8 +89,9 @@ public final class GatewayVerticle extends VerticleBase {
     router.route().handler(ctx -> {
       ctx.request().pause();
       services.stats().begin();
+      RequestEnd end = RequestEnd.install(ctx, () -> services.stats().end());
       ctx.addEndHandler(ar -> {
-        services.stats().end();
+        end.run();
         if (ar.succeeded()) {
           UnreadBody.discard(vertx, ctx.request(), ctx.response(), cfg.maxUploadBody());
         }

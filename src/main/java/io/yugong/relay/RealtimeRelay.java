@@ -249,10 +249,11 @@ public final class RealtimeRelay implements Handler<RoutingContext> {
         upstream.close((short) 1001, "client gone");
         lease.release(Verdict.served(0), 0);
         a.meter.close();
+        io.yugong.gateway.RequestEnd.upgradedEnded(a.ctx);
         return;
       }
       new RealtimeSession(a.rid, a.account.id(), a.upstreamModel, lease, a.meter, ar.result(), upstream,
-          requestLog, a.attempts, a.startNanos).start();
+          requestLog, a.ctx, a.attempts, a.startNanos).start();
     });
   }
 }

@@ -44,6 +44,7 @@ final class RealtimeSession {
   private final ServerWebSocket client;
   private final WebSocket upstream;
   private final RequestLog requestLog;
+  private final io.vertx.ext.web.RoutingContext ctx;
   private final int attempts;
   private final long startNanos;
   private final long openNanos = System.nanoTime();
@@ -58,7 +59,9 @@ final class RealtimeSession {
   private String upstreamErrorCode;
 
   RealtimeSession(String rid, String accountId, String model, KeyLease lease, RealtimeMeter meter,
-      ServerWebSocket client, WebSocket upstream, RequestLog requestLog, int attempts, long startNanos) {
+      ServerWebSocket client, WebSocket upstream, RequestLog requestLog, io.vertx.ext.web.RoutingContext ctx,
+      int attempts, long startNanos) {
+    this.ctx = ctx;
     this.rid = rid;
     this.accountId = accountId;
     this.model = model;
@@ -215,6 +218,7 @@ final class RealtimeSession {
     reading = null;
     meter.close();
     lease.release(leaseVerdict(), 0);
+    io.yugong.gateway.RequestEnd.upgradedEnded(ctx);
     long now = System.nanoTime();
     requestLog.write(new RequestLog.Entry(rid, accountId, model, lease.keyId(), 101, attempts,
         meter.promptTokens(), meter.cachedTokens(), meter.completionTokens(), meter.charged(),

@@ -310,6 +310,11 @@ class RealtimeTest {
     MockControl.RealtimeSocket upB = since(before).get(0);
     upB.close(4001, "session expired");
     assertThat(b.closed.get(10, TimeUnit.SECONDS)).isEqualTo("4001 session expired");
+    // a closed session is no longer a request in flight on its node
+    Eventually.eventually(Duration.ofSeconds(5), () -> {
+      assertThat(c.nodes.get(0).services().stats().inFlight()).isZero();
+      assertThat(c.nodes.get(1).services().stats().inFlight()).isZero();
+    });
   }
 
   @Test
