@@ -20,6 +20,12 @@ final class ContextWindow {
     if (m.startsWith("ft:")) {
       m = m.substring(3);
     }
+    if (m.contains("realtime")) {
+      // gpt-realtime, gpt-4o(-mini)-realtime-preview: 32,000 (16,000 for the mini preview);
+      // gpt-realtime-2 and later: 128,000
+      return m.startsWith("gpt-realtime-") && !m.startsWith("gpt-realtime-mini")
+          && !m.matches("gpt-realtime-\\d{4}-.*") ? 128_000 : 32_000;
+    }
     if (m.startsWith("gpt-4o") || m.startsWith("chatgpt-4o") || m.startsWith("gpt-4-turbo")
         || m.startsWith("gpt-4.5") || m.startsWith("gpt-4-1106") || m.startsWith("gpt-4-0125")
         || m.startsWith("gpt-4-vision")) {

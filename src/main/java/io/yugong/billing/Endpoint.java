@@ -5,6 +5,12 @@ import java.util.List;
 /** What a {@code /v1} path is, for metering: how its price is found and its usage read. */
 public enum Endpoint {
   CHAT, COMPLETION, RESPONSES, EMBEDDINGS, IMAGES, SPEECH, TRANSCRIPTION,
+  /**
+   * A Realtime session ({@code GET /v1/realtime} upgraded to a WebSocket): held and charged per
+   * response. Its other paths ({@code /v1/realtime/sessions}, {@code /v1/realtime/client_secrets},
+   * ...) mint credentials for direct, unbilled use of an upstream key: UNMETERED.
+   */
+  REALTIME,
   /** Served at no charge: models, moderations. */
   FREE,
   /** Billable at OpenAI but not per request (files, batches, fine-tuning, assistants, ...). */
@@ -29,6 +35,9 @@ public enum Endpoint {
    */
   public static Endpoint of(String method, String path) {
     Endpoint e = of(path);
+    if (e == REALTIME) {
+      return "GET".equals(method) ? REALTIME : UNMETERED;
+    }
     if (e.priced() && !"POST".equals(method)) {
       return STORED;
     }
@@ -59,6 +68,8 @@ public enum Endpoint {
       case "/v1/audio/transcriptions":
       case "/v1/audio/translations":
         return TRANSCRIPTION;
+      case "/v1/realtime":
+        return REALTIME;
       case "/v1/moderations":
       case "/v1/models":
         return FREE;

@@ -19,6 +19,11 @@ import java.util.Set;
  * "output":"10.00","max_output_tokens":16384}}, {@code {"kind":"image","per_image":{"standard|1024x1024":"0.04"}}},
  * {@code {"kind":"transcription","per_minute":"0.006"}}, {@code {"kind":"speech","per_million_characters":"15"}}.
  * A missing {@code cached_input} means no cache discount (cached tokens cost the input price).
+ *
+ * <p>Realtime models ({@code "kind":"realtime"}) price audio tokens apart from text tokens:
+ * {@code audio_input}, {@code cached_audio_input} (missing: the audio input price) and
+ * {@code audio_output}, per 1M tokens, beside the text prices {@code input}, {@code cached_input}
+ * and {@code output}.
  */
 public record ModelPrice(
         Kind kind,
@@ -28,16 +33,20 @@ public record ModelPrice(
         Map<String, Long> perImage,
         long perMinute,
         long perMillionCharacters,
-        int maxOutputTokens) {
+        int maxOutputTokens,
+        long audioInputPerMillion,
+        long cachedAudioInputPerMillion,
+        long audioOutputPerMillion) {
 
     /** What a model is billed for. */
-    public enum Kind { CHAT, EMBEDDING, IMAGE, TRANSCRIPTION, SPEECH, MODERATION, OTHER }
+    public enum Kind { CHAT, EMBEDDING, IMAGE, TRANSCRIPTION, SPEECH, MODERATION, REALTIME, OTHER }
 
     /** The image size assumed when a request names none. */
     public static final String DEFAULT_IMAGE_SIZE = "1024x1024";
 
     private static final Set<String> FIELDS = Set.of("kind", "input", "cached_input", "output",
-            "per_image", "per_minute", "per_million_characters", "max_output_tokens");
+            "per_image", "per_minute", "per_million_characters", "max_output_tokens", "audio_input",
+            "cached_audio_input", "audio_output");
 
     /** Validates (no negative prices) and copies the image table (keys lower-cased). */
     public ModelPrice {
@@ -50,6 +59,9 @@ public record ModelPrice(
         nonNegative("per_minute", perMinute);
         nonNegative("per_million_characters", perMillionCharacters);
         nonNegative("max_output_tokens", maxOutputTokens);
+        nonNegative("audio_input", audioInputPerMillion);
+        nonNegative("cached_audio_input", cachedAudioInputPerMillion);
+        nonNegative("audio_output", audioOutputPerMillion);
         Map<String, Long> images = new LinkedHashMap<>();
         if (perImage != null) {
             perImage.forEach((k, v) -> {
@@ -67,32 +79,42 @@ public record ModelPrice(
     public static ModelPrice chat(long inputPerMillion, long cachedInputPerMillion, long outputPerMillion,
                                   int maxOutputTokens) {
         return new ModelPrice(Kind.CHAT, inputPerMillion, cachedInputPerMillion, outputPerMillion,
-                Map.of(), 0, 0, maxOutputTokens);
+                Map.of(), 0, 0, maxOutputTokens, 0, 0, 0);
     }
 
     /** An embedding model priced per input token. */
     public static ModelPrice embedding(long inputPerMillion) {
-        return new ModelPrice(Kind.EMBEDDING, inputPerMillion, inputPerMillion, 0, Map.of(), 0, 0, 0);
+        return new ModelPrice(Kind.EMBEDDING, inputPerMillion, inputPerMillion, 0, Map.of(), 0, 0, 0, 0, 0, 0);
     }
 
     /** An image model priced per image, keyed by {@code "quality|size"}. */
     public static ModelPrice images(Map<String, Long> perImage) {
-        return new ModelPrice(Kind.IMAGE, 0, 0, 0, perImage, 0, 0, 0);
+        return new ModelPrice(Kind.IMAGE, 0, 0, 0, perImage, 0, 0, 0, 0, 0, 0);
     }
 
     /** A transcription/translation model priced per minute of audio. */
     public static ModelPrice transcription(long perMinute) {
-        return new ModelPrice(Kind.TRANSCRIPTION, 0, 0, 0, Map.of(), perMinute, 0, 0);
+        return new ModelPrice(Kind.TRANSCRIPTION, 0, 0, 0, Map.of(), perMinute, 0, 0, 0, 0, 0);
     }
 
     /** A text-to-speech model priced per 1M input characters. */
     public static ModelPrice speech(long perMillionCharacters) {
-        return new ModelPrice(Kind.SPEECH, 0, 0, 0, Map.of(), 0, perMillionCharacters, 0);
+        return new ModelPrice(Kind.SPEECH, 0, 0, 0, Map.of(), 0, perMillionCharacters, 0, 0, 0, 0);
+    }
+
+    /**
+     * A realtime model: text and audio tokens priced apart, per 1M tokens (input, cached input,
+     * output of each).
+     */
+    public static ModelPrice realtime(long textInput, long cachedTextInput, long textOutput, long audioInput,
+                                      long cachedAudioInput, long audioOutput, int maxOutputTokens) {
+        return new ModelPrice(Kind.REALTIME, textInput, cachedTextInput, textOutput, Map.of(), 0, 0,
+                maxOutputTokens, audioInput, cachedAudioInput, audioOutput);
     }
 
     /** A model that costs nothing (e.g. moderation). */
     public static ModelPrice free(Kind kind) {
-        return new ModelPrice(kind, 0, 0, 0, Map.of(), 0, 0, 0);
+        return new ModelPrice(kind, 0, 0, 0, Map.of(), 0, 0, 0, 0, 0, 0);
     }
 
     /**
@@ -169,8 +191,11 @@ public record ModelPrice(
         } else {
             throw new IllegalArgumentException("max_output_tokens must be an integer: " + max);
         }
+        long audioIn = dollars(json, "audio_input");
+        long cachedAudioIn = json.containsKey("cached_audio_input") ? dollars(json, "cached_audio_input") : audioIn;
         return new ModelPrice(kind, input, cached, dollars(json, "output"), images,
-                dollars(json, "per_minute"), dollars(json, "per_million_characters"), maxOut);
+                dollars(json, "per_minute"), dollars(json, "per_million_characters"), maxOut, audioIn,
+                cachedAudioIn, dollars(json, "audio_output"));
     }
 
     /** The JSON form: dollars as plain strings, zero fields left out. */
@@ -191,6 +216,11 @@ public record ModelPrice(
         if (maxOutputTokens > 0) {
             o.put("max_output_tokens", maxOutputTokens);
         }
+        putDollars(o, "audio_input", audioInputPerMillion);
+        if (cachedAudioInputPerMillion != audioInputPerMillion) {
+            o.put("cached_audio_input", Money.format(cachedAudioInputPerMillion));
+        }
+        putDollars(o, "audio_output", audioOutputPerMillion);
         return o;
     }
 

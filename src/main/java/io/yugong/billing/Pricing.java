@@ -34,6 +34,9 @@ public final class Pricing {
      * @throws ArithmeticException if the charge does not fit a long
      */
     public static long charge(ModelPrice price, Usage usage, Rate globalMultiplier, Rate accountRate) {
+        if (usage.hasAudio()) {
+            return realtimeCharge(price, usage, globalMultiplier, accountRate);
+        }
         long uncached = usage.promptTokens() - usage.cachedPromptTokens();
         long fast = LongFraction.charge(uncached, usage.cachedPromptTokens(), usage.completionTokens(),
                 usage.characters(), price.inputPerMillion(), price.cachedInputPerMillion(),
@@ -52,6 +55,41 @@ public final class Pricing {
                 : big(usage.images()).multiply(big(price.imagePrice(usage.imageQuality(), usage.imageSize())));
         BigInteger perMinute = big(audioSeconds(usage.audioMillis())).multiply(big(price.perMinute()));
         return total(perMillion, perMinute, whole, globalMultiplier, accountRate);
+    }
+
+    /**
+     * A realtime response's charge: text and audio input (uncached and cached) and output, each at
+     * its own price (audio at the {@code audio_*} prices), times both multipliers, rounded up once.
+     */
+    private static long realtimeCharge(ModelPrice price, Usage u, Rate g, Rate a) {
+        long audioIn = u.audioPromptTokens();
+        long cachedAudio = u.cachedAudioPromptTokens();
+        long cachedText = u.cachedPromptTokens() - cachedAudio;
+        long uncachedText = u.promptTokens() - audioIn - cachedText;
+        long audioOut = u.audioCompletionTokens();
+        BigInteger perMillion = big(uncachedText).multiply(big(price.inputPerMillion()))
+                .add(big(cachedText).multiply(big(price.cachedInputPerMillion())))
+                .add(big(audioIn - cachedAudio).multiply(big(price.audioInputPerMillion())))
+                .add(big(cachedAudio).multiply(big(price.cachedAudioInputPerMillion())))
+                .add(big(u.completionTokens() - audioOut).multiply(big(price.outputPerMillion())))
+                .add(big(audioOut).multiply(big(price.audioOutputPerMillion())));
+        return total(perMillion, BigInteger.ZERO, BigInteger.ZERO, g, a);
+    }
+
+    /**
+     * The hold for one realtime response: {@code contextTokens} at the dearest input price (text or
+     * audio, cached or not) and {@code outputTokens} at the dearest output price, times both
+     * multipliers, rounded up; saturating.
+     */
+    public static long worstCaseRealtime(ModelPrice price, long contextTokens, long outputTokens,
+                                         Rate globalMultiplier, Rate accountRate) {
+        long in = Math.max(Math.max(price.inputPerMillion(), price.cachedInputPerMillion()),
+                Math.max(price.audioInputPerMillion(), price.cachedAudioInputPerMillion()));
+        long out = Math.max(price.outputPerMillion(), price.audioOutputPerMillion());
+        BigInteger perMillion = big(Math.max(0, contextTokens)).multiply(big(in))
+                .add(big(Math.max(0, outputTokens)).multiply(big(out)));
+        return saturate(numerator(perMillion, BigInteger.ZERO, BigInteger.ZERO, globalMultiplier, accountRate),
+                globalMultiplier, accountRate);
     }
 
     /**

@@ -156,6 +156,13 @@ public final class Tariff {
         long hold = Pricing.worstCaseSpeech(price, chars, mult, accountRate);
         return new Quote(e, model, price, chars, hold, hold, 0, null, null, chars);
       }
+      case REALTIME -> {
+        // one response: the model's whole context window in, its output cap out, at the dearest
+        // prices; nothing is known of it yet, so its floor is 0
+        long hold = Pricing.worstCaseRealtime(price, ContextWindow.of(m), Pricing.outputCap(price), mult,
+            accountRate);
+        return new Quote(e, model, price, 0, hold, 0, 0, null, null, 0);
+      }
       case TRANSCRIPTION -> {
         long cap = Math.max(1, (uploadBytes + MIN_AUDIO_BYTES_PER_SECOND - 1) / MIN_AUDIO_BYTES_PER_SECOND);
         long hold = Pricing.worstCaseTranscription(price, cap, mult, accountRate);
@@ -370,6 +377,7 @@ public final class Tariff {
       case IMAGES -> kind == ModelPrice.Kind.IMAGE;
       case SPEECH -> kind == ModelPrice.Kind.SPEECH;
       case TRANSCRIPTION -> kind == ModelPrice.Kind.TRANSCRIPTION;
+      case REALTIME -> kind == ModelPrice.Kind.REALTIME;
       default -> true;
     };
   }
@@ -408,6 +416,54 @@ public final class Tariff {
       }
     }
     return Usage.tokens(Math.max(0, prompt), cached, Math.max(0, completion));
+  }
+
+  /**
+   * A realtime {@code response.done}'s {@code response.usage}: {@code input_tokens},
+   * {@code output_tokens}, {@code input_token_details} ({@code cached_tokens}, {@code audio_tokens},
+   * {@code cached_tokens_details.audio_tokens}) and {@code output_token_details.audio_tokens}; null
+   * when it cannot be believed (a count that is not a whole number from 0 to 2^53, or neither
+   * total). Unreadable details count as 0 audio and 0 cached, except that audio output missing
+   * from the details counts as audio (the dearer price).
+   */
+  public static Usage realtimeFrom(JsonObject usage) {
+    long input = firstCount(usage, "input_tokens");
+    long output = firstCount(usage, "output_tokens");
+    if (input == INVALID || output == INVALID || (input == ABSENT && output == ABSENT)) {
+      return null;
+    }
+    input = Math.max(0, input);
+    output = Math.max(0, output);
+    long cached = 0;
+    long audioIn = 0;
+    long cachedAudio = 0;
+    if (usage.getValue("input_token_details") instanceof JsonObject d) {
+      cached = Math.max(0, firstCount(d, "cached_tokens"));
+      audioIn = detail(d, "audio_tokens", "text_tokens", input);
+      if (d.getValue("cached_tokens_details") instanceof JsonObject cd) {
+        cachedAudio = detail(cd, "audio_tokens", "text_tokens", cached);
+      }
+    } else {
+      audioIn = input; // no split given: all at the audio price, the dearer one
+    }
+    long audioOut = output;
+    if (usage.getValue("output_token_details") instanceof JsonObject d) {
+      audioOut = detail(d, "audio_tokens", "text_tokens", output);
+    }
+    return Usage.realtime(input, cached, audioIn, cachedAudio, output, audioOut);
+  }
+
+  /**
+   * The audio part of a {@code whole}: the {@code audio} count when readable, else the whole less
+   * a readable {@code text} count, else the whole (priced as audio, the dearer).
+   */
+  private static long detail(JsonObject d, String audio, String text, long whole) {
+    long a = firstCount(d, audio);
+    if (a >= 0) {
+      return a;
+    }
+    long t = firstCount(d, text);
+    return t >= 0 ? Math.max(0, whole - t) : whole;
   }
 
   private static final long ABSENT = -1;

@@ -43,7 +43,10 @@ final class ClientAuth implements Handler<RoutingContext> {
     String h = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
     if (h == null) {
       h = ctx.request().getHeader(API_KEY);
-      return h == null || h.isBlank() || h.trim().indexOf(' ') >= 0 ? null : h.trim();
+      if (h == null) {
+        return subprotocolKey(ctx);
+      }
+      return h.isBlank() || h.trim().indexOf(' ') >= 0 ? null : h.trim();
     }
     h = h.trim();
     if (h.regionMatches(true, 0, "Bearer ", 0, 7)) {
@@ -51,6 +54,31 @@ final class ClientAuth implements Handler<RoutingContext> {
       return key.isEmpty() ? null : key;
     }
     return h.isEmpty() || h.indexOf(' ') >= 0 ? null : h;
+  }
+
+  /** The prefix of the subprotocol that carries a browser's key (browsers cannot set headers on a WebSocket). */
+  static final String KEY_SUBPROTOCOL = "openai-insecure-api-key.";
+  private static final String SEC_WEBSOCKET_PROTOCOL = "Sec-WebSocket-Protocol";
+
+  /**
+   * The key a WebSocket upgrade offers as the subprotocol {@code openai-insecure-api-key.KEY}
+   * (OpenAI's form for browsers), or null. Only for upgrades; the header is never logged or echoed.
+   */
+  private static String subprotocolKey(RoutingContext ctx) {
+    String upgrade = ctx.request().getHeader(HttpHeaders.UPGRADE);
+    if (upgrade == null || !upgrade.trim().equalsIgnoreCase("websocket")) {
+      return null;
+    }
+    for (String offered : ctx.request().headers().getAll(SEC_WEBSOCKET_PROTOCOL)) {
+      for (String p : offered.split(",", 64)) {
+        String t = p.trim();
+        if (t.regionMatches(true, 0, KEY_SUBPROTOCOL, 0, KEY_SUBPROTOCOL.length())
+            && t.length() > KEY_SUBPROTOCOL.length()) {
+          return t.substring(KEY_SUBPROTOCOL.length());
+        }
+      }
+    }
+    return null;
   }
 
   @Override

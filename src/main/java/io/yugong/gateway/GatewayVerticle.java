@@ -8,6 +8,8 @@ import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.WebSocketClient;
+import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -32,8 +34,16 @@ public final class GatewayVerticle extends VerticleBase {
   private static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
   private static final CharSequence X_YUGONG_REQUEST_ID = HttpHeaders.createOptimized("x-yugong-request-id");
 
+  /** The largest WebSocket frame either side of a Realtime session may send (see docs/api.md). */
+  static final int MAX_WEBSOCKET_FRAME = 2 * 1024 * 1024;
+  /** The largest WebSocket message Vert.x assembles (Realtime relays frames without assembling them). */
+  static final int MAX_WEBSOCKET_MESSAGE = 8 * 1024 * 1024;
+  /** Subprotocols a Realtime client may be answered with; never the key-carrying one. */
+  private static final List<String> WEBSOCKET_SUBPROTOCOLS = List.of("realtime", "openai-beta.realtime-v1");
+
   private final Services services;
   private HttpClientAgent upstream;
+  private WebSocketClient upstreamSockets;
 
   public GatewayVerticle(Services services) {
     this.services = services;
@@ -58,6 +68,20 @@ public final class GatewayVerticle extends VerticleBase {
     upstream = vertx.createHttpClient(upstreamOptions,
         new PoolOptions().setHttp1MaxSize(cfg.upstreamPoolSize()).setMaxWaitQueueSize(-1));
 
+    WebSocketClientOptions socketOptions = new WebSocketClientOptions()
+        .setConnectTimeout(cfg.upstreamConnectTimeoutMs())
+        .setIdleTimeout(SERVER_IDLE_TIMEOUT_S)
+        .setMaxFrameSize(MAX_WEBSOCKET_FRAME)
+        .setMaxMessageSize(MAX_WEBSOCKET_MESSAGE)
+        .setTryUsePerMessageCompression(false)
+        .setTryUsePerFrameCompression(false)
+        // one connection per session: never a queue of sessions waiting for a slot
+        .setMaxConnections(100_000);
+    if (services.upstreamTrust() != null) {
+      socketOptions.setTrustOptions(services.upstreamTrust());
+    }
+    upstreamSockets = vertx.createWebSocketClient(socketOptions);
+
     Router router = Router.router(vertx);
     CorsPolicy cors = new CorsPolicy(cfg.corsOrigins());
     // First, before anything reads the path: one canonical request target (may reroute, once).
@@ -65,8 +89,9 @@ public final class GatewayVerticle extends VerticleBase {
     router.route().handler(ctx -> {
       ctx.request().pause();
       services.stats().begin();
+      RequestEnd end = RequestEnd.install(ctx, () -> services.stats().end());
       ctx.addEndHandler(ar -> {
-        services.stats().end();
+        end.run();
         if (ar.succeeded()) {
           UnreadBody.discard(vertx, ctx.request(), ctx.response(), cfg.maxUploadBody());
         }
@@ -124,6 +149,8 @@ public final class GatewayVerticle extends VerticleBase {
     // The API before the console and admin routes: a /v1 request is matched once, not tried against
     // every admin pattern first. Yugong's own /v1/dashboard routes are excluded here (below).
     Relay relay = new Relay(vertx, upstream, services);
+    // A Realtime upgrade is taken before the generic /v1 route reads any body.
+    router.get("/v1/realtime").handler(anyAccount).handler(relay.realtime(upstreamSockets));
     router.routeWithRegex("/v1(?:/(?!dashboard(?:/|$)).*)?").handler(anyAccount)
         .handler(new ModelList(services.tariff(), services.keyPool())).handler(relay);
 
@@ -159,7 +186,13 @@ public final class GatewayVerticle extends VerticleBase {
         // Cleartext HTTP/2 off: with it on, Vert.x builds a connection's HTTP/1 pipeline only after
         // its first request head is decoded, too late for RequestDecoder's guards on that request.
         .setHttp2ClearTextEnabled(false)
-        .setIdleTimeout(SERVER_IDLE_TIMEOUT_S);
+        .setIdleTimeout(SERVER_IDLE_TIMEOUT_S)
+        // Realtime: bounded frames, no compression (a deflated frame could inflate past any bound)
+        .setMaxWebSocketFrameSize(MAX_WEBSOCKET_FRAME)
+        .setMaxWebSocketMessageSize(MAX_WEBSOCKET_MESSAGE)
+        .setPerMessageWebSocketCompressionSupported(false)
+        .setPerFrameWebSocketCompressionSupported(false)
+        .setWebSocketSubProtocols(WEBSOCKET_SUBPROTOCOLS);
     long headerTimeoutMs = cfg.headerTimeoutMs();
     return vertx.createHttpServer(serverOptions)
         .connectionHandler(conn -> RequestDecoder.install(conn, serverOptions, headerTimeoutMs))
@@ -170,6 +203,7 @@ public final class GatewayVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return upstream == null ? Future.succeededFuture() : upstream.close();
+    Future<Void> sockets = upstreamSockets == null ? Future.succeededFuture() : upstreamSockets.close();
+    return upstream == null ? sockets : Future.all(sockets, upstream.close());
   }
 }

@@ -33,6 +33,53 @@ public final class MockControl {
   private final List<Promise<Void>> abortWaiters = new ArrayList<>();
   /** Files and stored responses, kept per API key. */
   final StoredObjects stored = new StoredObjects();
+  private final List<RealtimeSocket> realtime = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+  /**
+   * One Realtime WebSocket the emulator accepted: which key opened it and, once it is closed, the
+   * close code and reason it got (null while open, or when the peer vanished without a close frame).
+   */
+  public static final class RealtimeSocket {
+    private final String apiKey;
+    private final io.vertx.core.http.ServerWebSocket ws;
+    private final Promise<Void> closed = Promise.promise();
+    private volatile Short closeCode;
+    private volatile String closeReason;
+
+    RealtimeSocket(String apiKey, io.vertx.core.http.ServerWebSocket ws) {
+      this.apiKey = apiKey;
+      this.ws = ws;
+    }
+
+    public String apiKey() {
+      return apiKey;
+    }
+
+    /** The close code the peer sent, once closed. */
+    public Short closeCode() {
+      return closeCode;
+    }
+
+    public String closeReason() {
+      return closeReason;
+    }
+
+    /** Completes when the socket is closed. */
+    public Future<Void> closed() {
+      return closed.future();
+    }
+
+    /** Closes the socket from the emulator's side, as upstream ending a session does. */
+    public Future<Void> close(int code, String reason) {
+      return ws.close((short) code, reason);
+    }
+
+    void closed(Short code, String reason) {
+      closeCode = code;
+      closeReason = reason;
+      closed.tryComplete();
+    }
+  }
 
   MockControl() {
   }
@@ -60,6 +107,7 @@ public final class MockControl {
     }
     total.set(0);
     abortedStreams.set(0);
+    realtime.clear();
     stored.clear();
   }
 
@@ -119,6 +167,23 @@ public final class MockControl {
         .put("requests", total.get())
         .put("clientAbortedStreams", abortedStreams.get())
         .put("keys", keys);
+  }
+
+  /** Every Realtime WebSocket opened with that key so far, oldest first (open or closed). */
+  public List<RealtimeSocket> realtimeSockets(String apiKey) {
+    List<RealtimeSocket> out = new ArrayList<>();
+    for (RealtimeSocket s : realtime) {
+      if (s.apiKey().equals(apiKey)) {
+        out.add(s);
+      }
+    }
+    return out;
+  }
+
+  RealtimeSocket opened(String apiKey, io.vertx.core.http.ServerWebSocket ws) {
+    RealtimeSocket s = new RealtimeSocket(apiKey, ws);
+    realtime.add(s);
+    return s;
   }
 
   KeyBehaviour behaviour(String apiKey) {

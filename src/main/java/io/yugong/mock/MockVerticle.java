@@ -16,6 +16,7 @@ final class MockVerticle extends VerticleBase {
   private final MockEnv env;
   private final int port;
   private final IntConsumer bound;
+  private final RealtimeEndpoint realtime = new RealtimeEndpoint();
 
   MockVerticle(MockEnv env, int port, IntConsumer bound) {
     this.env = env;
@@ -43,6 +44,11 @@ final class MockVerticle extends VerticleBase {
     router.get("/v1/files/:id").handler(bodiless(FilesEndpoint::retrieve));
     router.get("/v1/files/:id/content").handler(bodiless(FilesEndpoint::content));
     router.delete("/v1/files/:id").handler(bodiless(FilesEndpoint::delete));
+    router.get("/v1/realtime").handler(ctx -> {
+      Exchange ex = new Exchange(env, ctx);
+      ex.model = ctx.request().getParam("model");
+      Gate.enter(ex, () -> realtime.handle(ex));
+    });
     router.get("/v1/models").handler(bodiless(Catalog::list));
     router.get("/v1/models/:id").handler(bodiless(Catalog::retrieve));
     router.route().handler(this::unknown);
@@ -51,6 +57,9 @@ final class MockVerticle extends VerticleBase {
         .setHost(env.options().host())
         .setPort(port)
         .setHandle100ContinueAutomatically(true)
+        // Realtime: audio appends of a few MB, as OpenAI takes them
+        .setMaxWebSocketFrameSize(16 * 1024 * 1024)
+        .setMaxWebSocketMessageSize(16 * 1024 * 1024)
         .setTcpNoDelay(true);
     HttpServer server = vertx.createHttpServer(options).requestHandler(router);
     return server.listen().onSuccess(s -> bound.accept(s.actualPort()));

@@ -103,7 +103,13 @@ final class Accounting {
       return Future.failedFuture(ApiError.forbidden(x.req.method() + " " + x.req.path() + " reaches "
           + "objects stored upstream; it is not enabled for your account.", "endpoint_not_allowed"));
     }
-    if ((x.endpoint == Endpoint.UNMETERED || x.endpoint == Endpoint.OTHER) && !unmeteredAllowed(x.req.path())) {
+    if (x.endpoint == Endpoint.UNMETERED && mintsRealtimeSecret(x.req.path()) && !unmeteredAllowed(x.req.path())) {
+      return Future.failedFuture(ApiError.forbidden("Ephemeral Realtime client secrets are not issued on this "
+          + "service: a secret would let its holder use an upstream key directly, unbilled. Connect to "
+          + "/v1/realtime through this service instead (a browser passes its key as the WebSocket subprotocol "
+          + "openai-insecure-api-key.<key>).", "endpoint_not_allowed"));
+    }
+        if ((x.endpoint == Endpoint.UNMETERED || x.endpoint == Endpoint.OTHER) && !unmeteredAllowed(x.req.path())) {
       return Future.failedFuture(ApiError.forbidden("The endpoint " + x.req.path() + " cannot be billed "
           + "per request on this service and is not enabled for your account.", "endpoint_not_allowed"));
     }
@@ -258,6 +264,12 @@ final class Accounting {
         + "limited to {} output tokens", x.requestId, placed, q.hold(), tokens);
   }
 
+  /** The Realtime routes that mint ephemeral client secrets (sessions, transcription sessions, client secrets). */
+  private static boolean mintsRealtimeSecret(String path) {
+    return path.equals("/v1/realtime/sessions") || path.equals("/v1/realtime/client_secrets")
+        || path.equals("/v1/realtime/transcription_sessions");
+  }
+
   private boolean unmeteredAllowed(String path) {
     for (String p : unmeteredAllowed) {
       // a prefix covers whole segments: "/v1/files" allows /v1/files/x, not /v1/files-x
@@ -274,7 +286,11 @@ final class Accounting {
       case "monthly_limit_reached" -> new ApiError(429, "This key, or an account it belongs to, has "
           + "reached its monthly spending limit (HardLimit).", "insufficient_quota", null, "monthly_limit_reached");
       case "account_disabled" -> ApiError.forbidden("This account is disabled.", "account_disabled");
-      default -> q.room() != null
+      default -> q.endpoint() == Endpoint.REALTIME ? new ApiError(429, "You exceeded your current quota: "
+          + "the next Realtime response may cost up to " + Money.format(q.hold()) + " USD (its whole "
+          + "context and output at the model's dearest prices) and the balance does not cover it. Add "
+          + "credit.", "insufficient_quota", null, "insufficient_quota")
+          : q.room() != null
           ? new ApiError(429, "You exceeded your current quota: the balance does not cover this "
               + "request's prompt and a minimal answer (" + Money.format(q.room().minHold())
               + " USD). Add credit.", "insufficient_quota", null, "insufficient_quota")
@@ -322,6 +338,21 @@ final class Accounting {
         x.quote.promptEstimate(), 0, 0, x.keyId == null ? "" : x.keyId, nodeId, x.elapsedMs(), status);
     x.billed(x.quote.floor(), entry);
     return settled(x, x.quote.floor(), entry);
+  }
+
+  /**
+   * Settles at the whole hold (the worst case) when upstream reported usage that cannot be read
+   * and nothing else can count it (a Realtime response).
+   */
+  Future<Void> settleHold(Exchange x, int status) {
+    if (!x.reserved || x.settled) {
+      return Future.succeededFuture();
+    }
+    x.settled = true;
+    LedgerEntry entry = LedgerEntry.charge(x.upstreamModel == null ? "" : x.upstreamModel, 0, 0, 0,
+        x.keyId == null ? "" : x.keyId, nodeId, x.elapsedMs(), status);
+    x.billed(x.quote.hold(), entry);
+    return settled(x, x.quote.hold(), entry);
   }
 
   /** The charge settled on the slice (written behind) or in Redis. */

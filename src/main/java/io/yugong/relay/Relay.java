@@ -44,6 +44,7 @@ public final class Relay implements Handler<RoutingContext> {
   private final Accounting accounting;
   private final KeyAffinity affinity;
   private final RequestLine requestLog;
+  private final RequestLog log;
 
   public Relay(Vertx vertx, HttpClientAgent client, Services services) {
     this.vertx = vertx;
@@ -52,7 +53,16 @@ public final class Relay implements Handler<RoutingContext> {
     this.config = services.config();
     this.accounting = new Accounting(vertx, services);
     this.affinity = new KeyAffinity(services.objectOwners(), pool, services.storeHealth());
-    this.requestLog = new RequestLine(RequestLog.of(config, services.nodeId()));
+    this.log = RequestLog.of(config, services.nodeId());
+    this.requestLog = new RequestLine(log);
+  }
+
+  /**
+   * The handler of {@code GET /v1/realtime} upgrades (after authentication), sharing this relay's
+   * accounting: upstream WebSockets are opened with {@code client}.
+   */
+  public Handler<RoutingContext> realtime(io.vertx.core.http.WebSocketClient client) {
+    return new RealtimeRelay(client, pool, config, accounting, log);
   }
 
   @Override
