@@ -73,7 +73,40 @@ public record LedgerEntry(String requestId, String accountId, String kind, Strin
     return m;
   }
 
-  /** An entry read back from the stream; missing fields are empty or 0. */
+  /**
+   * The one field of a compact entry: a charge settled on a credit slice, as flush.lua writes it
+   * (one field per entry, not 17: the write-behind flush's cost per request). Its value is
+   * {@link #COMPACT_PARTS} joined by tabs; kind {@code charge}, note {@code slice}.
+   */
+  public static final String COMPACT = "c";
+  static final List<String> COMPACT_PARTS = List.of("requestId", "model", "promptTokens",
+      "cachedTokens", "completionTokens", "cost", "upstreamKeyId", "latencyMs", "status", "node", "at",
+      "amount", "uncovered", "balanceAfter");
+
+  /** A field value safe in a compact entry: no tab (a model name is the client's). */
+  static String compactSafe(String s) {
+    return s == null ? "" : s.indexOf('\t') < 0 ? s : s.replace('\t', ' ');
+  }
+
+  /** An entry read back from account {@code accountId}'s stream, compact or not. */
+  public static LedgerEntry fromFields(Map<String, String> f, String accountId) {
+    String packed = f.get(COMPACT);
+    if (packed == null) {
+      return fromFields(f);
+    }
+    String[] p = packed.split("\t", -1);
+    if (p.length != COMPACT_PARTS.size()) {
+      throw new IllegalStateException("a compact ledger entry with " + p.length + " parts");
+    }
+    return new LedgerEntry(p[0], accountId, "charge", p[1], num(p[2]), num(p[3]), num(p[4]), num(p[5]),
+        p[6], p[9], num(p[7]), (int) num(p[8]), num(p[10]), num(p[11]), num(p[12]), num(p[13]), "slice");
+  }
+
+  private static long num(String v) {
+    return v.isEmpty() ? 0 : Long.parseLong(v);
+  }
+
+  /** An entry read back from the stream (its full form); missing fields are empty or 0. */
   public static LedgerEntry fromFields(Map<String, String> f) {
     return new LedgerEntry(f.get("requestId"), f.get("accountId"), f.get("kind"), f.get("model"),
         num(f, "promptTokens"), num(f, "cachedTokens"), num(f, "completionTokens"),

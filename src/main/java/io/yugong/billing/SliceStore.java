@@ -35,22 +35,21 @@ final class SliceStore {
 
   /** Applies batch {@code seq} of the account; true when it was applied before (a retry). */
   Future<Boolean> flush(String accountId, long seq, String rate, List<SliceCharge> batch) {
-    List<String> args = new ArrayList<>(4 + batch.size() * 9);
+    List<String> args = new ArrayList<>(4 + batch.size() * 7);
     args.add(node);
     args.add(run);
     args.add(Long.toString(seq));
     args.add(rate);
     for (SliceCharge c : batch) {
       LedgerEntry e = c.entry();
-      args.add(c.requestId());
+      args.add(LedgerEntry.compactSafe(c.requestId()));
       args.add(Long.toString(c.charge()));
-      args.add(e.model());
+      args.add(LedgerEntry.compactSafe(e.model()));
       args.add(Long.toString(e.promptTokens()));
       args.add(Long.toString(e.cachedTokens()));
       args.add(Long.toString(e.completionTokens()));
-      args.add(e.upstreamKeyId());
-      args.add(Long.toString(e.latencyMs()));
-      args.add(Integer.toString(e.status()));
+      // the compact entry's upstreamKeyId, latencyMs and status, as written (see LedgerEntry.COMPACT)
+      args.add(LedgerEntry.compactSafe(e.upstreamKeyId()) + '\t' + e.latencyMs() + '\t' + e.status());
     }
     return scripts.run(Scripts.FLUSH, Keys.account(accountId), args)
         .map(r -> r.get(0).toInteger() == 1);

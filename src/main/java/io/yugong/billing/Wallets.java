@@ -420,7 +420,7 @@ public final class Wallets {
             List<LedgerEntry> out = new ArrayList<>();
             if (r != null) {
               for (Response e : r) {
-                out.add(LedgerEntry.fromFields(Replies.pairs(e.get(1))));
+                out.add(LedgerEntry.fromFields(Replies.pairs(e.get(1)), accountId));
               }
             }
             return out;

@@ -2,8 +2,8 @@
 -- account (docs/billing.md, "Write-behind settlement").
 -- KEYS: the account's 8 keys. ARGV: node, run (the node process's id), seq (the batch's number,
 --   1, 2, ... per account and run), rate (Rates x 10^4 the charges were priced at, '' =
---   unchecked), then per charge 9 fields: requestId, charge, model, promptTokens, cachedTokens,
---   completionTokens, upstreamKeyId, latencyMs, status.
+--   unchecked), then per charge 7 fields: requestId, charge, model, promptTokens, cachedTokens,
+--   completionTokens, and 'upstreamKeyId<TAB>latencyMs<TAB>status' (no tab in any of them).
 -- Idempotent per (run, seq): a batch at or below the last one applied changes nothing. Each
 -- charge is taken from the balance (at most the balance; the rest is recorded uncovered), gets a
 -- ledger entry (note 'slice') and counts in the month's and day's usage; the node's slice shrinks
@@ -26,7 +26,7 @@ local total = 0
 local at = s(now)
 local left = balance(A)
 local byModel = {}
-for i = 5, #ARGV - 8, 9 do
+for i = 5, #ARGV - 6, 7 do
   local charge = tonumber(ARGV[i + 1])
   if convert then charge = muldiv(charge, tonumber(rate), tonumber(ARGV[4]), true) end
   local taken = math.max(0, math.min(charge, left))
@@ -40,14 +40,12 @@ for i = 5, #ARGV - 8, 9 do
   u[3] = u[3] + num(ARGV[i + 3])
   u[4] = u[4] + num(ARGV[i + 4])
   u[5] = u[5] + num(ARGV[i + 5])
-  -- the ledger entry, in lib.lua's LEDGER_FIELDS order, written directly: this loop is the
-  -- script's cost per request
-  redis.call('XADD', A.ledger, 'MAXLEN', '~', LEDGER_MAXLEN, '*', 'requestId', ARGV[i],
-    'accountId', A.id, 'kind', 'charge', 'model', model, 'promptTokens', ARGV[i + 3],
-    'cachedTokens', ARGV[i + 4], 'completionTokens', ARGV[i + 5], 'cost', convert and s(charge) or ARGV[i + 1],
-    'upstreamKeyId', ARGV[i + 6], 'node', node, 'latencyMs', ARGV[i + 7], 'status', ARGV[i + 8],
-    'at', at, 'amount', taken == 0 and '0' or s(-taken), 'uncovered', charge == taken and '0' or s(charge - taken),
-    'balanceAfter', s(left), 'note', 'slice')
+  -- the compact ledger entry: this loop is the script's cost per request
+  redis.call('XADD', A.ledger, 'MAXLEN', '~', LEDGER_MAXLEN, '*', 'c', ARGV[i] .. '\t' .. model
+    .. '\t' .. ARGV[i + 3] .. '\t' .. ARGV[i + 4] .. '\t' .. ARGV[i + 5] .. '\t'
+    .. (convert and s(charge) or ARGV[i + 1]) .. '\t' .. ARGV[i + 6] .. '\t' .. node .. '\t' .. at
+    .. '\t' .. (taken == 0 and '0' or s(-taken)) .. '\t' .. (charge == taken and '0' or s(charge - taken))
+    .. '\t' .. s(left))
 end
 consume(A, total)
 for model, u in pairs(byModel) do

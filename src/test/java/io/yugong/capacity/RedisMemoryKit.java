@@ -1,5 +1,7 @@
 package io.yugong.capacity;
 
+import io.yugong.testing.StoreReader;
+
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -66,11 +68,7 @@ final class RedisMemoryKit implements AutoCloseable {
     Response r = send(Request.cmd(Command.XREVRANGE).arg("yg:{a:" + accountId + "}:ledger")
         .arg("+").arg("-").arg("COUNT").arg(1));
     Response fields = r.get(0).get(1);
-    JsonObject o = new JsonObject();
-    for (int i = 0; i + 1 < fields.size(); i += 2) {
-      o.put(fields.get(i).toString(), fields.get(i + 1).toString());
-    }
-    return o;
+    return StoreReader.entry(fields, accountId);
   }
 
   /** The ledger entry of one request (null: none). */

@@ -87,13 +87,23 @@ public final class StoreReader implements AutoCloseable {
     List<JsonObject> out = new ArrayList<>();
     for (Response entry : r) {
       Response fields = entry.get(1);
-      JsonObject o = new JsonObject();
-      for (int i = 0; i + 1 < fields.size(); i += 2) {
-        o.put(fields.get(i).toString(), fields.get(i + 1).toString());
-      }
-      out.add(o);
+      out.add(entry(fields, accountId));
     }
     return out;
+  }
+
+  /**
+   * A ledger entry's stream fields as the product reads them (a compact entry written behind by
+   * a slice flush is expanded), by their full names.
+   */
+  public static JsonObject entry(Response fields, String accountId) {
+    java.util.Map<String, String> raw = new java.util.LinkedHashMap<>();
+    for (int i = 0; i + 1 < fields.size(); i += 2) {
+      raw.put(fields.get(i).toString(), fields.get(i + 1).toString());
+    }
+    JsonObject o = new JsonObject();
+    io.yugong.billing.LedgerEntry.fromFields(raw, accountId).toFields().forEach(o::put);
+    return o;
   }
 
   /** The account's "charge" entries, oldest first. */
