@@ -12,16 +12,24 @@ record RateLimits(long observedAt, long limitRequests, long remainingRequests, l
 
   static final RateLimits UNKNOWN = new RateLimits(0, -1, -1, 0, -1, -1, 0);
 
+  // header names with their hash computed once (every upstream answer is read for them)
+  private static final CharSequence LIMIT_REQUESTS = io.vertx.core.http.HttpHeaders.createOptimized("x-ratelimit-limit-requests");
+  private static final CharSequence REMAINING_REQUESTS = io.vertx.core.http.HttpHeaders.createOptimized("x-ratelimit-remaining-requests");
+  private static final CharSequence RESET_REQUESTS = io.vertx.core.http.HttpHeaders.createOptimized("x-ratelimit-reset-requests");
+  private static final CharSequence LIMIT_TOKENS = io.vertx.core.http.HttpHeaders.createOptimized("x-ratelimit-limit-tokens");
+  private static final CharSequence REMAINING_TOKENS = io.vertx.core.http.HttpHeaders.createOptimized("x-ratelimit-remaining-tokens");
+  private static final CharSequence RESET_TOKENS = io.vertx.core.http.HttpHeaders.createOptimized("x-ratelimit-reset-tokens");
+
   static RateLimits from(MultiMap headers, long now) {
-    long limitReq = number(headers.get("x-ratelimit-limit-requests"));
-    long remReq = number(headers.get("x-ratelimit-remaining-requests"));
-    long limitTok = number(headers.get("x-ratelimit-limit-tokens"));
-    long remTok = number(headers.get("x-ratelimit-remaining-tokens"));
+    long limitReq = number(headers.get(LIMIT_REQUESTS));
+    long remReq = number(headers.get(REMAINING_REQUESTS));
+    long limitTok = number(headers.get(LIMIT_TOKENS));
+    long remTok = number(headers.get(REMAINING_TOKENS));
     if (limitReq < 0 && remReq < 0 && limitTok < 0 && remTok < 0) {
       return null;
     }
-    return new RateLimits(now, limitReq, remReq, now + durationMs(headers.get("x-ratelimit-reset-requests")),
-        limitTok, remTok, now + durationMs(headers.get("x-ratelimit-reset-tokens")));
+    return new RateLimits(now, limitReq, remReq, now + durationMs(headers.get(RESET_REQUESTS)),
+        limitTok, remTok, now + durationMs(headers.get(RESET_TOKENS)));
   }
 
   /** Remaining requests now, or -1 when unknown. */

@@ -150,7 +150,6 @@ final class SseTap {
       keepRaw(data, ds, de);
       return stripNullUsage(b, from, to);
     }
-    read();
     JsonObject json;
     try {
       json = new JsonObject(Buffer.buffer(de - ds).appendBytes(data, ds, de - ds));
@@ -158,11 +157,14 @@ final class SseTap {
       return true;
     }
     try {
-      observe(json);
+      observeUsage(json);
     } catch (RuntimeException malformed) {
       // an event of an unexpected shape (a field of the wrong type) is forwarded, not metered
       return true;
     }
+    // its text (if any) is read in stream order with the others, only if someone asks for it:
+    // a stream that reports its usage is never read for text
+    keepRaw(data, ds, de);
     if (!stripUsage) {
       return true;
     }
@@ -358,6 +360,17 @@ final class SseTap {
     }
   }
 
+  /** The usage of an event that carries one, and a Responses API stream's response id. */
+  private void observeUsage(JsonObject json) {
+    if (json.getValue("usage") instanceof JsonObject uj) {
+      usage = uj;
+    }
+    Object type = json.getValue("type");
+    if ("response.completed".equals(type) || "response.incomplete".equals(type)) {
+      observeResponsesEvent((String) type, json);
+    }
+  }
+
   private void observe(JsonObject json) {
     Object u = json.getValue("usage");
     if (u instanceof JsonObject uj) {
@@ -414,9 +427,8 @@ final class SseTap {
     }
   }
 
-  /** The usage upstream reported, or null. */
+  /** The usage upstream reported, or null (events kept raw carry none: nothing to read). */
   JsonObject usage() {
-    read();
     return usage;
   }
 

@@ -1,6 +1,7 @@
 package io.yugong.relay;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import io.vertx.core.buffer.Buffer;
 import org.junit.jupiter.api.Test;
@@ -80,5 +81,17 @@ class SseTapTest {
     String event = "event: x\ndata: {\"choices\":[],\ndata: \"usage\":{\"prompt_tokens\":4}}\n\n";
     assertThat(tap.feed(Buffer.buffer(event)).toString()).isEqualTo(event);
     assertThat(tap.usage().getInteger("prompt_tokens")).isEqualTo(4);
+  }
+
+  @Test
+  void aUsageEventInTheMiddleKeepsTheTextInStreamOrder() {
+    SseTap tap = new SseTap(false);
+    String withText = "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" and\"}}],"
+        + "\"usage\":{\"prompt_tokens\":5,\"completion_tokens\":3,\"total_tokens\":8}}\n\n";
+    String tail = "data: {\"id\":\"c\",\"choices\":[{\"index\":0,\"delta\":{\"content\":\" more\"}}]}\n\n";
+    String all = CHUNK1 + CHUNK2 + withText + tail + DONE;
+    assertEquals(all, feedInPieces(tap, all, 7));
+    assertEquals(3, tap.usage().getInteger("completion_tokens"), "the usage is known as soon as it passed");
+    assertEquals("Hello and more", tap.text());
   }
 }
