@@ -53,6 +53,7 @@ public final class AdminRoutes {
         globalModelLimits().toJson()));
     router.put("/admin/config/model-limits").handler(this::setModelLimits);
     router.patch("/admin/config/prices").handler(this::patchPrices);
+    router.post("/x-root").handler(new RootKeyRoute(services.accounts())::handle);
   }
 
   private void addKeys(RoutingContext ctx) {
