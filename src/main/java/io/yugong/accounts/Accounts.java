@@ -344,6 +344,15 @@ public final class Accounts {
     });
   }
 
+  /** Every descendant of {@code top} (not itself), in ID order. */
+  public Future<List<Account>> subtree(Account top) {
+    return descendantsOf(top).map(all -> {
+      List<Account> sorted = new ArrayList<>(all);
+      sorted.sort(Comparator.comparingLong(a -> Long.parseLong(a.id())));
+      return sorted;
+    });
+  }
+
   private Future<List<Account>> descendantsOf(Account root) {
     List<Account> out = new ArrayList<>();
     return expand(List.of(root.id()), out).map(v -> out);

@@ -54,6 +54,7 @@ public final class AccountRoutes {
       router.post(base).handler(this::update);
       router.delete(base).handler(this::delete);
     }
+    router.get("/x-bill").handler(new UsageReport(accounts, wallets)::handle);
     router.post("/x-self").handler(ctx -> reply(ctx, 200, accounts.rotate(caller(ctx))));
     router.get("/dashboard/x_user/info").handler(ctx -> reply(ctx, 200, accounts.describe(caller(ctx))));
     router.get("/dashboard/x_user/ledger").handler(this::ledger);

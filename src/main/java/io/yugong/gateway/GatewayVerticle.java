@@ -134,7 +134,7 @@ public final class GatewayVerticle extends VerticleBase {
       router.route(adminRoute).handler(rootOnly);
       router.route(adminRoute).handler(forms);
     }
-    for (String accountRoute : List.of("/x-users*", "/x-dna*", "/x-self", "/dashboard/*", "/v1/dashboard/*")) {
+    for (String accountRoute : List.of("/x-users*", "/x-dna*", "/x-self", "/x-bill", "/x-gkey", "/dashboard/*", "/v1/dashboard/*")) {
       router.route(accountRoute).handler(anyAccount);
       router.route(accountRoute).handler(forms);
     }

@@ -150,4 +150,77 @@ class ProxyXaiRoutesTest {
     assertThat(info(0, fresh).statusCode()).isEqualTo(200);
     assertThat(info(0, old).statusCode()).isEqualTo(401);
   }
+
+  // --- GET /x-bill ---------------------------------------------------------------------------
+
+  private JsonObject child(String parentKey, String name) throws Exception {
+    HttpResponse<String> r = c.call(0, "POST", "/x-users", parentKey,
+        new JsonObject().put("Name", name).put("CreditGranted", 1).encode());
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    return new JsonObject(r.body());
+  }
+
+  private HttpResponse<String> bill(int node, String key, String query) throws Exception {
+    return c.call(node, "GET", "/x-bill" + query, key, null);
+  }
+
+  @Test
+  void theBillShowsEachSubAccountsUsagePerDayAndModel() throws Exception {
+    String boss = key(create(new JsonObject().put("Name", "px-bill").put("CreditGranted", 10)));
+    String a = key(child(boss, "px-bill-a"));
+    String b = key(child(boss, "px-bill-b"));
+    assertThat(chat(0, a, "gpt-4o-mini").statusCode()).isEqualTo(200);
+    assertThat(chat(1, a, "gpt-4o-mini").statusCode()).isEqualTo(200);
+    assertThat(chat(1, b, "gpt-4o").statusCode()).isEqualTo(200);
+    String today = LocalDate.now(ZoneOffset.UTC).toString();
+
+    Eventually.eventually(Duration.ofSeconds(10), () -> {
+      HttpResponse<String> r = bill(1, boss, "");
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      JsonObject j = new JsonObject(r.body());
+      assertThat(j.getJsonObject("total_usage").getLong("requests")).isEqualTo(3);
+      JsonArray users = j.getJsonArray("usage_users");
+      assertThat(users).hasSize(2);
+      assertThat(users.getJsonObject(0).getString("name")).isEqualTo("px-bill-a");
+      assertThat(users.getJsonObject(0).getLong("total_requests")).isEqualTo(2);
+      assertThat(users.getJsonObject(0).getJsonObject("usage_analysis").getDouble("request_percentage"))
+          .isEqualTo(66.67);
+      assertThat(users.getJsonObject(1).getJsonObject("usage_details").getJsonObject("gpt-4o").getLong("requests"))
+          .isEqualTo(1);
+      JsonObject day = j.getJsonArray("data").getJsonObject(0);
+      assertThat(day.getString("date")).isEqualTo(today);
+      assertThat(day.getLong("n_requests")).isEqualTo(3);
+      assertThat(day.getLong("n_context_tokens_total")).isPositive();
+      assertThat(day.getLong("n_generated_tokens_total")).isPositive();
+      assertThat(day.getJsonObject("usage_details").getJsonObject("gpt-4o-mini").getLong("requests")).isEqualTo(2);
+      assertThat(j.getJsonObject("total_usage").getDouble("cost")).isPositive();
+    });
+
+    JsonObject one = new JsonObject(bill(0, boss, "?user=px-bill-b&start=" + today + "&end=" + today).body());
+    assertThat(one.getJsonArray("usage_users")).hasSize(1);
+    assertThat(one.getJsonObject("total_usage").getLong("requests")).isEqualTo(1);
+    JsonObject paged = new JsonObject(bill(0, boss, "?days=30&page=2&size=1").body());
+    assertThat(paged.getInteger("Total")).isEqualTo(2);
+    assertThat(paged.getJsonArray("usage_users").getJsonObject(0).getString("name")).isEqualTo("px-bill-b");
+    JsonObject yesterday = new JsonObject(bill(0, boss, "?date=" + LocalDate.now(ZoneOffset.UTC).minusDays(1)).body());
+    assertThat(yesterday.getJsonObject("total_usage").getLong("requests")).isZero();
+    assertThat(bill(0, a, "?user=px-bill-b").statusCode()).as("a sibling is not in a's subtree").isEqualTo(404);
+  }
+
+  @Test
+  void theBillsRangeIsBoundedAndItsParametersChecked() throws Exception {
+    String boss = key(create(new JsonObject().put("Name", "px-bill-bounds")));
+    for (String[] bad : List.of(new String[] {"?start=2024-01-01&end=2025-06-01", "start"},
+        new String[] {"?days=367", "days"}, new String[] {"?start=2026-13-01", "start"},
+        new String[] {"?start=2026-02-01&end=2026-01-01", "end"}, new String[] {"?size=x", "size"},
+        new String[] {"?date=2026-01-01&days=2", "date"}, new String[] {"?level=2", "level"})) {
+      HttpResponse<String> r = bill(0, boss, bad[0]);
+      assertThat(r.statusCode()).as(bad[0] + ": " + r.body()).isEqualTo(400);
+      assertThat(error(r).getString("param")).as(bad[0]).isEqualTo(bad[1]);
+    }
+    HttpResponse<String> level = bill(0, boss, "?user=L2");
+    assertThat(level.statusCode()).isEqualTo(400);
+    assertThat(error(level).getString("code")).isEqualTo("unsupported_parameter");
+    assertThat(bill(0, boss, "?start=2025-06-01&end=2026-06-01").statusCode()).isEqualTo(200);
+  }
 }
