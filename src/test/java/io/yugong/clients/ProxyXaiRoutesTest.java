@@ -223,4 +223,67 @@ class ProxyXaiRoutesTest {
     assertThat(error(level).getString("code")).isEqualTo("unsupported_parameter");
     assertThat(bill(0, boss, "?start=2025-06-01&end=2026-06-01").statusCode()).isEqualTo(200);
   }
+
+  // --- Resources -----------------------------------------------------------------------------
+
+  private HttpResponse<String> embed(int node, String key, String path) throws Exception {
+    return c.call(node, "POST", path, key,
+        new JsonObject().put("model", "text-embedding-3-small").put("input", "hi").encode());
+  }
+
+  private HttpResponse<String> update(int node, String key, String who, JsonObject fields) throws Exception {
+    return c.call(node, "PUT", "/x-users/" + who, key, fields.encode());
+  }
+
+  @Test
+  void resourcesLimitAKeyToTheListedEndpointsOnEveryNode() throws Exception {
+    String key = key(create(new JsonObject().put("Name", "px-res").put("Resources", "/v1/chat/completions")));
+    assertThat(chat(1, key, "gpt-4o-mini").statusCode()).isEqualTo(200);
+    HttpResponse<String> refused = embed(1, key, "/v1/embeddings");
+    assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
+    assertThat(error(refused).getString("code")).isEqualTo("endpoint_not_allowed");
+    assertThat(error(refused).getString("type")).isEqualTo("permission_error");
+    assertThat(c.call(0, "POST", "/v1/ch%61t/completions", key, new JsonObject().put("model", "gpt-4o-mini")
+        .put("max_tokens", 5).put("messages", new JsonArray().add(new JsonObject().put("role", "user")
+            .put("content", "hi"))).encode()).statusCode()).as("judged on the normalised path").isEqualTo(200);
+    assertThat(embed(0, key, "/v1/chat/../embeddings").statusCode()).isEqualTo(403);
+
+    HttpResponse<String> added = update(0, c.adminKey, "px-res", new JsonObject().put("Resources", "+/v1/embeddings"));
+    assertThat(added.statusCode()).as(added.body()).isEqualTo(200);
+    assertThat(new JsonObject(added.body()).getJsonObject("User").getString("Resources"))
+        .isEqualTo("/v1/chat/completions,/v1/embeddings");
+    assertThat(embed(1, key, "/v1/embeddings").statusCode()).isEqualTo(200);
+    assertThat(update(1, c.adminKey, "px-res", new JsonObject().put("Resources", "-/v1/embeddings")).statusCode())
+        .isEqualTo(200);
+    assertThat(embed(0, key, "/v1/embeddings").statusCode()).isEqualTo(403);
+    HttpResponse<String> last = update(0, c.adminKey, "px-res", new JsonObject().put("Resources", "-/v1/chat/completions"));
+    assertThat(last.statusCode()).as("removing the last entry would allow all").isEqualTo(400);
+    assertThat(error(last).getString("param")).isEqualTo("Resources");
+    assertThat(update(0, c.adminKey, "px-res", new JsonObject().put("Resources", "-*")).statusCode()).isEqualTo(200);
+    assertThat(embed(1, key, "/v1/embeddings").statusCode()).isEqualTo(200);
+  }
+
+  @Test
+  void aSubAccountsResourcesAreWithinItsParents() throws Exception {
+    String parent = key(create(new JsonObject().put("Name", "px-res-parent").put("CreditGranted", 5)
+        .put("Resources", "/v1/chat/completions")));
+    String kid = key(child(parent, "px-res-kid"));
+    assertThat(chat(1, kid, "gpt-4o-mini").statusCode()).isEqualTo(200);
+    assertThat(embed(1, kid, "/v1/embeddings").statusCode()).as("the parent's list binds the child").isEqualTo(403);
+    assertThat(update(0, parent, "px-res-kid", new JsonObject().put("Resources", "/v1/embeddings")).statusCode())
+        .isEqualTo(200);
+    assertThat(embed(1, kid, "/v1/embeddings").statusCode()).as("the child's own list cannot widen it").isEqualTo(403);
+    assertThat(chat(1, kid, "gpt-4o-mini").statusCode()).isEqualTo(403);
+  }
+
+  @Test
+  void resourcesThatAreNotEndpointPathsAreRefused() throws Exception {
+    create(new JsonObject().put("Name", "px-res-bad"));
+    for (String bad : List.of("v1/chat/completions", "/v1/../admin", "/v1/chat//completions", "/v1/chat%2Fx",
+        "/v1/ch*at")) {
+      HttpResponse<String> r = update(0, c.adminKey, "px-res-bad", new JsonObject().put("Resources", bad));
+      assertThat(r.statusCode()).as(bad + ": " + r.body()).isEqualTo(400);
+      assertThat(error(r).getString("param")).isEqualTo("Resources");
+    }
+  }
 }
