@@ -286,4 +286,84 @@ class ProxyXaiRoutesTest {
       assertThat(error(r).getString("param")).isEqualTo("Resources");
     }
   }
+
+  // --- /x-config -----------------------------------------------------------------------------
+
+  private HttpResponse<String> config(int node, String method, JsonObject body) throws Exception {
+    return c.call(node, method, "/x-config", c.adminKey, body == null ? null : body.encode());
+  }
+
+  private JsonObject configs(int node) throws Exception {
+    HttpResponse<String> r = config(node, "GET", null);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    return new JsonObject(r.body()).getJsonObject("configs");
+  }
+
+  @Test
+  void xConfigSetsTheGlobalMappersAndResourcesForEveryNode() throws Exception {
+    String key = key(create(new JsonObject().put("Name", "px-config")));
+    try {
+      HttpResponse<String> set = config(0, "POST", new JsonObject().put("MODEL_MAPPER", "px-alias=gpt-4o-mini")
+          .put("RESOURCES", "/v1/chat/completions"));
+      assertThat(set.statusCode()).as(set.body()).isEqualTo(200);
+      assertThat(new JsonObject(set.body()).getJsonObject("updated").getString("RESOURCES"))
+          .isEqualTo("/v1/chat/completions");
+      Eventually.eventually(Duration.ofSeconds(5), () -> {
+        assertThat(configs(1).getString("MODEL_MAPPER")).isEqualTo("px-alias=gpt-4o-mini");
+        assertThat(embed(1, key, "/v1/embeddings").statusCode()).isEqualTo(403);
+      });
+      HttpResponse<String> mapped = chat(1, key, "px-alias");
+      assertThat(mapped.statusCode()).as(mapped.body()).isEqualTo(200);
+      assertThat(configs(1).getString("RESOURCES")).isEqualTo("/v1/chat/completions");
+
+      HttpResponse<String> reset = c.call(1, "DELETE", "/x-config", c.adminKey,
+          new JsonObject().put("keys", new JsonArray().add("RESOURCES").add("model_mapper")).encode());
+      assertThat(reset.statusCode()).as(reset.body()).isEqualTo(200);
+      assertThat(new JsonObject(reset.body()).getJsonArray("deleted")).containsExactly("RESOURCES", "MODEL_MAPPER");
+      Eventually.eventually(Duration.ofSeconds(5), () -> {
+        assertThat(configs(0).getString("RESOURCES")).isEmpty();
+        assertThat(embed(0, key, "/v1/embeddings").statusCode()).isEqualTo(200);
+      });
+    } finally {
+      config(0, "DELETE", new JsonObject().put("keys", new JsonArray().add("RESOURCES").add("MODEL_MAPPER")));
+    }
+  }
+
+  @Test
+  void badSettingsAreRefusedNamingThemAndNothingChanges() throws Exception {
+    JsonObject before = configs(0);
+    for (Object[] bad : List.of(new Object[] {"LEVEL_MAPPER", "gpt-4o=first", "LEVEL_MAPPER", null},
+        new Object[] {"SWITCH_OVER", "1=0", "SWITCH_OVER", null},
+        new Object[] {"MODEL_MAPPER", "gpt-4o", "MODEL_MAPPER", null},
+        new Object[] {"RESOURCES", "chat", "RESOURCES", null},
+        new Object[] {"RESOURCES", 5, "RESOURCES", null},
+        new Object[] {"XAI_MAIL", "a@b.c", "XAI_MAIL", "unsupported_field"},
+        new Object[] {"LOG_LEVEL", "x", "LOG_LEVEL", "unknown_field"})) {
+      HttpResponse<String> r = config(0, "POST", new JsonObject().put("MODEL_MAPPER", "a=b").put((String) bad[0], bad[1]));
+      assertThat(r.statusCode()).as(bad[0] + ": " + r.body()).isEqualTo(400);
+      assertThat(error(r).getString("param")).isEqualTo(bad[2]);
+      if (bad[3] != null) {
+        assertThat(error(r).getString("code")).isEqualTo(bad[3]);
+      }
+    }
+    assertThat(configs(1)).isEqualTo(before);
+    String key = key(create(new JsonObject().put("Name", "px-config-user")));
+    assertThat(c.call(0, "GET", "/x-config", key, null).statusCode()).isEqualTo(403);
+    assertThat(c.call(0, "POST", "/x-config", key, "{\"RESOURCES\":\"\"}").statusCode()).isEqualTo(403);
+  }
+
+  // --- /x-gkey -------------------------------------------------------------------------------
+
+  @Test
+  void xGkeyHandsOutAFreshKeyThatOnlyWorksOnceImported() throws Exception {
+    String mine = key(create(new JsonObject().put("Name", "px-gkey")));
+    HttpResponse<String> r = c.call(1, "GET", "/x-gkey", mine, null);
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    String fresh = new JsonObject(r.body()).getString("SecretKey");
+    assertThat(fresh).startsWith("sk-").hasSize(51);
+    assertThat(info(0, fresh).statusCode()).as("bound to nothing").isEqualTo(401);
+    assertThat(root(0, c.adminKey, new JsonObject().put("name", "px-gkey").put("key", fresh)).statusCode()).isEqualTo(200);
+    assertThat(info(1, fresh).statusCode()).isEqualTo(200);
+    assertThat(c.call(0, "GET", "/x-gkey", null, null).statusCode()).isEqualTo(401);
+  }
 }
