@@ -42,6 +42,7 @@ public record Account(
     List<String> denyIps,
     List<String> allowModels,
     List<String> denyModels,
+    List<String> resources,
     long createdAt,
     AccessRules access,
     List<Account> ancestors) {
@@ -64,8 +65,8 @@ public record Account(
   /** A copy that knows its ancestors (root first, parent last). */
   public Account withAncestors(List<Account> chain) {
     return new Account(id, parentId, path, name, email, alias, status, keyHash, partialKey, rates,
-        hardLimit, softLimit, rateLimit, limits, days, allowIps, denyIps, allowModels, denyModels, createdAt,
-        access, chain);
+        hardLimit, softLimit, rateLimit, limits, days, allowIps, denyIps, allowModels, denyModels, resources,
+        createdAt, access, chain);
   }
 
   /** The ids on {@code path} above this account, root first. */
@@ -123,6 +124,30 @@ public record Account(
       }
     }
     return true;
+  }
+
+  /**
+   * True when the canonical API path is in this account's {@code Resources} and in every
+   * ancestor's (an empty list allows every endpoint).
+   */
+  public boolean allowsEndpoint(String path) {
+    if (!endpoints().allows(path)) {
+      return false;
+    }
+    for (Account a : ancestors) {
+      if (!a.endpoints().allows(path)) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private Resources endpoints() {
+    try {
+      return resources.isEmpty() ? Resources.ALL : Resources.of(resources);
+    } catch (IllegalArgumentException e) {
+      return Resources.of(List.of("/-")); // an unreadable stored list allows nothing
+    }
   }
 
   /** True when this account's rules or an ancestor's could refuse some client address. */
@@ -207,6 +232,7 @@ public record Account(
     h.put("denyIps", String.join(",", denyIps));
     h.put("allowModels", String.join(",", allowModels));
     h.put("denyModels", String.join(",", denyModels));
+    h.put("resources", String.join(",", resources));
     h.put("createdAt", Long.toString(createdAt));
     return h;
   }
@@ -231,7 +257,7 @@ public record Account(
         parseLong(h.get("hardLimit")), parseLong(h.get("softLimit")), (int) parseLong(h.get("rateLimit")),
         new Limits(0, (int) parseLong(h.get("rph")), (int) parseLong(h.get("rpd")), parseLong(h.get("tpm")),
             parseLong(h.get("tph")), parseLong(h.get("tpd")), ModelLimits.fromStored(h.get("modelLimits"))),
-        days(h.get("days")), allowIps, denyIps, allowModels, denyModels,
+        days(h.get("days")), allowIps, denyIps, allowModels, denyModels, list(h.get("resources")),
         parseLong(h.get("createdAt")), access, List.of());
   }
 
@@ -300,6 +326,7 @@ public record Account(
         .put("ModelLimits", limits.models().toJson()).put("Days", days)
         .put("AllowIPs", String.join(",", allowIps)).put("DenyIPs", String.join(",", denyIps))
         .put("AllowModels", String.join(",", allowModels)).put("DenyModels", String.join(",", denyModels))
+        .put("Resources", String.join(",", resources))
         .put("CreatedAt", createdAt / 1000);
   }
 }

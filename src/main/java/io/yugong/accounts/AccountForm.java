@@ -135,6 +135,17 @@ final class AccountForm {
     ipList(req, "DenyIPs", "denyIps", f);
     modelList(req, "AllowModels", "allowModels", f);
     modelList(req, "DenyModels", "denyModels", f);
+    if (req.containsKey("Resources")) {
+      ListEdit edit = ListEdit.of("Resources", items(req.getValue("Resources"), "Resources"));
+      try {
+        for (String e : edit.add()) {
+          Resources.check(e);
+        }
+      } catch (IllegalArgumentException e) {
+        throw bad("Resources: " + e.getMessage(), "Resources");
+      }
+      f.listEdits.put("resources", edit);
+    }
     String status = status(req.getValue("Status"), "Status", false);
     String suspended = status(req.getValue("Suspended"), "Suspended", true);
     if (status != null && suspended != null && !status.equals(suspended)) {
@@ -204,18 +215,28 @@ final class AccountForm {
     for (Map.Entry<String, ListEdit> e : listEdits.entrySet()) {
       String stored = e.getKey();
       boolean ips = stored.endsWith("Ips");
-      boolean allow = stored.startsWith("allow");
+      boolean allow = stored.startsWith("allow") || stored.equals("resources");
       List<String> before = current == null ? List.of() : switch (stored) {
         case "allowIps" -> current.allowIps();
         case "denyIps" -> current.denyIps();
         case "allowModels" -> current.allowModels();
+        case "resources" -> current.resources();
         default -> current.denyModels();
       };
-      List<String> after = e.getValue().applyTo(before, allow, ips ? AccountForm::sameAddress : String::equalsIgnoreCase);
+      List<String> after = e.getValue().applyTo(before, allow, ips ? AccountForm::sameAddress
+          : stored.equals("resources") ? AccountForm::sameEndpoint : String::equalsIgnoreCase);
       if (after.contains("*")) {
         after = allow ? List.of() : List.of("*");
       }
       changes.put(stored, String.join(",", after));
+    }
+  }
+
+  private static boolean sameEndpoint(String a, String b) {
+    try {
+      return Resources.check(a).equals(Resources.check(b));
+    } catch (IllegalArgumentException e) {
+      return a.equals(b);
     }
   }
 

@@ -219,6 +219,7 @@ final class AccountStore {
   private static final String ROTATE = "local h = redis.call('HMGET', KEYS[1], 'keyHash', 'status') "
       + "if not h[1] or h[2] == 'deleted' then return 0 end "
       + "if h[1] ~= ARGV[1] then return -1 end "
+      + "if redis.call('HEXISTS', KEYS[2], ARGV[2]) == 1 then return -2 end "
       + "redis.call('HSET', KEYS[1], 'keyHash', ARGV[2], 'partialKey', ARGV[3]) "
       + "redis.call('HDEL', KEYS[2], ARGV[1]) redis.call('HSET', KEYS[2], ARGV[2], ARGV[4]) return 1";
 
@@ -238,7 +239,8 @@ final class AccountStore {
 
   /**
    * Replaces an account's key hash, only if it still has {@code oldHash} and is not deleted.
-   * Completes with 1 (done), 0 (gone) or -1 (its key changed meanwhile).
+   * Completes with 1 (done), 0 (gone), -1 (its key changed meanwhile) or -2 (the new key is
+   * already some account's key).
    */
   Future<Integer> rotate(String id, String oldHash, String newHash, String partialKey) {
     return redis.send(Request.cmd(Command.EVAL).arg(ROTATE).arg(2).arg(accountKey(id)).arg(IDX_KEY)

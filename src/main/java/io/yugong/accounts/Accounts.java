@@ -344,6 +344,15 @@ public final class Accounts {
     });
   }
 
+  /** Every descendant of {@code top} (not itself), in ID order. */
+  public Future<List<Account>> subtree(Account top) {
+    return descendantsOf(top).map(all -> {
+      List<Account> sorted = new ArrayList<>(all);
+      sorted.sort(Comparator.comparingLong(a -> Long.parseLong(a.id())));
+      return sorted;
+    });
+  }
+
   private Future<List<Account>> descendantsOf(Account root) {
     List<Account> out = new ArrayList<>();
     return expand(List.of(root.id()), out).map(v -> out);
@@ -377,8 +386,54 @@ public final class Accounts {
               .put("SecretKey", key).put("PartialKey", next.partialKey()));
       case -1 -> Future.failedFuture(new ApiError(409, "This key was rotated meanwhile; nothing was changed.",
           "invalid_request_error", null, "conflict"));
+      case -2 -> Future.failedFuture(new IllegalStateException("Please retry."));
       default -> Future.failedFuture(ApiError.invalidKey());
     });
+  }
+
+  /**
+   * Gives a descendant of root a key of the operator's choosing (an existing customer key being
+   * imported), or a new one when {@code chosen} is null; the old key stops working on every node
+   * before this completes. Only the key's hash is stored; the answer carries the key only when it
+   * was generated here (shown once), else its masked form. The chosen key is never logged.
+   */
+  public Future<JsonObject> assignKey(Account target, String chosen) {
+    if (target.isRoot()) {
+      throw ApiError.invalidRequest("The admin key is YUGONG_ADMIN_KEY of the nodes' configuration; it is "
+          + "not set through the API. Name a sub-account.", "name");
+    }
+    String key = chosen == null ? Secrets.newAccountKey() : ImportedKey.check(chosen);
+    String hash = vault.hashKey(key);
+    return store.load(target.id()).compose(current -> {
+      if (current == null || "deleted".equals(current.status())) {
+        return Future.failedFuture(ApiError.notFound("No account '" + target.id() + "'."));
+      }
+      if (hash.equals(current.keyHash())) {
+        return Future.succeededFuture(assigned(current, chosen == null ? key : null));
+      }
+      Account next = current.with(Map.of("keyHash", hash, "partialKey", Secrets.mask(key)));
+      return store.rotate(current.id(), current.keyHash(), hash, next.partialKey()).compose(done -> switch (done) {
+        case 1 -> announce(next, current.keyHash()).map(v -> assigned(next, chosen == null ? key : null));
+        case -1 -> Future.failedFuture(new ApiError(409, "The account's key changed meanwhile; nothing was "
+            + "changed. Please retry.", "invalid_request_error", null, "conflict"));
+        case -2 -> Future.failedFuture(new ApiError(409, "This key is already in use by another account; "
+            + "nothing was changed.", "invalid_request_error", "key", "key_in_use"));
+        default -> Future.failedFuture(ApiError.notFound("No account '" + target.id() + "'."));
+      });
+    });
+  }
+
+  private static JsonObject assigned(Account a, String generated) {
+    String shown = generated != null ? generated : a.partialKey();
+    JsonObject out = new JsonObject().put("Action", "rotate").put("ID", a.id()).put("Name", a.name())
+        .put("PartialKey", a.partialKey());
+    if (generated != null) {
+      out.put("SecretKey", generated);
+    }
+    return out.put("success", true)
+        .put("message", generated != null ? "Key rotated; the new key is shown once." : "Key set.")
+        .put("rotate", new JsonObject().put("action", "rotate_root").put("id", a.id()).put("name", a.name())
+            .put("key", shown).put("timestamp", Instant.now().toString()));
   }
 
 

@@ -20,11 +20,11 @@ final class ProxyXaiFields {
   static final Set<String> ACCEPTED = Set.of(
       "Name", "Email", "Alias", "CreditGranted", "Days", "Rates", "HardLimit", "SoftLimit",
       "RateLimit", "RPM", "RPH", "RPD", "TPM", "TPH", "TPD", "ModelLimits",
-      "AllowIPs", "DenyIPs", "AllowModels", "DenyModels", "Status", "Suspended");
+      "AllowIPs", "DenyIPs", "AllowModels", "DenyModels", "Status", "Suspended", "Resources");
 
   /** ProxyXAI's documented fields that Yugong does not apply (see docs/api.md). */
   static final Set<String> NOT_SUPPORTED = Set.of(
-      "BillingEmail", "QRCode", "Level", "ChildLimit", "Resources", "ModelMapper", "LevelMapper",
+      "BillingEmail", "QRCode", "Level", "ChildLimit", "ModelMapper", "LevelMapper",
       "AllowLevels", "SecretKey");
 
   private static final int MAX_FIELDS = 64;

@@ -54,6 +54,11 @@ public final class AccountRoutes {
       router.post(base).handler(this::update);
       router.delete(base).handler(this::delete);
     }
+    router.get("/x-bill").handler(new UsageReport(accounts, wallets)::handle);
+    // ProxyXAI's key generator: a fresh key of the form account keys have, bound to nothing and not
+    // stored (e.g. to hand to /x-root); any key may ask
+    router.get("/x-gkey").handler(ctx -> Replies.json(ctx, 200, new JsonObject().put("object", "key")
+        .put("SecretKey", io.yugong.security.Secrets.newAccountKey())));
     router.post("/x-self").handler(ctx -> reply(ctx, 200, accounts.rotate(caller(ctx))));
     router.get("/dashboard/x_user/info").handler(ctx -> reply(ctx, 200, accounts.describe(caller(ctx))));
     router.get("/dashboard/x_user/ledger").handler(this::ledger);

@@ -53,6 +53,12 @@ public final class AdminRoutes {
         globalModelLimits().toJson()));
     router.put("/admin/config/model-limits").handler(this::setModelLimits);
     router.patch("/admin/config/prices").handler(this::patchPrices);
+    router.post("/x-root").handler(new RootKeyRoute(services.accounts())::handle);
+    SettingsRoute settings = new SettingsRoute(services.runtime(), pool);
+    router.get("/x-config").handler(settings::get);
+    router.post("/x-config").handler(settings::set);
+    router.put("/x-config").handler(settings::set);
+    router.delete("/x-config").handler(settings::delete);
   }
 
   private void addKeys(RoutingContext ctx) {

@@ -461,6 +461,46 @@ public final class Wallets {
     });
   }
 
+  /**
+   * Settled usage of an account per UTC day and model over {@code from}..{@code toInclusive}
+   * (at most 366 days at once; days without usage are left out), in one pipelined read.
+   */
+  public Future<List<DailyUsage>> dailyUsage(String accountId, LocalDate from, LocalDate toInclusive) {
+    return guard(() -> {
+      long days = ChronoUnit.DAYS.between(from, toInclusive) + 1;
+      if (days <= 0) {
+        return Future.succeededFuture(List.of());
+      }
+      if (days > 366) {
+        throw new IllegalArgumentException("at most 366 days at once");
+      }
+      List<LocalDate> dates = from.datesUntil(toInclusive.plusDays(1)).toList();
+      List<Request> reqs = new ArrayList<>();
+      for (LocalDate d : dates) {
+        reqs.add(Request.cmd(Command.HGETALL).arg(Keys.day(accountId, d)));
+      }
+      return redis.batch(reqs).map(replies -> {
+        List<DailyUsage> out = new ArrayList<>();
+        for (int i = 0; i < dates.size(); i++) {
+          Map<String, String> f = Replies.pairs(replies.get(i));
+          for (Map.Entry<String, String> e : f.entrySet()) {
+            if (e.getKey().startsWith("cost:")) {
+              String model = e.getKey().substring(5);
+              out.add(new DailyUsage(dates.get(i), model, Long.parseLong(e.getValue()),
+                  num(f.get("requests:" + model)), num(f.get("prompt:" + model)),
+                  num(f.get("cached:" + model)), num(f.get("completion:" + model))));
+            }
+          }
+        }
+        return out;
+      });
+    });
+  }
+
+  private static long num(String s) {
+    return s == null ? 0 : Long.parseLong(s);
+  }
+
   /** Settled cost of one UTC month, in nano-dollars. */
   public Future<Long> monthCost(String accountId, YearMonth month) {
     return guard(() -> redis.send(Request.cmd(Command.HGET).arg(Keys.month(accountId, month))

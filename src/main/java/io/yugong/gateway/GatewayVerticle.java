@@ -157,7 +157,11 @@ public final class GatewayVerticle extends VerticleBase {
     // (a route takes its body handler first, so authentication is a route of its own before it)
     router.route("/admin/*").handler(rootOnly);
     router.route("/admin/*").handler(bodies);
-    for (String accountRoute : List.of("/x-users*", "/x-dna*", "/x-self", "/dashboard/*", "/v1/dashboard/*")) {
+    for (String adminRoute : List.of("/x-root", "/x-keys*", "/x-config")) {
+      router.route(adminRoute).handler(rootOnly);
+      router.route(adminRoute).handler(forms);
+    }
+    for (String accountRoute : List.of("/x-users*", "/x-dna*", "/x-self", "/x-bill", "/x-gkey", "/dashboard/*", "/v1/dashboard/*")) {
       router.route(accountRoute).handler(anyAccount);
       router.route(accountRoute).handler(forms);
     }

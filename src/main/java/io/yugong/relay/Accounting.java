@@ -5,6 +5,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.WorkerExecutor;
 import io.vertx.core.json.JsonObject;
 import io.yugong.accounts.Account;
+import io.yugong.accounts.Resources;
 import io.yugong.billing.Endpoint;
 import io.yugong.billing.LedgerEntry;
 import io.yugong.billing.ModelLimits;
@@ -61,6 +62,10 @@ final class Accounting {
    */
   static final int INLINE_PRICING_BYTES = 64 * 1024;
 
+  /** The runtime setting that holds the global {@code RESOURCES} ({@code {"RESOURCES": "..."}}). */
+  static final String RESOURCES_SETTING = Resources.SETTING;
+  private volatile Resources globalResources = Resources.ALL;
+
   Accounting(Vertx vertx, Services s) {
     this.vertx = vertx;
     this.wallets = s.wallets();
@@ -76,6 +81,12 @@ final class Accounting {
     s.runtime().onChange((name, doc) -> {
       if (ModelLimits.SETTING.equals(name)) {
         globalLimits = ModelLimits.fromStored(doc.encode());
+      } else if (RESOURCES_SETTING.equals(name)) {
+        try {
+          globalResources = Resources.parse(doc.getString("RESOURCES", ""));
+        } catch (IllegalArgumentException e) {
+          globalResources = Resources.parse("/-"); // unreadable: nothing is allowed rather than everything
+        }
       }
     });
     this.slices = s.config().creditSlices()
@@ -98,6 +109,11 @@ final class Accounting {
       return Future.failedFuture(ApiError.forbidden("The admin key manages Yugong and has no balance "
           + "of its own; create an account (POST /x-users) and use its key for API calls.",
           "admin_key_not_for_api"));
+    }
+    String path = x.req.path();
+    if (!globalResources.allows(path) || !a.allowsEndpoint(path)) {
+      return Future.failedFuture(ApiError.forbidden("The endpoint " + path + " is not among the Resources "
+          + "this key may use.", "endpoint_not_allowed"));
     }
     if (x.endpoint == Endpoint.STORED && !unmeteredAllowed(x.req.path())) {
       return Future.failedFuture(ApiError.forbidden(x.req.method() + " " + x.req.path() + " reaches "

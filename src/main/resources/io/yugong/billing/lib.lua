@@ -260,6 +260,9 @@ local function usage(A, now, model, cost, requests, prompt, cached, completion)
   redis.call('EXPIRE', mk, MONTH_TTL_S)
   redis.call('HINCRBY', dk, 'cost:' .. model, s(cost))
   redis.call('HINCRBY', dk, 'requests:' .. model, s(requests))
+  if s(prompt) ~= 0 then redis.call('HINCRBY', dk, 'prompt:' .. model, s(prompt)) end
+  if s(cached) ~= 0 then redis.call('HINCRBY', dk, 'cached:' .. model, s(cached)) end
+  if s(completion) ~= 0 then redis.call('HINCRBY', dk, 'completion:' .. model, s(completion)) end
   redis.call('EXPIRE', dk, DAY_TTL_S)
 end
 
