@@ -258,7 +258,7 @@ class ConsoleTest {
             {headers: {Authorization: 'Bearer ' + sessionStorage.getItem('yugong.key')}}).then(r => r.json())])
           .then(([m, l]) => done(m.toCsv(l.data)), e => done('failed ' + e));
         """);
-    assertThat(csv.split("\r\n")).as(csv).hasSize(entries.size() + 1);
+    assertThat(csv.split("\r?\n")).as(csv).hasSize(entries.size() + 1);
     assertThat(csv).startsWith("at,kind,model,").contains("\"gpt-4o-mini\"");
   }
 
