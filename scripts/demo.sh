@@ -49,6 +49,7 @@ PIDS+=($!)
 
 echo "emulator:     http://127.0.0.1:$MOCK_PORT"
 echo "node 1:       http://127.0.0.1:$N1   node 2: http://127.0.0.1:$N2   (logs in data/logs)"
+echo "console:      http://127.0.0.1:$N1/console   (admin key in data/demo-secrets.env; up while the demo runs)"
 wait_http "http://127.0.0.1:$MOCK_PORT/_mock/stats" 60
 wait_http "http://127.0.0.1:$N1/ready" 120
 wait_http "http://127.0.0.1:$N2/ready" 120

@@ -153,6 +153,8 @@ public final class GatewayVerticle extends VerticleBase {
     router.get("/v1/realtime").handler(anyAccount).handler(relay.realtime(upstreamSockets));
     router.routeWithRegex("/v1(?:/(?!dashboard(?:/|$)).*)?").handler(anyAccount)
         .handler(new ModelList(services.tariff(), services.keyPool())).handler(relay);
+    // The web console: public pages (no key), never through the /v1 relay or the admin guard.
+    ConsoleRoutes.mount(router);
 
     // (a route takes its body handler first, so authentication is a route of its own before it)
     router.route("/admin/*").handler(rootOnly);
