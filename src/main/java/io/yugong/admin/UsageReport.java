@@ -34,6 +34,15 @@ final class UsageReport {
 
   static final long MAX_DAYS = 366;
   static final int MAX_SIZE = 100;
+  /**
+   * At most this many account-days are read per call (one HGETALL each): 10 accounts for a year,
+   * 100 for 37 days. A bigger report is refused, so no caller can make one call cost Redis tens of
+   * thousands of reads.
+   */
+  static final long MAX_ACCOUNT_DAYS = 3_700;
+  /** Reports being read at once on this node; more wait for none and are told to retry. */
+  static final int MAX_IN_FLIGHT = 4;
+  private final java.util.concurrent.atomic.AtomicInteger inFlight = new java.util.concurrent.atomic.AtomicInteger();
   private static final int DEFAULT_SIZE = 100;
   /** ProxyXAI's attribute filters (Level, Gear, Role, Tier, Factor), which accounts here do not have. */
   private static final Pattern ATTRIBUTE_FILTER = Pattern.compile("[LGRTF][0-9]{1,6}");
@@ -95,15 +104,28 @@ final class UsageReport {
             + "' under this key."));
       });
     }
+    if (inFlight.incrementAndGet() > MAX_IN_FLIGHT) {
+      inFlight.decrementAndGet();
+      new ApiError(429, "Too many usage reports are being read on this node at once; try again in a "
+          + "second.", "requests", null, "rate_limit_exceeded").header("retry-after", "1").send(ctx.response());
+      return;
+    }
+    long days = java.time.temporal.ChronoUnit.DAYS.between(range.start, range.end) + 1;
     who.compose(all -> {
       int from = (int) Math.min(all.size(), (page - 1L) * size);
       List<Account> shown = all.subList(from, Math.min(all.size(), from + size));
+      if (days * shown.size() > MAX_ACCOUNT_DAYS) {
+        return Future.failedFuture(new ApiError(400, "This report would read " + days + " days of "
+            + shown.size() + " accounts; at most " + MAX_ACCOUNT_DAYS + " account-days are read per "
+            + "call. Lower size or the date range.", "invalid_request_error", "size", "report_too_large"));
+      }
       List<Future<List<DailyUsage>>> reads = new ArrayList<>();
       for (Account a : shown) {
         reads.add(wallets.dailyUsage(a.id(), range.start, range.end));
       }
       return Future.all(reads).map(v -> report(range, all.size(), page, size, shown, reads));
     }).onComplete(ar -> {
+      inFlight.decrementAndGet();
       if (ar.failed()) {
         Replies.fail(ctx, ar.cause());
       } else {

@@ -185,7 +185,9 @@ public final class Tariff {
       case CHAT -> {
         JsonArray messages = array(j.getValue("messages"));
         JsonArray tools = array(j.getValue("tools"));
-        return exact ? TokenCounter.countChatPrompt(m, messages, tools) : TokenCounter.boundChatPrompt(messages, tools);
+        long n = exact ? TokenCounter.countChatPrompt(m, messages, tools) : TokenCounter.boundChatPrompt(messages, tools);
+        // the legacy functions and a structured output's schema reach the model too
+        return n + jsonText(m, j.getValue("functions"), exact) + jsonText(m, j.getValue("response_format"), exact);
       }
       case COMPLETION -> {
         return input(m, j.getValue("prompt"), exact) + input(m, j.getValue("suffix"), exact);
@@ -194,7 +196,8 @@ public final class Tariff {
         long tools = j.getValue("tools") == null ? 0 : exact
             ? TokenCounter.countText(m, String.valueOf(j.getValue("tools")))
             : TokenCounter.boundText(String.valueOf(j.getValue("tools")));
-        return input(m, j.getValue("input"), exact) + input(m, j.getValue("instructions"), exact) + tools;
+        return input(m, j.getValue("input"), exact) + input(m, j.getValue("instructions"), exact) + tools
+            + jsonText(m, j.getValue("text"), exact);
       }
       case EMBEDDINGS -> {
         return input(m, j.getValue("input"), exact);
@@ -209,6 +212,15 @@ public final class Tariff {
         return 0;
       }
     }
+  }
+
+  /** A JSON value (a schema, function definitions) as the text the model reads; 0 when absent. */
+  private static long jsonText(String model, Object v, boolean exact) {
+    if (v == null) {
+      return 0;
+    }
+    String text = v instanceof JsonObject o ? o.encode() : v instanceof JsonArray a ? a.encode() : String.valueOf(v);
+    return exact ? TokenCounter.countText(model, text) : TokenCounter.boundText(text);
   }
 
   private static long input(String model, Object v, boolean exact) {

@@ -13,7 +13,9 @@ import java.util.Set;
  * previous_response_id}, {@code file_id} (input_file and file content parts), {@code
  * input_file_id} (batches), {@code training_file} / {@code validation_file} (fine-tuning), {@code
  * conversation}, {@code vector_store_ids} and {@code file_ids} (tools, tool resources), {@code
- * assistant_id}, {@code vector_store_id}, a code interpreter's {@code container}. The walk is bounded
+ * assistant_id}, {@code vector_store_id}, a code interpreter's {@code container}, a Responses
+ * {@code item_reference}'s {@code id} and an assistant message's {@code audio.id} (items and audio
+ * upstream stored; Yugong records neither, so a request naming one is answered 404). The walk is bounded
  * in depth and in the ids it collects.
  */
 final class ObjectRefs {
@@ -43,12 +45,20 @@ final class ObjectRefs {
       return; // deeper than any OpenAI request; upstream refuses it
     }
     if (node instanceof JsonObject o) {
+      // a Responses input item that points at a stored item, and an earlier answer's audio: both
+      // are objects upstream keeps under the key that made them
+      if ("item_reference".equals(o.getValue("type")) && o.getValue("id") instanceof String id) {
+        add(out, "item_reference", id);
+      }
       for (Map.Entry<String, Object> e : o) {
         String name = e.getKey();
         Object v = e.getValue();
         if (ONE.contains(name) && v instanceof String id) {
           add(out, name, id);
         } else if (name.equals("conversation") && v instanceof JsonObject c && c.getValue("id") instanceof String id) {
+          add(out, name, id);
+        } else if (name.equals("audio") && v instanceof JsonObject au && au.getValue("id") instanceof String id
+            && "assistant".equals(o.getValue("role"))) {
           add(out, name, id);
         } else if (MANY.contains(name) && v instanceof JsonArray ids) {
           for (Object id : ids) {

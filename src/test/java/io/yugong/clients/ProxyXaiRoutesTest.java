@@ -209,7 +209,7 @@ class ProxyXaiRoutesTest {
 
   @Test
   void theBillsRangeIsBoundedAndItsParametersChecked() throws Exception {
-    String boss = key(create(new JsonObject().put("Name", "px-bill-bounds")));
+    String boss = key(create(new JsonObject().put("Name", "px-bill-bounds").put("CreditGranted", 20)));
     for (String[] bad : List.of(new String[] {"?start=2024-01-01&end=2025-06-01", "start"},
         new String[] {"?days=367", "days"}, new String[] {"?start=2026-13-01", "start"},
         new String[] {"?start=2026-02-01&end=2026-01-01", "end"}, new String[] {"?size=x", "size"},
@@ -222,6 +222,14 @@ class ProxyXaiRoutesTest {
     assertThat(level.statusCode()).isEqualTo(400);
     assertThat(error(level).getString("code")).isEqualTo("unsupported_parameter");
     assertThat(bill(0, boss, "?start=2025-06-01&end=2026-06-01").statusCode()).isEqualTo(200);
+    // a year of 11 sub-accounts is 4,026 account-days to read: more than one call may cost Redis
+    for (int i = 0; i < 11; i++) {
+      child(boss, "px-bill-bounds-" + i);
+    }
+    HttpResponse<String> big = bill(1, boss, "?days=366");
+    assertThat(big.statusCode()).as(big.body()).isEqualTo(400);
+    assertThat(error(big).getString("code")).isEqualTo("report_too_large");
+    assertThat(bill(1, boss, "?days=366&size=10").statusCode()).isEqualTo(200);
   }
 
   // --- Resources -----------------------------------------------------------------------------

@@ -68,6 +68,15 @@ class ObjectRouteTest {
     assertThat(ObjectRefs.of(new JsonObject().put("training_file", "file-t").put("validation_file", "file-v"))
         .stream().map(ObjectRefs.Ref::field)).containsExactly("training_file", "validation_file");
     assertThat(ObjectRefs.of(new JsonObject().put("model", "gpt-4o").put("messages", new JsonArray()))).isEmpty();
+    // stored items and an earlier answer's audio are upstream's objects too
+    JsonObject items = new JsonObject().put("input", new JsonArray()
+        .add(new JsonObject().put("type", "item_reference").put("id", "msg_1")))
+        .put("messages", new JsonArray().add(new JsonObject().put("role", "assistant")
+            .put("audio", new JsonObject().put("id", "audio_1"))));
+    assertThat(ObjectRefs.of(items).stream().map(ObjectRefs.Ref::id)).containsExactly("msg_1", "audio_1");
+    assertThat(ObjectRefs.of(new JsonObject().put("messages", new JsonArray().add(new JsonObject()
+        .put("role", "user").put("content", new JsonArray().add(new JsonObject().put("type", "input_audio")
+            .put("input_audio", new JsonObject().put("data", "AAAA")))))))).isEmpty();
   }
 
   @Test
