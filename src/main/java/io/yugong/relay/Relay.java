@@ -54,7 +54,7 @@ public final class Relay implements Handler<RoutingContext> {
     this.accounting = new Accounting(vertx, services);
     this.affinity = new KeyAffinity(services.objectOwners(), pool, services.storeHealth());
     this.log = RequestLog.of(config, services.nodeId());
-    this.requestLog = new RequestLine(log);
+    this.requestLog = new RequestLine(log, services.metrics().requests());
   }
 
   /**
