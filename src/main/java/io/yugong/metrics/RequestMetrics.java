@@ -163,9 +163,9 @@ public final class RequestMetrics {
     return s != null ? s : m.computeIfAbsent(label, l -> new Series(endpoint(endpoint), l));
   }
 
-  private Counter holds(String path) {
+  private Counter holds(String kind) {
     return Counter.builder("yugong_holds").description("Holds placed, on a credit slice or exactly in Redis")
-        .tag("path", path).register(registry);
+        .tag("kind", kind).register(registry);
   }
 
   private Counter answer(String classification) {

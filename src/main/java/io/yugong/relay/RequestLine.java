@@ -48,7 +48,7 @@ final class RequestLine {
     if (x.keyId != null) {
       return status < 400 ? RequestMetrics.Outcome.SERVED : RequestMetrics.Outcome.UPSTREAM_ERROR;
     }
-    return x.attempts > 0 ? RequestMetrics.Outcome.UNAVAILABLE : RequestMetrics.Outcome.REFUSED;
+    return x.exhausted ? RequestMetrics.Outcome.UNAVAILABLE : RequestMetrics.Outcome.REFUSED;
   }
 
   private static RequestLog.Entry entry(Exchange x, int status, long endNanos) {
