@@ -30,6 +30,18 @@ class MetricsListenerTest {
           + "/admin/keys")).header("Authorization", "Bearer " + c.adminKey).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(other.statusCode()).isEqualTo(404);
       assertThat(new JsonObject(other.body()).getJsonObject("error").getString("code")).isEqualTo("not_found");
+      // every node-wide series docs/operations.md lists exists from the start (per-level, per-model and
+      // per-key series appear with their first level, model or key)
+      for (String name : new String[] {"yugong_requests_in_flight", "yugong_settlements_beyond_hold_total",
+          "yugong_beyond_hold_usd_total", "yugong_writebehind_pending_charges", "yugong_writebehind_failed_flushes_total",
+          "yugong_redis_up", "yugong_redis_waiting_calls", "yugong_redis_ping_seconds", "yugong_keypool_model_exclusions",
+          "yugong_holds_total", "yugong_upstream_answers_total", "yugong_upstream_attempts_total",
+          "yugong_slice_takes_total", "yugong_writebehind_batch_charges_count", "yugong_writebehind_lag_seconds_bucket",
+          "yugong_writebehind_flush_seconds_count", "yugong_redis_command_seconds_bucket",
+          "yugong_event_loop_lag_seconds_bucket", "jvm_gc_", "jvm_threads_live_threads", "jvm_classes_loaded_classes",
+          "system_cpu_count", "process_uptime_seconds", "netty_allocator_memory_used", "vertx_pool_"}) {
+        assertThat(r.body()).as(name).contains("\n" + name);
+      }
       // the node's own port still wants a key
       assertThat(c.call(0, "GET", "/metrics", null, null).statusCode()).isEqualTo(401);
     }
