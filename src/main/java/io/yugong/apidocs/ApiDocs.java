@@ -23,7 +23,7 @@ public final class ApiDocs {
   private static final String HERE = "io/yugong/apidocs/";
   /** Scripts, styles, images and the document from this node only; nothing inline but styles set by script. */
   static final String CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-      + "font-src 'self'; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+      + "font-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
   private final Buffer openapi = resource(HERE + "openapi.json");
   private final Buffer page = resource(HERE + "index.html");

@@ -50,6 +50,7 @@ public final class Metrics {
   private Vertx vertx;
   private HttpServer listener;
   private EventLoopLag lag;
+  private StateGauges state;
 
   private Metrics(String nodeId) {
     this.registryName = "yugong-" + nodeId;
@@ -89,7 +90,8 @@ public final class Metrics {
     jvm.forEach(b -> b.bindTo(registry));
     requests = new RequestMetrics(registry, new ModelNames(tariff));
     pool.onVerdict(requests::verdict);
-    new StateGauges(registry).bind(pool, wallets, stats, store);
+    state = new StateGauges(registry);
+    state.bind(pool, wallets, stats, store);
     wallets.sliceMeter(new SliceMeters(registry));
     store.observeCalls(new RedisCalls(registry));
     lag = new EventLoopLag(registry);
@@ -107,7 +109,10 @@ public final class Metrics {
 
   /** The exposition in Prometheus text (0.0.4), off the event loop. */
   public Future<String> scrape() {
-    return vertx.executeBlocking(registry::scrape, false);
+    return vertx.executeBlocking(() -> {
+      state.refresh();
+      return registry.scrape();
+    }, false);
   }
 
   /**

@@ -15,20 +15,16 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Gauges computed when scraped from the node's state: the key pool by level (read once per scrape
- * from the local replica), requests in flight, uncovered charges, the write-behind queue and Redis
- * health. Nothing is counted on the request path here.
+ * Gauges computed when scraped from the node's state: the key pool by level (read once per scrape,
+ * by {@link #refresh}, from the local replica), requests in flight, uncovered charges, the
+ * write-behind queue and Redis health. Nothing is counted on the request path here.
  */
 final class StateGauges {
-
-  /** A pool view older than this is read again (one read serves all of a scrape's gauges). */
-  private static final long POOL_VIEW_MS = 500;
 
   private final MeterRegistry registry;
   private final Set<Integer> levelsSeen = ConcurrentHashMap.newKeySet();
   private KeyPool pool;
   private volatile Map<Integer, KeyPool.LevelState> levels = Map.of();
-  private volatile long levelsAt;
   private volatile int exclusions;
 
   StateGauges(MeterRegistry registry) {
@@ -55,19 +51,15 @@ final class StateGauges {
         .description("Request-path Redis calls waiting for an answer").register(registry);
     Gauge.builder("yugong_redis_ping", store, s -> s.lastPingNanos() < 0 ? Double.NaN : s.lastPingNanos() / 1e9)
         .description("Round trip of the health check's last answered PING").baseUnit("seconds").register(registry);
-    Gauge.builder("yugong_keypool_model_exclusions", this, g -> {
-      refresh();
-      return g.exclusions;
-    }).description("Key-model pairs excluded now (a key's project cannot use a model)").register(registry);
+    Gauge.builder("yugong_keypool_model_exclusions", this, g -> g.exclusions).description("Key-model pairs excluded now (a key's project cannot use a model)").register(registry);
     refresh();
   }
 
-  /** Reads the pool once (at most every {@link #POOL_VIEW_MS}), registering the gauges of new levels. */
-  private void refresh() {
-    long now = System.currentTimeMillis();
-    if (now - levelsAt < POOL_VIEW_MS) {
-      return;
-    }
+  /**
+   * Reads the pool once for a scrape, and registers the gauges of levels not seen before — before
+   * the registry renders, never from inside a gauge.
+   */
+  void refresh() {
     List<KeyPool.LevelState> all = pool.levels();
     Map<Integer, KeyPool.LevelState> next = new HashMap<>();
     for (KeyPool.LevelState l : all) {
@@ -75,7 +67,6 @@ final class StateGauges {
     }
     levels = next;
     exclusions = pool.summary().getInteger("modelExclusions", 0);
-    levelsAt = now;
     for (KeyPool.LevelState l : all) {
       if (levelsSeen.add(l.level())) {
         register(l.level());
@@ -109,7 +100,6 @@ final class StateGauges {
   }
 
   private double at(int level, ToDoubleFunction<KeyPool.LevelState> f) {
-    refresh();
     KeyPool.LevelState l = levels.get(level);
     return l == null ? 0 : f.applyAsDouble(l);
   }
