@@ -39,6 +39,7 @@ public final class Slices {
   private final java.util.concurrent.atomic.AtomicLong failedFlushes = new java.util.concurrent.atomic.AtomicLong();
   private final long timer;
   private volatile boolean closed;
+  private volatile SliceMeter meter = SliceMeter.NONE;
 
   Slices(Vertx vertx, Scripts scripts, String nodeId, SliceOptions opts) {
     this.vertx = vertx;
@@ -211,6 +212,11 @@ public final class Slices {
     }
   }
 
+  /** Who is told of takes and flushes (metrics). */
+  void meter(SliceMeter m) {
+    this.meter = m == null ? SliceMeter.NONE : m;
+  }
+
   /** Charges settled on this node that Redis has not confirmed yet. */
   public int unflushed() {
     return unflushed.get();
@@ -305,7 +311,10 @@ public final class Slices {
   }
 
   private void flush(CreditSlice s, List<SliceCharge> batch, long seq) {
+    long sent = System.nanoTime();
     store.flush(s.accountId, seq, s.rate, batch).onComplete(ar -> {
+      long now = System.nanoTime();
+      meter.flushed(batch.size(), now - batch.get(0).settledNanos(), now - sent, ar.succeeded());
       synchronized (s) {
         s.busy = false;
         if (ar.failed()) {
@@ -353,11 +362,13 @@ public final class Slices {
       s.busy = false;
       s.taking = false;
       if (ar.failed()) {
+        meter.took(SliceMeter.Take.FAILED);
         s.refusedUntil = now + FAILED_MS;
         LOG.debug("taking a slice of account {} failed ({})", s.accountId, ar.cause().toString());
         return;
       }
       SliceStore.Grant g = ar.result();
+      meter.took(g.refusal().isEmpty() ? SliceMeter.Take.GRANTED : SliceMeter.Take.REFUSED);
       if (!g.refusal().isEmpty()) {
         if (g.size() == 0) {
           s.leaseUntil = 0;

@@ -40,6 +40,7 @@ public final class Wallets {
   private final Redis redis;
   private final Scripts scripts;
   private Slices slices;
+  private SliceMeter sliceMeter = SliceMeter.NONE;
 
   /** Wallets with the default {@link Retention} (tests and tools). */
   public Wallets(Redis redis) {
@@ -59,8 +60,27 @@ public final class Wallets {
   public synchronized Slices slices(io.vertx.core.Vertx vertx, String nodeId, SliceOptions options) {
     if (slices == null) {
       slices = new Slices(vertx, scripts, nodeId, options);
+      slices.meter(sliceMeter);
     }
     return slices;
+  }
+
+  /** Who is told of this node's slice takes and flushes (metrics), now and once slices exist. */
+  public synchronized void sliceMeter(SliceMeter meter) {
+    this.sliceMeter = meter;
+    if (slices != null) {
+      slices.meter(meter);
+    }
+  }
+
+  /** Charges settled on this node's slices that Redis has not confirmed yet (0 without slices). */
+  public synchronized int unflushed() {
+    return slices == null ? 0 : slices.unflushed();
+  }
+
+  /** Write-behind flushes that failed (kept and retried) since the node started. */
+  public synchronized long failedFlushes() {
+    return slices == null ? 0 : slices.failedFlushes();
   }
 
   /**

@@ -409,6 +409,31 @@ public final class NodeConfig {
     return get("YUGONG_REQUEST_LOG", "logs");
   }
 
+  /**
+   * A bearer token that may read {@code /metrics} on the HTTP port besides the admin key
+   * (YUGONG_METRICS_TOKEN, default none: the admin key only).
+   */
+  public String metricsToken() {
+    return get("YUGONG_METRICS_TOKEN", null);
+  }
+
+  /**
+   * Port of a separate listener serving {@code GET /metrics} without authentication, for a scraper
+   * on a private network (YUGONG_METRICS_PORT, default 0: none).
+   */
+  public int metricsPort() {
+    int p = getInt("YUGONG_METRICS_PORT", 0);
+    if (p < 0 || p > 65535) {
+      throw new Invalid("YUGONG_METRICS_PORT must be a port number (1-65535), or 0 for none, not " + p);
+    }
+    return p;
+  }
+
+  /** Address the metrics listener binds (YUGONG_METRICS_HOST, default 127.0.0.1). */
+  public String metricsHost() {
+    return get("YUGONG_METRICS_HOST", "127.0.0.1");
+  }
+
   /** How deep the account tree may grow below root (YUGONG_MAX_DEPTH, default 8 levels). */
   public int maxDepth() {
     return getInt("YUGONG_MAX_DEPTH", 8);

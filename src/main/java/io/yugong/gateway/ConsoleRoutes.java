@@ -47,10 +47,10 @@ final class ConsoleRoutes {
     router.get("/console").handler(ctx -> ctx.response().putHeader(HttpHeaders.CONTENT_TYPE, HTML)
         .putHeader(HttpHeaders.CACHE_CONTROL, NO_CACHE).sendFile(WEB_ROOT + "/index.html"));
     router.route("/console/*").handler(ConsoleRoutes::secure);
-    router.route("/console/vendor/uplot/*").handler(StaticHandler.create(UPLOT_ROOT)
+    router.get("/console/vendor/uplot/*").handler(StaticHandler.create(UPLOT_ROOT)
         .setCachingEnabled(true).setMaxAgeSeconds(VENDOR_MAX_AGE_S).setDirectoryListing(false)
         .setDefaultContentEncoding("UTF-8"));
-    router.route("/console/*").handler(StaticHandler.create(WEB_ROOT)
+    router.get("/console/*").handler(StaticHandler.create(WEB_ROOT)
         .setCachingEnabled(true).setMaxAgeSeconds(APP_MAX_AGE_S).setDirectoryListing(false)
         .setIndexPage("index.html").setDefaultContentEncoding("UTF-8"));
   }

@@ -15,6 +15,7 @@ import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.yugong.admin.AccountRoutes;
 import io.yugong.admin.AdminRoutes;
+import io.yugong.apidocs.ApiDocs;
 import io.yugong.config.NodeConfig;
 import io.yugong.node.Services;
 import io.yugong.relay.Relay;
@@ -44,6 +45,7 @@ public final class GatewayVerticle extends VerticleBase {
   private final Services services;
   private HttpClientAgent upstream;
   private WebSocketClient upstreamSockets;
+  private Router router;
 
   public GatewayVerticle(Services services) {
     this.services = services;
@@ -83,6 +85,7 @@ public final class GatewayVerticle extends VerticleBase {
     upstreamSockets = vertx.createWebSocketClient(socketOptions);
 
     Router router = Router.router(vertx);
+    this.router = router;
     CorsPolicy cors = new CorsPolicy(cfg.corsOrigins());
     // First, before anything reads the path: one canonical request target (may reroute, once).
     router.route().handler(TargetCheck::handle);
@@ -145,6 +148,9 @@ public final class GatewayVerticle extends VerticleBase {
     ClientAuth anyAccount = new ClientAuth(services.accounts(), clients, false, services.storeHealth());
     ClientAuth rootOnly = new ClientAuth(services.accounts(), clients, true, services.storeHealth());
     AdminRoutes admin = new AdminRoutes(services);
+    // Prometheus: the admin key or the metrics token (a scraper's own listener, if any, is the node's)
+    router.get("/metrics").handler(services.metrics().access(cfg, rootOnly)).handler(services.metrics().handler());
+    new ApiDocs().mount(router);
 
     // The API before the console and admin routes: a /v1 request is matched once, not tried against
     // every admin pattern first. Yugong's own /v1/dashboard routes are excluded here (below).
@@ -205,6 +211,11 @@ public final class GatewayVerticle extends VerticleBase {
         .invalidRequestHandler(InvalidRequests::answer)
         .requestHandler(router)
         .listen();
+  }
+
+  /** The routes this instance mounted, in order (for OpenApiTest; empty before it started). */
+  public List<io.vertx.ext.web.Route> routes() {
+    return router == null ? List.of() : router.getRoutes();
   }
 
   @Override

@@ -56,5 +56,6 @@ public final class KeyLease {
     released = true;
     key.stats.inFlight.decrementAndGet();
     pool.settle(key, verdict, tokens, startedAt);
+    pool.told(key, verdict);
   }
 }

@@ -61,6 +61,17 @@ public final class KeyPool {
   private final Map<String, UpstreamKey> unopenable = new ConcurrentHashMap<>();
   private volatile LiveKey[] snapshot = new LiveKey[0];
   private volatile RoutingRules routing = RoutingRules.NONE;
+  /** Told of every verdict a lease ends with (for metrics); never of a probe's. */
+  private volatile java.util.function.BiConsumer<String, Verdict> verdicts = (id, v) -> { };
+
+  /**
+   * The keys of one level as this node sees them now: usable (enabled and not cooling), cooling,
+   * disabled (by an operator, dead, or not openable here), usable but excluded for at least one
+   * model; and the capacity upstream's {@code x-ratelimit-*} headers last reported, summed over the
+   * usable keys that reported it (requests and tokens left in their windows).
+   */
+  public record LevelState(int level, int usable, int cooling, int disabled, int excluded,
+      long remainingRequests, long remainingTokens) {}
 
   public KeyPool(Vertx vertx, Redis redis, HazelcastInstance hz, Vault vault, String defaultBaseUrl,
       TrustOptions upstreamTrust) {
@@ -369,6 +380,51 @@ public final class KeyPool {
     disabled += unopenable.size();
     return new JsonObject().put("keys", snapshot.length + unopenable.size()).put("active", active)
         .put("cooling", cooling).put("disabled", disabled).put("modelExclusions", exclusions.count(now));
+  }
+
+  /** Every level that has a key, lowest first; read from local memory only. */
+  public List<LevelState> levels() {
+    long now = System.currentTimeMillis();
+    java.util.TreeMap<Integer, long[]> by = new java.util.TreeMap<>();
+    for (LiveKey k : snapshot) {
+      UpstreamKey r = k.record();
+      long[] c = by.computeIfAbsent(r.level(), l -> new long[6]);
+      String s = r.enabled() ? health.get(r.id()).stateAt(now) : Health.DISABLED;
+      switch (s) {
+        case Health.ACTIVE -> {
+          c[0]++;
+          if (exclusions.any(r.id(), now)) {
+            c[3]++;
+          }
+          RateLimits l = load.limits(r.id());
+          c[4] += Math.max(0, l.requestsNow(now));
+          c[5] += Math.max(0, l.tokensNow(now));
+        }
+        case Health.COOLING -> c[1]++;
+        default -> c[2]++;
+      }
+    }
+    for (UpstreamKey r : unopenable.values()) {
+      by.computeIfAbsent(r.level(), l -> new long[6])[2]++;
+    }
+    List<LevelState> out = new ArrayList<>(by.size());
+    by.forEach((level, c) -> out.add(new LevelState(level, (int) c[0], (int) c[1], (int) c[2], (int) c[3],
+        c[4], c[5])));
+    return out;
+  }
+
+  /** Who is told of every verdict a lease ends with (one listener; metrics). */
+  public void onVerdict(java.util.function.BiConsumer<String, Verdict> listener) {
+    this.verdicts = listener;
+  }
+
+  /** Called by a lease when it ends, after {@link #settle}. */
+  void told(LiveKey key, Verdict verdict) {
+    try {
+      verdicts.accept(key.record().id(), verdict);
+    } catch (RuntimeException e) {
+      LOG.debug("the verdict listener failed: {}", e.toString());
+    }
   }
 
   /**

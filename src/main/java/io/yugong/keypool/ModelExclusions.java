@@ -145,6 +145,20 @@ final class ModelExclusions {
     return out;
   }
 
+  /** True when the key is excluded for at least one model now. */
+  boolean any(String keyId, long now) {
+    Map<String, Exclusion> models = local.get(keyId);
+    if (models == null) {
+      return false;
+    }
+    for (Exclusion e : models.values()) {
+      if (now < e.until()) {
+        return true;
+      }
+    }
+    return false;
+  }
+
   /** How many pairs are excluded now, cluster-wide. */
   int count(long now) {
     int n = 0;

@@ -24,6 +24,7 @@ import io.yugong.keypool.RoutingRules;
 import io.yugong.relay.ObjectOwners;
 import io.yugong.gateway.GatewayVerticle;
 import io.yugong.keypool.KeyPool;
+import io.yugong.metrics.Metrics;
 import io.yugong.security.UpstreamTrust;
 import io.yugong.security.Vault;
 import io.vertx.core.net.TrustOptions;
@@ -44,7 +45,11 @@ public final class Node {
 
   private final Redis feedRedis;
 
-  private Node(Vertx vertx, Services services, Redis redis, Redis feedRedis, HazelcastInstance hz) {
+  private final java.util.List<GatewayVerticle> gateways;
+
+  private Node(Vertx vertx, Services services, Redis redis, Redis feedRedis, HazelcastInstance hz,
+      java.util.List<GatewayVerticle> gateways) {
+    this.gateways = gateways;
     this.feedRedis = feedRedis;
     this.vertx = vertx;
     this.services = services;
@@ -76,24 +81,27 @@ public final class Node {
     return joined.future().compose(hz -> {
       // Netty's epoll transport where the platform has it (Linux x86-64; see docs/benchmarks.md),
       // else Java NIO: Vert.x falls back on its own and says so once.
-      VertxOptions options = new VertxOptions().setPreferNativeTransport(cfg.nativeTransport());
+      Metrics metrics = Metrics.create(nodeId);
+      VertxOptions options = metrics.vertxOptions(new VertxOptions().setPreferNativeTransport(cfg.nativeTransport()));
       if (cfg.clusterHost() != null) {
         options.setEventBusOptions(new EventBusOptions().setHost(cfg.clusterHost())
             .setClusterPublicHost(cfg.clusterHost()));
       }
-      return Vertx.builder().with(options).withClusterManager(new HazelcastClusterManager(hz))
+      return Vertx.builder().with(options).withMetrics(metrics.factory())
+          .withClusterManager(new HazelcastClusterManager(hz))
           .buildClustered()
           .recover(e -> {
             hz.shutdown();
             return Future.failedFuture(e);
           })
-          .compose(vertx -> boot(vertx, hz, cfg, nodeId).onFailure(e -> LOG.error("node {} failed to start",
+          .compose(vertx -> boot(vertx, hz, cfg, nodeId, metrics, options).onFailure(e -> LOG.error("node {} failed to start",
               nodeId, e)).recover(e -> vertx.close()
               .transform(x -> shutdown(hz)).transform(x -> Future.failedFuture(e))));
     });
   }
 
-  private static Future<Node> boot(Vertx vertx, HazelcastInstance hz, NodeConfig cfg, String nodeId) {
+  private static Future<Node> boot(Vertx vertx, HazelcastInstance hz, NodeConfig cfg, String nodeId,
+      Metrics metrics, VertxOptions options) {
     Redis redis = Redis.createClient(vertx, new RedisOptions()
         .setConnectionString(cfg.redis())
         .setMaxPoolSize(cfg.redisPoolSize())
@@ -121,6 +129,7 @@ public final class Node {
         .setNetClientOptions(new io.vertx.core.net.NetClientOptions()
             .setConnectTimeout(StoreHealth.PING_DEADLINE_MS)
             .setTcpKeepAlive(true).setTcpNoDelay(true)));
+    java.util.List<GatewayVerticle> gateways = new java.util.concurrent.CopyOnWriteArrayList<>();
     Accounts accounts = new Accounts(vertx, redis, feedRedis, vault, wallets, cfg.maxChildren(),
         cfg.maxDepth());
     Tariff tariff = new Tariff();
@@ -134,7 +143,8 @@ public final class Node {
     ClusterView view = new ClusterView(vertx, hz, nodeId, identity, stats);
     RuntimeConfig runtime = new RuntimeConfig(vertx, redis);
     Services services = new Services(cfg, runtime, nodeId, redis, keyPool, accounts, wallets, tariff, stats, view,
-        upstreamTrust, storeHealth, new ObjectOwners(redis, storeHealth, cfg.storedObjectTtlSeconds()));
+        upstreamTrust, storeHealth, new ObjectOwners(redis, storeHealth, cfg.storedObjectTtlSeconds()), metrics);
+    metrics.bind(vertx, keyPool, wallets, tariff, stats, storeHealth);
     runtime.onChange((name, doc) -> {
       if (name.equals("routing")) {
         keyPool.routing(RoutingRules.fromJson(doc));
@@ -156,14 +166,19 @@ public final class Node {
             }))
         .compose(v -> accounts.start(cfg.adminKey(), nodeId, view::nodeIds))
         .compose(v -> view.start())
-        .compose(v -> vertx.deployVerticle(() -> new GatewayVerticle(services),
-            new DeploymentOptions().setInstances(cfg.httpInstances())))
+        .compose(v -> metrics.start(options))
+        .compose(v -> metrics.listen(cfg))
+        .compose(v -> vertx.deployVerticle(() -> {
+          GatewayVerticle g = new GatewayVerticle(services);
+          gateways.add(g);
+          return g;
+        }, new DeploymentOptions().setInstances(cfg.httpInstances())))
         .map(id -> {
           vertx.setPeriodic(TIDY_MS, TIDY_MS, t -> wallets.tidyDeleted().onFailure(e -> LOG.warn(
               "tidying deleted accounts failed ({}); next try in {} s", e.toString(), TIDY_MS / 1000)));
           LOG.info("node {} serving on port {} (cluster '{}', {} member(s))", nodeId, cfg.port(),
               cfg.clusterName(), hz.getCluster().getMembers().size());
-          return new Node(vertx, services, redis, feedRedis, hz);
+          return new Node(vertx, services, redis, feedRedis, hz, gateways);
         });
   }
 
@@ -183,6 +198,11 @@ public final class Node {
     return services.config().port();
   }
 
+  /** The routes the node's HTTP router mounts, in order (every instance mounts the same). */
+  public java.util.List<io.vertx.ext.web.Route> routes() {
+    return gateways.get(0).routes();
+  }
+
   /** This node's Hazelcast member, for tools and tests that inspect the shared maps. */
   public HazelcastInstance hazelcast() {
     return hz;
@@ -195,6 +215,7 @@ public final class Node {
     services.keyPool().stop();
     services.storeHealth().stop();
     return services.wallets().closeSlices()
+        .transform(x -> services.metrics().close())
         .transform(x -> services.accounts().stop().otherwiseEmpty())
         .transform(x -> {
           feedRedis.close();

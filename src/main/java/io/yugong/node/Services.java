@@ -8,12 +8,14 @@ import io.yugong.billing.Wallets;
 import io.yugong.config.NodeConfig;
 import io.yugong.config.RuntimeConfig;
 import io.yugong.keypool.KeyPool;
+import io.yugong.metrics.Metrics;
 import io.yugong.relay.ObjectOwners;
 
 /**
  * The node-wide services every HTTP verticle instance shares. All are thread-safe.
  * {@code storeHealth} says whether Redis is up; calls on the request path go through its guard.
  * {@code objectOwners} knows which upstream key holds each stored object an account created.
+ * {@code metrics} is the node's registry and the request path's meters.
  * {@code upstreamTrust} is null when the JDK's CAs are all that is trusted upstream.
  */
 public record Services(
@@ -29,5 +31,6 @@ public record Services(
     ClusterView cluster,
     TrustOptions upstreamTrust,
     StoreHealth storeHealth,
-    ObjectOwners objectOwners) {
+    ObjectOwners objectOwners,
+    Metrics metrics) {
 }

@@ -61,6 +61,8 @@ public final class StoreHealth {
   private volatile boolean running;
   private int failures;
   private Thread thread;
+  private volatile long lastPingNanos = -1;
+  private volatile java.util.function.LongConsumer calls = n -> { };
 
   StoreHealth(String redisUrl) {
     this.ping = new StorePing(redisUrl, PING_DEADLINE_MS);
@@ -112,6 +114,16 @@ public final class StoreHealth {
     return changedAt;
   }
 
+  /** The round trip of the last PING that was answered, in nanoseconds; -1 before the first. */
+  public long lastPingNanos() {
+    return lastPingNanos;
+  }
+
+  /** Who is told how long each guarded call took, in nanoseconds (metrics; one listener). */
+  public void observeCalls(java.util.function.LongConsumer listener) {
+    this.calls = listener;
+  }
+
   /** Calls waiting for Redis right now (for metrics). */
   public int waiting() {
     return waiting.size();
@@ -129,9 +141,11 @@ public final class StoreHealth {
     Context ctx = Vertx.currentContext();
     Promise<T> p = Promise.promise();
     long id = ids.incrementAndGet();
+    long began = System.nanoTime();
     waiting.put(id, new Waiting(p, ctx, System.currentTimeMillis()));
     call.onComplete(ar -> {
       waiting.remove(id);
+      calls.accept(System.nanoTime() - began);
       if (ar.failed() && isConnectionLoss(ar.cause())) {
         markDown("connection lost: " + ar.cause());
       }
@@ -185,7 +199,11 @@ public final class StoreHealth {
     try {
       // the first wait is the PING's deadline; each later one is a period, as if another PING
       // had been sent then: down when Redis has been silent for deadline + period
+      long sent = System.nanoTime();
       ping.ping(failures == 0 ? PING_DEADLINE_MS : (int) PERIOD_MS);
+      if (failures == 0) {
+        lastPingNanos = System.nanoTime() - sent;
+      }
       failures = 0;
       if (!up) {
         up = true;

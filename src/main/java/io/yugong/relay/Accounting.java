@@ -49,6 +49,7 @@ final class Accounting {
   private final io.yugong.node.StoreHealth storeHealth;
   private final List<String> unmeteredAllowed;
   private final NodeStats stats;
+  private final io.yugong.metrics.RequestMetrics metrics;
   private final WorkerExecutor pricing;
   /** The operator's ModelLimits for every account (runtime setting {@code modelLimits}). */
   private volatile ModelLimits globalLimits = ModelLimits.NONE;
@@ -76,6 +77,7 @@ final class Accounting {
     this.storeHealth = s.storeHealth();
     this.unmeteredAllowed = s.config().unmeteredAllowed();
     this.stats = s.stats();
+    this.metrics = s.metrics().requests();
     this.pricing = vertx.createSharedWorkerExecutor("yugong-pricing",
         Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
     s.runtime().onChange((name, doc) -> {
@@ -216,6 +218,7 @@ final class Accounting {
         }
         x.slice = h; // (a client that left meanwhile has it released by Relay)
         x.reserved = true;
+        metrics.hold(false);
         return Future.succeededFuture();
       });
     }
@@ -255,6 +258,7 @@ final class Accounting {
           RateHeaders.put(x.resp.headers(), r.headroom());
           if (r.ok()) {
             x.reserved = true;
+            metrics.hold(true);
             if (r.placed() >= 0 && r.placed() < q.hold() && q.room() != null) {
               limitOutput(x, q, r.placed());
             }
@@ -403,6 +407,11 @@ final class Accounting {
           }
           return Future.succeededFuture();
         });
+  }
+
+  /** The request path's meters (shared with the Realtime relay). */
+  io.yugong.metrics.RequestMetrics metrics() {
+    return metrics;
   }
 
   /** Gives back the hold of a request that was not served (refused, failed, or an upstream error). */

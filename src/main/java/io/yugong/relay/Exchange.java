@@ -81,6 +81,8 @@ final class Exchange {
   boolean committed;
   boolean clientGone;
   boolean finished;
+  /** True when Yugong answered that no key could serve it (every attempt failed, or none was usable). */
+  boolean exhausted;
   /** What went wrong last, for the final error when every attempt failed. */
   String lastFailure;
   int shortestCooldownSeconds = 1;

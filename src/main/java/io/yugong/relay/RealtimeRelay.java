@@ -253,7 +253,7 @@ public final class RealtimeRelay implements Handler<RoutingContext> {
         return;
       }
       new RealtimeSession(a.rid, a.account.id(), a.upstreamModel, lease, a.meter, ar.result(), upstream,
-          requestLog, a.ctx, a.attempts, a.startNanos).start();
+          requestLog, a.ctx, a.attempts, a.startNanos, accounting.metrics()).start();
     });
   }
 }

@@ -48,6 +48,7 @@ final class RealtimeSession {
   private final int attempts;
   private final long startNanos;
   private final long openNanos = System.nanoTime();
+  private final io.yugong.metrics.RequestMetrics metrics;
 
   /** A fragmented upstream text message being read (copied) for billing; null when none. */
   private Buffer reading;
@@ -60,7 +61,8 @@ final class RealtimeSession {
 
   RealtimeSession(String rid, String accountId, String model, KeyLease lease, RealtimeMeter meter,
       ServerWebSocket client, WebSocket upstream, RequestLog requestLog, io.vertx.ext.web.RoutingContext ctx,
-      int attempts, long startNanos) {
+      int attempts, long startNanos, io.yugong.metrics.RequestMetrics metrics) {
+    this.metrics = metrics;
     this.ctx = ctx;
     this.rid = rid;
     this.accountId = accountId;
@@ -223,6 +225,9 @@ final class RealtimeSession {
     requestLog.write(new RequestLog.Entry(rid, accountId, model, lease.keyId(), 101, attempts,
         meter.promptTokens(), meter.cachedTokens(), meter.completionTokens(), meter.charged(),
         (openNanos - startNanos) / 1_000_000L, (now - startNanos) / 1_000_000L));
+    metrics.request(io.yugong.billing.Endpoint.REALTIME, model, 101, io.yugong.metrics.RequestMetrics.Outcome.SERVED,
+        openNanos - startNanos, now - startNanos, attempts);
+    metrics.charged(model, meter.charged());
   }
 
   /** What the session says of its key: served, unless upstream said in an error event that the key is spent. */

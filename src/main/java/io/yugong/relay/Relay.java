@@ -54,7 +54,7 @@ public final class Relay implements Handler<RoutingContext> {
     this.accounting = new Accounting(vertx, services);
     this.affinity = new KeyAffinity(services.objectOwners(), pool, services.storeHealth());
     this.log = RequestLog.of(config, services.nodeId());
-    this.requestLog = new RequestLine(log);
+    this.requestLog = new RequestLine(log, services.metrics().requests());
   }
 
   /**
@@ -338,6 +338,7 @@ public final class Relay implements Handler<RoutingContext> {
   }
 
   private void exhausted(Exchange x) {
+    x.exhausted = true;
     if (x.pinnedKey != null) {
       pinnedUnavailable(x);
       return;
@@ -370,6 +371,7 @@ public final class Relay implements Handler<RoutingContext> {
    * request waits for it, as the retry-after says, rather than going to a key that cannot see them.
    */
   private void pinnedUnavailable(Exchange x) {
+    x.exhausted = true;
     int retryAfter = pool.secondsUntilUsable(x.pinnedKey);
     LOG.info("{} the upstream key {} holding its stored objects cannot serve it now ({}); retry in {} s",
         x.requestId, x.pinnedKey, x.lastFailure == null ? "cooling" : x.lastFailure, retryAfter);

@@ -1,12 +1,13 @@
 package io.yugong.relay;
 
 import io.yugong.billing.LedgerEntry;
+import io.yugong.metrics.RequestMetrics;
 import io.yugong.node.RequestLog;
 
 /**
  * Writes a relayed request's line to the node's {@link RequestLog} once it is over: its answer
  * ended (or the client left) and, when an answer was streamed, its settlement is written, so the
- * line carries the tokens and the charge.
+ * line carries the tokens and the charge. The same facts feed the request metrics.
  */
 final class RequestLine {
 
@@ -14,9 +15,11 @@ final class RequestLine {
   static final int CLIENT_LEFT = 499;
 
   private final RequestLog log;
+  private final RequestMetrics metrics;
 
-  RequestLine(RequestLog log) {
+  RequestLine(RequestLog log, RequestMetrics metrics) {
     this.log = log;
+    this.metrics = metrics;
   }
 
   /** Logs {@code x} now, or when its answer is settled; {@code cut}: the response did not end. */
@@ -24,10 +27,28 @@ final class RequestLine {
     int status = cut && !x.resp.headWritten() ? CLIENT_LEFT : x.resp.getStatusCode();
     long endNanos = System.nanoTime();
     if (x.pump == null) {
-      log.write(entry(x, status, endNanos));
+      over(x, status, cut, endNanos);
     } else {
-      x.pump.finished().onComplete(ar -> log.write(entry(x, status, endNanos)));
+      x.pump.finished().onComplete(ar -> over(x, status, cut, endNanos));
     }
+  }
+
+  private void over(Exchange x, int status, boolean cut, long endNanos) {
+    log.write(entry(x, status, endNanos));
+    String model = x.upstreamModel == null ? x.model : x.upstreamModel;
+    metrics.request(x.endpoint, model, status, outcome(x, status, cut),
+        x.firstByteNanos == 0 ? -1 : x.firstByteNanos - x.startNanos, endNanos - x.startNanos, x.attempts);
+    metrics.charged(model, x.charge);
+  }
+
+  private static RequestMetrics.Outcome outcome(Exchange x, int status, boolean cut) {
+    if (cut) {
+      return status == CLIENT_LEFT ? RequestMetrics.Outcome.CLIENT_LEFT : RequestMetrics.Outcome.CUT;
+    }
+    if (x.keyId != null) {
+      return status < 400 ? RequestMetrics.Outcome.SERVED : RequestMetrics.Outcome.UPSTREAM_ERROR;
+    }
+    return x.exhausted ? RequestMetrics.Outcome.UNAVAILABLE : RequestMetrics.Outcome.REFUSED;
   }
 
   private static RequestLog.Entry entry(Exchange x, int status, long endNanos) {
