@@ -170,13 +170,26 @@ public final class KeyPool {
 
   /** Adds a key from an admin request {@code {key, baseUrl?, models?, name?, level?, weight?, org?}}. */
   public Future<UpstreamKey> add(JsonObject req) {
+    return add(req, "key_" + Secrets.randomHex(16));
+  }
+
+  /**
+   * The id a secret gets when it is added once only ({@code INIT_KEYS}, ProxyXAI's
+   * {@code /x-keys}): from its peppered hash, so the same secret always has the same id and the
+   * id tells nothing of the secret.
+   */
+  public String idOf(String secret) {
+    return "key_" + vault.hashKey(secret.trim()).substring(0, 32);
+  }
+
+  /** Adds a key as {@link #add(JsonObject)} does, under the given id (replacing a record of that id). */
+  public Future<UpstreamKey> add(JsonObject req, String id) {
     try {
       check(req);
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
     String secret = req.getString("key");
-    String id = "key_" + Secrets.randomHex(16);
     UpstreamKey key;
     try {
       key = new UpstreamKey(id, req.getString("name", id), vault.seal(secret.trim(), id),
@@ -200,7 +213,7 @@ public final class KeyPool {
   public Future<Integer> seed(java.util.List<String> secrets) {
     Future<Integer> chain = Future.succeededFuture(0);
     for (String secret : secrets) {
-      String id = "key_" + vault.hashKey(secret).substring(0, 32);
+      String id = idOf(secret);
       chain = chain.compose(n -> redis.send(Request.cmd(Command.HEXISTS).arg(REDIS_KEYS).arg(id))
           .compose(r -> {
             if (r.toInteger() == 1 || live.containsKey(id)) {
@@ -242,7 +255,7 @@ public final class KeyPool {
     models(req.getValue("models"));
   }
 
-  /** Changes level, models, weight, name or enabled of a key; null when there is none. */
+  /** Changes level, models, weight, name, baseUrl or enabled of a key; null when there is none. */
   public Future<UpstreamKey> update(String id, JsonObject patch) {
     LiveKey k = live.get(id);
     if (k == null) {
@@ -254,8 +267,13 @@ public final class KeyPool {
       next = r.withRouting(patch.getInteger("level", r.level()),
           patch.containsKey("models") ? models(patch.getValue("models")) : r.models(),
           patch.getInteger("weight", r.weight()), patch.getString("name", r.name()));
+      if (patch.getValue("baseUrl") != null) {
+        next = next.withBaseUrl(normaliseBaseUrl(patch.getString("baseUrl")));
+      }
     } catch (ClassCastException e) {
       return Future.failedFuture(new IllegalArgumentException("a field has the wrong type: " + e.getMessage()));
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
     }
     Boolean enabled = patch.getBoolean("enabled");
     if (Boolean.TRUE.equals(enabled)) {
@@ -499,7 +517,8 @@ public final class KeyPool {
     return snapshot;
   }
 
-  static String normaliseBaseUrl(String url) {
+  /** An upstream base URL as keys store it (no trailing slash or /v1); throws IllegalArgumentException when it is none. */
+  public static String normaliseBaseUrl(String url) {
     String u = url.trim();
     java.net.URI parsed;
     try {
