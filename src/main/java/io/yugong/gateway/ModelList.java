@@ -81,7 +81,7 @@ final class ModelList implements Handler<RoutingContext> {
 
   /** The account may name it, and what it leads to upstream has a price here. */
   private boolean usable(Account a, String id) {
-    return a.allowsModel(id) && tariff.prices().find(keys.routing().upstreamModel(id)).isPresent();
+    return a.allowsModel(id) && tariff.prices().find(a.upstreamModel(id, keys.routing())).isPresent();
   }
 
   private JsonObject model(String id) {

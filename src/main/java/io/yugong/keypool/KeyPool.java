@@ -394,13 +394,28 @@ public final class KeyPool {
    * the levels SWITCH_OVER falls to. Empty when none can serve now. Reads only local memory.
    */
   public Optional<KeyLease> pick(String model, Set<String> exclude, long tokenEstimate) {
+    return pick(model, routing.levelOf(model), null, exclude, tokenEstimate);
+  }
+
+  /**
+   * Chooses a key as {@link #pick(String, Set, long)} does, starting at {@code level} (an account's
+   * own LevelMapper may choose it) and taking only keys of {@code allowedLevels} (null = any): an
+   * account's AllowLevels. SWITCH_OVER still says where a level falls to; levels not allowed are
+   * passed over.
+   */
+  public Optional<KeyLease> pick(String model, int level, Set<Integer> allowedLevels, Set<String> exclude,
+      long tokenEstimate) {
     LiveKey[] keys = snapshot;
     long now = System.currentTimeMillis();
     RoutingRules rules = routing;
-    for (int level : rules.levelsFrom(rules.levelOf(model))) {
-      LiveKey k = Selector.choose(keys, level, model, exclude, tokenEstimate, health, exclusions, load, now);
+    for (int l : rules.levelsFrom(level)) {
+      if (allowedLevels != null && !allowedLevels.contains(l)) {
+        continue;
+      }
+      int level1 = l;
+      LiveKey k = Selector.choose(keys, level1, model, exclude, tokenEstimate, health, exclusions, load, now);
       if (k != null) {
-        return Optional.of(new KeyLease(k, this, level));
+        return Optional.of(new KeyLease(k, this, level1));
       }
     }
     return Optional.empty();
