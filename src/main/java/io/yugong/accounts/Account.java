@@ -166,6 +166,15 @@ public record Account(
     return m;
   }
 
+  /** The names the ModelMapper of this account and of its ancestors map by exact name. */
+  public List<String> modelAliases() {
+    List<String> out = new ArrayList<>(routing.rules().aliases());
+    for (Account a : ancestors) {
+      out.addAll(a.routing().rules().aliases());
+    }
+    return out;
+  }
+
   /**
    * The key level that serves an upstream model for this account: its {@code LevelMapper}'s, else
    * the nearest ancestor's with a rule for it, else the global {@code LEVEL_MAPPER}'s (1 by default).

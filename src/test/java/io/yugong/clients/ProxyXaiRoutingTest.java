@@ -102,6 +102,18 @@ class ProxyXaiRoutingTest {
   }
 
   @Test
+  void anAccountsAliasesAreItsModelsAndOnlyItsOwn() throws Exception {
+    String mine = key(create(new JsonObject().put("Name", "route-alias").put("ModelMapper", "team-fast=gpt-4o-mini")));
+    String other = key(create(new JsonObject().put("Name", "route-no-alias")));
+    HttpResponse<String> list = c.call(1, "GET", "/v1/models", mine, null);
+    assertThat(list.body()).contains("\"team-fast\"");
+    assertThat(c.call(0, "GET", "/v1/models/team-fast", mine, null).statusCode()).isEqualTo(200);
+    assertThat(served(1, mine, "team-fast").model()).isEqualTo("gpt-4o-mini");
+    assertThat(c.call(1, "GET", "/v1/models", other, null).body()).doesNotContain("team-fast");
+    assertThat(c.call(0, "GET", "/v1/models/team-fast", other, null).statusCode()).isEqualTo(404);
+  }
+
+  @Test
   void aSubAccountInheritsItsParentsMapperAndItsOwnRuleWins() throws Exception {
     String parent = key(create(new JsonObject().put("Name", "route-parent").put("CreditGranted", 5)
         .put("ModelMapper", "o3-mini=o4-mini")));
@@ -123,6 +135,8 @@ class ProxyXaiRoutingTest {
     assertThat(error(r).getString("code")).isEqualTo("model_not_allowed");
     assertThat(error(r).getString("message")).contains("gpt-4o");
     assertThat(c.mock.control().requests()).as("nothing went upstream").hasSize(before);
+    assertThat(c.call(0, "GET", "/v1/models/gpt-4o-mini", sneaky, null).statusCode())
+        .as("not listed as usable either").isEqualTo(404);
   }
 
   @Test
