@@ -43,6 +43,7 @@ public record Account(
     List<String> allowModels,
     List<String> denyModels,
     List<String> resources,
+    AccountRouting routing,
     long createdAt,
     AccessRules access,
     List<Account> ancestors) {
@@ -50,6 +51,7 @@ public record Account(
   public Account {
     ancestors = List.copyOf(ancestors);
     limits = (limits == null ? Limits.NONE : limits).withRpm(rateLimit);
+    routing = routing == null ? AccountRouting.NONE : routing;
   }
 
   public static final String ROOT_ID = "1";
@@ -66,7 +68,7 @@ public record Account(
   public Account withAncestors(List<Account> chain) {
     return new Account(id, parentId, path, name, email, alias, status, keyHash, partialKey, rates,
         hardLimit, softLimit, rateLimit, limits, days, allowIps, denyIps, allowModels, denyModels, resources,
-        createdAt, access, chain);
+        routing, createdAt, access, chain);
   }
 
   /** The ids on {@code path} above this account, root first. */
@@ -140,6 +142,69 @@ public record Account(
       }
     }
     return true;
+  }
+
+  /**
+   * The model to send upstream for the one the client named: the {@code ModelMapper} of this
+   * account, else of the nearest ancestor whose ModelMapper has a rule for it, else the global
+   * {@code MODEL_MAPPER}; one step only (a mapped name is not mapped again).
+   */
+  public String upstreamModel(String model, io.yugong.keypool.RoutingRules global) {
+    String mine = accountMappedModel(model);
+    return mine != null ? mine : global.upstreamModel(model);
+  }
+
+  /** The model an account's ModelMapper (this one's or the nearest ancestor's) maps to, or null. */
+  public String accountMappedModel(String model) {
+    if (model == null) {
+      return null;
+    }
+    String m = routing.rules().mappedModel(model);
+    for (int i = ancestors.size() - 1; m == null && i >= 0; i--) {
+      m = ancestors.get(i).routing().rules().mappedModel(model);
+    }
+    return m;
+  }
+
+  /** The names the ModelMapper of this account and of its ancestors map by exact name. */
+  public List<String> modelAliases() {
+    List<String> out = new ArrayList<>(routing.rules().aliases());
+    for (Account a : ancestors) {
+      out.addAll(a.routing().rules().aliases());
+    }
+    return out;
+  }
+
+  /**
+   * The key level that serves an upstream model for this account: its {@code LevelMapper}'s, else
+   * the nearest ancestor's with a rule for it, else the global {@code LEVEL_MAPPER}'s (1 by default).
+   */
+  public int keyLevel(String upstreamModel, io.yugong.keypool.RoutingRules global) {
+    int l = routing.rules().mappedLevel(upstreamModel);
+    for (int i = ancestors.size() - 1; l < 0 && i >= 0; i--) {
+      l = ancestors.get(i).routing().rules().mappedLevel(upstreamModel);
+    }
+    return l > 0 ? l : global.levelOf(upstreamModel);
+  }
+
+  /**
+   * The key levels that may serve this account: the intersection of its {@code AllowLevels} and
+   * every ancestor's that has one; null when none has (any level). An empty set: no level.
+   */
+  public java.util.Set<Integer> allowedLevels() {
+    java.util.Set<Integer> out = null;
+    for (int i = -1; i < ancestors.size(); i++) {
+      List<Integer> own = (i < 0 ? this : ancestors.get(i)).routing().allowLevels();
+      if (own.isEmpty()) {
+        continue;
+      }
+      if (out == null) {
+        out = new java.util.HashSet<>(own);
+      } else {
+        out.retainAll(own);
+      }
+    }
+    return out;
   }
 
   private Resources endpoints() {
@@ -233,6 +298,9 @@ public record Account(
     h.put("allowModels", String.join(",", allowModels));
     h.put("denyModels", String.join(",", denyModels));
     h.put("resources", String.join(",", resources));
+    h.put("modelMapper", routing.modelMapper());
+    h.put("levelMapper", routing.levelMapper());
+    h.put("allowLevels", routing.allowLevelsText());
     h.put("createdAt", Long.toString(createdAt));
     return h;
   }
@@ -258,7 +326,15 @@ public record Account(
         new Limits(0, (int) parseLong(h.get("rph")), (int) parseLong(h.get("rpd")), parseLong(h.get("tpm")),
             parseLong(h.get("tph")), parseLong(h.get("tpd")), ModelLimits.fromStored(h.get("modelLimits"))),
         days(h.get("days")), allowIps, denyIps, allowModels, denyModels, list(h.get("resources")),
-        parseLong(h.get("createdAt")), access, List.of());
+        routing(h), parseLong(h.get("createdAt")), access, List.of());
+  }
+
+  private static AccountRouting routing(Map<String, String> h) {
+    try {
+      return AccountRouting.parse(h.get("modelMapper"), h.get("levelMapper"), h.get("allowLevels"));
+    } catch (RuntimeException e) {
+      return AccountRouting.UNREADABLE;
+    }
   }
 
   /** A copy with changed fields; access rules are rebuilt, ancestors kept. */
@@ -327,6 +403,8 @@ public record Account(
         .put("AllowIPs", String.join(",", allowIps)).put("DenyIPs", String.join(",", denyIps))
         .put("AllowModels", String.join(",", allowModels)).put("DenyModels", String.join(",", denyModels))
         .put("Resources", String.join(",", resources))
+        .put("ModelMapper", routing.modelMapper()).put("LevelMapper", routing.levelMapper())
+        .put("AllowLevels", routing.allowLevelsText())
         .put("CreatedAt", createdAt / 1000);
   }
 }

@@ -146,6 +146,7 @@ final class AccountForm {
       }
       f.listEdits.put("resources", edit);
     }
+    routing(req, f);
     String status = status(req.getValue("Status"), "Status", false);
     String suspended = status(req.getValue("Suspended"), "Suspended", true);
     if (status != null && suspended != null && !status.equals(suspended)) {
@@ -155,6 +156,69 @@ final class AccountForm {
       f.changes.put("status", status != null ? status : suspended);
     }
     return f;
+  }
+
+  /** Longest ModelMapper or LevelMapper (each rule is tried in turn on every request). */
+  private static final int MAX_MAPPER = 4096;
+
+  /** ModelMapper, LevelMapper ("source=target,..."; "" or null clears) and AllowLevels ("1,2" or [1, 2]). */
+  private static void routing(JsonObject req, AccountForm f) {
+    for (String[] m : new String[][] {{"ModelMapper", "modelMapper"}, {"LevelMapper", "levelMapper"}}) {
+      if (!req.containsKey(m[0])) {
+        continue;
+      }
+      Object v = req.getValue(m[0]);
+      if (v != null && !(v instanceof String)) {
+        throw bad(m[0] + " must be a string such as \"gpt-3.5-turbo=gpt-4o-mini,gpt-4*=2\"", m[0]);
+      }
+      String text = v == null ? "" : ((String) v).trim();
+      if (text.length() > MAX_MAPPER || text.chars().anyMatch(Character::isISOControl)) {
+        throw bad(m[0] + " must be at most " + MAX_MAPPER + " characters, without control characters", m[0]);
+      }
+      try {
+        if (m[0].equals("ModelMapper")) {
+          AccountRouting.parse(text, "", "");
+        } else {
+          AccountRouting.parse("", text, "");
+        }
+      } catch (IllegalArgumentException e) {
+        throw bad(e.getMessage(), m[0]);
+      }
+      f.changes.put(m[1], text);
+    }
+    if (req.containsKey("AllowLevels")) {
+      Object v = req.getValue("AllowLevels");
+      String csv;
+      if (v == null) {
+        csv = "";
+      } else if (v instanceof String s && s.length() <= MAX_MAPPER) {
+        csv = s;
+      } else if (v instanceof Number n && n.doubleValue() == n.longValue()) {
+        csv = Long.toString(n.longValue());
+      } else if (v instanceof JsonArray a && a.size() <= AccountRouting.MAX_LEVELS) {
+        StringBuilder b = new StringBuilder();
+        for (Object o : a) {
+          if (!(o instanceof Integer || o instanceof Long || o instanceof String)) {
+            throw bad("AllowLevels must be levels such as \"1,2\" or [1, 2]", "AllowLevels");
+          }
+          b.append(b.length() == 0 ? "" : ",").append(o);
+        }
+        csv = b.toString();
+      } else {
+        throw bad("AllowLevels must be levels such as \"1,2\" or [1, 2]", "AllowLevels");
+      }
+      List<Integer> levels;
+      try {
+        levels = AccountRouting.levels(csv);
+      } catch (IllegalArgumentException e) {
+        throw bad(e.getMessage(), "AllowLevels");
+      }
+      StringBuilder b = new StringBuilder();
+      for (int l : levels) {
+        b.append(b.length() == 0 ? "" : ",").append(l);
+      }
+      f.changes.put("allowLevels", b.toString());
+    }
   }
 
   private static void limit(JsonObject req, String field, String stored, long max, AccountForm f) {

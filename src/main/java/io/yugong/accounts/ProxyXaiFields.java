@@ -20,12 +20,12 @@ final class ProxyXaiFields {
   static final Set<String> ACCEPTED = Set.of(
       "Name", "Email", "Alias", "CreditGranted", "Days", "Rates", "HardLimit", "SoftLimit",
       "RateLimit", "RPM", "RPH", "RPD", "TPM", "TPH", "TPD", "ModelLimits",
-      "AllowIPs", "DenyIPs", "AllowModels", "DenyModels", "Status", "Suspended", "Resources");
+      "AllowIPs", "DenyIPs", "AllowModels", "DenyModels", "Status", "Suspended", "Resources",
+      "ModelMapper", "LevelMapper", "AllowLevels");
 
   /** ProxyXAI's documented fields that Yugong does not apply (see docs/api.md). */
   static final Set<String> NOT_SUPPORTED = Set.of(
-      "BillingEmail", "QRCode", "Level", "ChildLimit", "ModelMapper", "LevelMapper",
-      "AllowLevels", "SecretKey");
+      "BillingEmail", "QRCode", "Level", "ChildLimit", "SecretKey");
 
   private static final int MAX_FIELDS = 64;
   private static final int MAX_NAME = 64;

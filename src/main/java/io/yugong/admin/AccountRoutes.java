@@ -14,7 +14,6 @@ import io.yugong.gateway.ApiError;
 import io.yugong.gateway.Replies;
 import java.math.BigDecimal;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -214,10 +213,10 @@ public final class AccountRoutes {
 
   /**
    * OpenAI's legacy {@code billing/usage}: costs in cents per day and model, end date exclusive
-   * (UTC days); a start date equal to the end date asks for that one day.
+   * (days of YUGONG_BILLING_TIMEZONE); a start date equal to the end date asks for that one day.
    */
   private void usage(RoutingContext ctx) {
-    LocalDate today = LocalDate.now(ZoneOffset.UTC);
+    LocalDate today = wallets.zone().today();
     LocalDate start;
     LocalDate end;
     try {
@@ -256,7 +255,7 @@ public final class AccountRoutes {
         ordered.add(d);
       }
       for (LocalDate d : ordered) {
-        daily.add(new JsonObject().put("timestamp", d.atStartOfDay(ZoneOffset.UTC).toEpochSecond())
+        daily.add(new JsonObject().put("timestamp", wallets.zone().startOfDay(d))
             .put("line_items", days.getOrDefault(d, new JsonArray())));
       }
       return new JsonObject().put("object", "list").put("daily_costs", daily)

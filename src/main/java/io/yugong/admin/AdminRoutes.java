@@ -54,6 +54,7 @@ public final class AdminRoutes {
     router.put("/admin/config/model-limits").handler(this::setModelLimits);
     router.patch("/admin/config/prices").handler(this::patchPrices);
     router.post("/x-root").handler(new RootKeyRoute(services.accounts())::handle);
+    new UpstreamKeyRoutes(pool).mount(router);
     SettingsRoute settings = new SettingsRoute(services.runtime(), pool);
     router.get("/x-config").handler(settings::get);
     router.post("/x-config").handler(settings::set);

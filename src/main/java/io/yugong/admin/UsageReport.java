@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import io.yugong.accounts.Account;
 import io.yugong.accounts.Accounts;
+import io.yugong.billing.BillingZone;
 import io.yugong.billing.DailyUsage;
 import io.yugong.billing.Money;
 import io.yugong.billing.Wallets;
@@ -15,7 +16,6 @@ import io.yugong.gateway.Replies;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
 import java.time.LocalDate;
-import java.time.ZoneOffset;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -27,7 +27,7 @@ import java.util.regex.Pattern;
 
 /**
  * ProxyXAI's {@code GET /x-bill}: settled usage of the caller's sub-accounts (or of one account
- * of its subtree) over a range of UTC days, per day and model and per account, in ProxyXAI's
+ * of its subtree) over a range of days (of YUGONG_BILLING_TIMEZONE), per day and model and per account, in ProxyXAI's
  * shape. Ranges are at most 366 days; the subtree is paged ({@code page}, {@code size} ≤ 100).
  */
 final class UsageReport {
@@ -77,7 +77,7 @@ final class UsageReport {
           throw ApiError.invalidRequest("The parameter '" + name + "' is sent twice or is too long.", name);
         }
       }
-      range = range(q);
+      range = range(q, wallets.zone().today());
       page = whole(q.get("page"), "page", 1, 1, 1_000_000);
       size = whole(q.get("size"), "size", DEFAULT_SIZE, 1, MAX_SIZE);
       user = either(q, "u", "user");
@@ -123,7 +123,7 @@ final class UsageReport {
       for (Account a : shown) {
         reads.add(wallets.dailyUsage(a.id(), range.start, range.end));
       }
-      return Future.all(reads).map(v -> report(range, all.size(), page, size, shown, reads));
+      return Future.all(reads).map(v -> report(range, all.size(), page, size, shown, reads, wallets.zone()));
     }).onComplete(ar -> {
       inFlight.decrementAndGet();
       if (ar.failed()) {
@@ -135,7 +135,7 @@ final class UsageReport {
   }
 
   private static JsonObject report(Range range, int total, int page, int size, List<Account> shown,
-      List<Future<List<DailyUsage>>> reads) {
+      List<Future<List<DailyUsage>>> reads, BillingZone zone) {
     Map<LocalDate, JsonObject> days = new TreeMap<>();
     long allRequests = 0;
     long allCost = 0;
@@ -146,7 +146,7 @@ final class UsageReport {
       JsonObject byModel = new JsonObject();
       for (DailyUsage u : reads.get(i).result()) {
         JsonObject day = days.computeIfAbsent(u.day(), d -> new JsonObject()
-            .put("aggregation_timestamp", d.atStartOfDay(ZoneOffset.UTC).toEpochSecond())
+            .put("aggregation_timestamp", zone.startOfDay(d))
             .put("date", d.toString())
             .put("n_requests", 0L).put("n_context_tokens_total", 0L).put("n_generated_tokens_total", 0L)
             .put("n_cached_tokens_total", 0L).put("usage_details", new JsonObject()));
@@ -221,8 +221,7 @@ final class UsageReport {
   }
 
   /** The range asked: {@code date}, {@code start}..{@code end} (inclusive), the last {@code days}, or this month. */
-  private static Range range(MultiMap q) {
-    LocalDate today = LocalDate.now(ZoneOffset.UTC);
+  private static Range range(MultiMap q, LocalDate today) {
     String date = either(q, "d", "date");
     String start = either(q, "s", "start");
     String end = either(q, "e", "end");

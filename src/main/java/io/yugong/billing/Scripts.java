@@ -19,7 +19,7 @@ import java.util.Map;
 
 /**
  * The wallet's Lua scripts: read from the classpath (each one is {@code lib.lua} followed by the
- * script's own file, with the {@link Retention}'s values filled in), loaded with SCRIPT LOAD, run with EVALSHA. When Redis answers NOSCRIPT (it
+ * script's own file, with the {@link Retention}'s values and the {@link BillingZone}'s offsets filled in), loaded with SCRIPT LOAD, run with EVALSHA. When Redis answers NOSCRIPT (it
  * restarted, or someone ran SCRIPT FLUSH) the call is made again with EVAL, which also puts the
  * script back into Redis's cache under the same sha.
  */
@@ -46,8 +46,12 @@ final class Scripts {
   private final Map<String, Script> scripts = new LinkedHashMap<>();
 
   Scripts(Redis redis, Retention retention) {
+    this(redis, retention, BillingZone.UTC);
+  }
+
+  Scripts(Redis redis, Retention retention, BillingZone zone) {
     this.redis = redis;
-    String lib = retention.fill(resource("lib"));
+    String lib = retention.fill(zone.fill(resource("lib")));
     for (String name : NAMES) {
       String source = lib + "\n" + resource(name);
       scripts.put(name, new Script(source, sha1(source)));

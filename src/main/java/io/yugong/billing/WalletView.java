@@ -8,7 +8,7 @@ import java.util.List;
  * @param held what the account's requests hold (exact holds in Redis), the nodes' slices left out
  * @param available balance minus held
  * @param grants live grants, soonest expiry first
- * @param monthCost cost settled this UTC month
+ * @param monthCost cost settled this month (of the billing time zone)
  * @param rpmUsed requests admitted in the last 60 seconds (counted only while the account has a
  *     per-minute limit)
  * @param disabled true after {@link Wallets#delete} or {@link Wallets#setDisabled}

@@ -21,7 +21,7 @@ import java.util.function.Supplier;
  * it is atomic; the hot path ({@link #reserve}, {@link #settle}, {@link #release}) is one round
  * trip each. Amounts are nano-dollars (1e-9 USD) in {@code long}; the scripts compare them as Lua
  * doubles, exact up to 2^53 nano-dollars (about 9 million USD) per account. "Now" is always
- * Redis's clock, dates are UTC. The key layout and scripts are described in
+ * Redis's clock; days and months are the {@link BillingZone}'s. The key layout and scripts are described in
  * {@code docs/billing-redis.md}.
  *
  * <p>{@link #fund}, {@link #delete} and the scripts of accounts below others touch several accounts in one script: they need a
@@ -39,6 +39,7 @@ public final class Wallets {
 
   private final Redis redis;
   private final Scripts scripts;
+  private final BillingZone zone;
   private Slices slices;
   private SliceMeter sliceMeter = SliceMeter.NONE;
 
@@ -49,8 +50,19 @@ public final class Wallets {
 
   /** Wallets whose ledger cap and marker TTLs are {@code retention}'s. */
   public Wallets(Redis redis, Retention retention) {
+    this(redis, retention, BillingZone.UTC);
+  }
+
+  /** Wallets whose days and months are {@code zone}'s (YUGONG_BILLING_TIMEZONE). */
+  public Wallets(Redis redis, Retention retention, BillingZone zone) {
     this.redis = redis;
-    this.scripts = new Scripts(redis, retention);
+    this.zone = zone;
+    this.scripts = new Scripts(redis, retention, zone);
+  }
+
+  /** The time zone whose days and months the usage aggregates follow. */
+  public BillingZone zone() {
+    return zone;
   }
 
   /**
@@ -449,7 +461,7 @@ public final class Wallets {
   }
 
   /**
-   * Settled cost per UTC day and model, as {@code "YYYY-MM-DD|model" -> nanos} (days without
+   * Settled cost per day (billing time zone) and model, as {@code "YYYY-MM-DD|model" -> nanos} (days without
    * usage are absent). Day counters are kept 400 days; at most 1000 days per call.
    */
   public Future<Map<String, Long>> dailyCosts(String accountId, LocalDate from,
@@ -482,7 +494,7 @@ public final class Wallets {
   }
 
   /**
-   * Settled usage of an account per UTC day and model over {@code from}..{@code toInclusive}
+   * Settled usage of an account per day (billing time zone) and model over {@code from}..{@code toInclusive}
    * (at most 366 days at once; days without usage are left out), in one pipelined read.
    */
   public Future<List<DailyUsage>> dailyUsage(String accountId, LocalDate from, LocalDate toInclusive) {
@@ -521,7 +533,7 @@ public final class Wallets {
     return s == null ? 0 : Long.parseLong(s);
   }
 
-  /** Settled cost of one UTC month, in nano-dollars. */
+  /** Settled cost of one month (billing time zone), in nano-dollars. */
   public Future<Long> monthCost(String accountId, YearMonth month) {
     return guard(() -> redis.send(Request.cmd(Command.HGET).arg(Keys.month(accountId, month))
         .arg("cost")).map(Replies::num));

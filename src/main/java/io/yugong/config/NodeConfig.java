@@ -30,6 +30,7 @@ public final class NodeConfig {
   private NodeConfig(Map<String, String> values) {
     this.values = values;
     this.masterKey = decodeMasterKey(values.get("YUGONG_MASTER_KEY"));
+    billingZone(); // a zone that is none stops the node at boot, not at the first charge
     if (adminKey().isBlank()) {
       throw new Invalid("YUGONG_ADMIN_KEY is not set: choose the bearer key of the root (admin) account, "
           + "for example: export YUGONG_ADMIN_KEY=sk-admin-$(openssl rand -hex 24)");
@@ -432,6 +433,21 @@ public final class NodeConfig {
   /** Address the metrics listener binds (YUGONG_METRICS_HOST, default 127.0.0.1). */
   public String metricsHost() {
     return get("YUGONG_METRICS_HOST", "127.0.0.1");
+  }
+
+  /**
+   * The time zone whose days and months the usage aggregates, the balance tools and the monthly
+   * HardLimit follow (YUGONG_BILLING_TIMEZONE, default UTC; an IANA name such as Asia/Shanghai or
+   * an offset such as +08:00). Every node of a cluster must have the same.
+   */
+  public java.time.ZoneId billingZone() {
+    String v = get("YUGONG_BILLING_TIMEZONE", "UTC");
+    try {
+      return java.time.ZoneId.of(v);
+    } catch (java.time.DateTimeException e) {
+      throw new Invalid("YUGONG_BILLING_TIMEZONE must be a time zone such as UTC, Asia/Shanghai or "
+          + "+08:00, not '" + v + "'");
+    }
   }
 
   /** How deep the account tree may grow below root (YUGONG_MAX_DEPTH, default 8 levels). */

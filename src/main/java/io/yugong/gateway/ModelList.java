@@ -65,11 +65,16 @@ final class ModelList implements Handler<RoutingContext> {
     RoutingRules rules = keys.routing();
     TreeSet<String> ids = new TreeSet<>();
     for (String name : book.models().keySet()) {
-      if (a.allowsModel(name)) {
+      if (a.allowsModel(name) && mappingAllowed(a, name)) {
         ids.add(name);
       }
     }
     for (String alias : rules.aliases()) {
+      if (usable(a, alias)) {
+        ids.add(alias);
+      }
+    }
+    for (String alias : a.modelAliases()) {
       if (usable(a, alias)) {
         ids.add(alias);
       }
@@ -81,7 +86,14 @@ final class ModelList implements Handler<RoutingContext> {
 
   /** The account may name it, and what it leads to upstream has a price here. */
   private boolean usable(Account a, String id) {
-    return a.allowsModel(id) && tariff.prices().find(keys.routing().upstreamModel(id)).isPresent();
+    return a.allowsModel(id) && mappingAllowed(a, id)
+        && tariff.prices().find(a.upstreamModel(id, keys.routing())).isPresent();
+  }
+
+  /** What an account's ModelMapper maps the name to (if it does) passes the account's rules too. */
+  private static boolean mappingAllowed(Account a, String id) {
+    String mapped = a.accountMappedModel(id);
+    return mapped == null || a.allowsModel(mapped);
   }
 
   private JsonObject model(String id) {

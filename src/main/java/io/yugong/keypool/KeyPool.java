@@ -181,13 +181,26 @@ public final class KeyPool {
 
   /** Adds a key from an admin request {@code {key, baseUrl?, models?, name?, level?, weight?, org?}}. */
   public Future<UpstreamKey> add(JsonObject req) {
+    return add(req, "key_" + Secrets.randomHex(16));
+  }
+
+  /**
+   * The id a secret gets when it is added once only ({@code INIT_KEYS}, ProxyXAI's
+   * {@code /x-keys}): from its peppered hash, so the same secret always has the same id and the
+   * id tells nothing of the secret.
+   */
+  public String idOf(String secret) {
+    return "key_" + vault.hashKey(secret.trim()).substring(0, 32);
+  }
+
+  /** Adds a key as {@link #add(JsonObject)} does, under the given id (replacing a record of that id). */
+  public Future<UpstreamKey> add(JsonObject req, String id) {
     try {
       check(req);
     } catch (IllegalArgumentException e) {
       return Future.failedFuture(e);
     }
     String secret = req.getString("key");
-    String id = "key_" + Secrets.randomHex(16);
     UpstreamKey key;
     try {
       key = new UpstreamKey(id, req.getString("name", id), vault.seal(secret.trim(), id),
@@ -211,7 +224,7 @@ public final class KeyPool {
   public Future<Integer> seed(java.util.List<String> secrets) {
     Future<Integer> chain = Future.succeededFuture(0);
     for (String secret : secrets) {
-      String id = "key_" + vault.hashKey(secret).substring(0, 32);
+      String id = idOf(secret);
       chain = chain.compose(n -> redis.send(Request.cmd(Command.HEXISTS).arg(REDIS_KEYS).arg(id))
           .compose(r -> {
             if (r.toInteger() == 1 || live.containsKey(id)) {
@@ -253,7 +266,7 @@ public final class KeyPool {
     models(req.getValue("models"));
   }
 
-  /** Changes level, models, weight, name or enabled of a key; null when there is none. */
+  /** Changes level, models, weight, name, baseUrl or enabled of a key; null when there is none. */
   public Future<UpstreamKey> update(String id, JsonObject patch) {
     LiveKey k = live.get(id);
     if (k == null) {
@@ -265,8 +278,13 @@ public final class KeyPool {
       next = r.withRouting(patch.getInteger("level", r.level()),
           patch.containsKey("models") ? models(patch.getValue("models")) : r.models(),
           patch.getInteger("weight", r.weight()), patch.getString("name", r.name()));
+      if (patch.getValue("baseUrl") != null) {
+        next = next.withBaseUrl(normaliseBaseUrl(patch.getString("baseUrl")));
+      }
     } catch (ClassCastException e) {
       return Future.failedFuture(new IllegalArgumentException("a field has the wrong type: " + e.getMessage()));
+    } catch (IllegalArgumentException e) {
+      return Future.failedFuture(e);
     }
     Boolean enabled = patch.getBoolean("enabled");
     if (Boolean.TRUE.equals(enabled)) {
@@ -432,13 +450,28 @@ public final class KeyPool {
    * the levels SWITCH_OVER falls to. Empty when none can serve now. Reads only local memory.
    */
   public Optional<KeyLease> pick(String model, Set<String> exclude, long tokenEstimate) {
+    return pick(model, routing.levelOf(model), null, exclude, tokenEstimate);
+  }
+
+  /**
+   * Chooses a key as {@link #pick(String, Set, long)} does, starting at {@code level} (an account's
+   * own LevelMapper may choose it) and taking only keys of {@code allowedLevels} (null = any): an
+   * account's AllowLevels. SWITCH_OVER still says where a level falls to; levels not allowed are
+   * passed over.
+   */
+  public Optional<KeyLease> pick(String model, int level, Set<Integer> allowedLevels, Set<String> exclude,
+      long tokenEstimate) {
     LiveKey[] keys = snapshot;
     long now = System.currentTimeMillis();
     RoutingRules rules = routing;
-    for (int level : rules.levelsFrom(rules.levelOf(model))) {
-      LiveKey k = Selector.choose(keys, level, model, exclude, tokenEstimate, health, exclusions, load, now);
+    for (int l : rules.levelsFrom(level)) {
+      if (allowedLevels != null && !allowedLevels.contains(l)) {
+        continue;
+      }
+      int level1 = l;
+      LiveKey k = Selector.choose(keys, level1, model, exclude, tokenEstimate, health, exclusions, load, now);
       if (k != null) {
-        return Optional.of(new KeyLease(k, this, level));
+        return Optional.of(new KeyLease(k, this, level1));
       }
     }
     return Optional.empty();
@@ -555,7 +588,8 @@ public final class KeyPool {
     return snapshot;
   }
 
-  static String normaliseBaseUrl(String url) {
+  /** An upstream base URL as keys store it (no trailing slash or /v1); throws IllegalArgumentException when it is none. */
+  public static String normaliseBaseUrl(String url) {
     String u = url.trim();
     java.net.URI parsed;
     try {

@@ -119,6 +119,17 @@ public final class RoutingRules {
     return out;
   }
 
+  /** The model MODEL_MAPPER maps the named one to, or null when no rule of it does. */
+  public String mappedModel(String model) {
+    return lookup(modelMapper, model);
+  }
+
+  /** The level LEVEL_MAPPER gives the (upstream) model, or -1 when no rule of it does. */
+  public int mappedLevel(String model) {
+    String l = lookup(levelMapper, model);
+    return l == null ? -1 : Integer.parseInt(l);
+  }
+
   /** The model to send upstream for the one the client named. */
   public String upstreamModel(String model) {
     String mapped = lookup(modelMapper, model);

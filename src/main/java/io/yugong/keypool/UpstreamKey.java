@@ -51,6 +51,11 @@ public record UpstreamKey(
         enabled, disabledReason, createdAt);
   }
 
+  public UpstreamKey withBaseUrl(String newBaseUrl) {
+    return new UpstreamKey(id, name, sealed, hint, newBaseUrl, models, level, weight, org, enabled,
+        disabledReason, createdAt);
+  }
+
   /** The stored JSON, sealed secret included; never send this to a client. */
   public JsonObject toStored() {
     return new JsonObject()

@@ -13,6 +13,7 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import io.yugong.accounts.Accounts;
+import io.yugong.billing.BillingZone;
 import io.yugong.billing.PriceBook;
 import io.yugong.billing.Tariff;
 import io.yugong.billing.TokenCounter;
@@ -120,7 +121,7 @@ public final class Node {
         : TrustOptions.wrap(UpstreamTrust.withExtraCas(cfg.upstreamCaFile()));
     KeyPool keyPool = new KeyPool(vertx, redis, hz, vault, cfg.upstream(), upstreamTrust);
     Wallets wallets = new Wallets(redis, Retention.forSettings(cfg.ledgerEntries(),
-        StoreHealth.SAFETY_DEADLINE_MS, cfg.holdTtlMs()));
+        StoreHealth.SAFETY_DEADLINE_MS, cfg.holdTtlMs()), BillingZone.of(cfg.billingZone()));
     // The change stream is followed on connections of its own: its poll must answer within the
     // cache's trust window (1.5 s) even while a burst queues on the request path's pool.
     Redis feedRedis = Redis.createClient(vertx, new RedisOptions()

@@ -66,6 +66,8 @@ final class Accounting {
   /** The runtime setting that holds the global {@code RESOURCES} ({@code {"RESOURCES": "..."}}). */
   static final String RESOURCES_SETTING = Resources.SETTING;
   private volatile Resources globalResources = Resources.ALL;
+  /** The key pool's live routing rules (MODEL_MAPPER, LEVEL_MAPPER, SWITCH_OVER). */
+  private final java.util.function.Supplier<io.yugong.keypool.RoutingRules> routing;
 
   Accounting(Vertx vertx, Services s) {
     this.vertx = vertx;
@@ -78,6 +80,8 @@ final class Accounting {
     this.unmeteredAllowed = s.config().unmeteredAllowed();
     this.stats = s.stats();
     this.metrics = s.metrics().requests();
+    io.yugong.keypool.KeyPool pool = s.keyPool();
+    this.routing = pool::routing;
     this.pricing = vertx.createSharedWorkerExecutor("yugong-pricing",
         Math.max(1, Runtime.getRuntime().availableProcessors() / 2));
     s.runtime().onChange((name, doc) -> {
@@ -135,6 +139,30 @@ final class Accounting {
         && !a.allowsModel(x.model)) {
       return Future.failedFuture(new ApiError(403, "The model '" + x.model + "' is not allowed for "
           + "this key.", "permission_error", "model", "model_not_allowed"));
+    }
+    // an account's ModelMapper cannot reach a model its rules or an ancestor's deny
+    String mapped = x.model == null ? null : a.accountMappedModel(x.model);
+    if (mapped != null && x.endpoint != Endpoint.FREE && !a.allowsModel(mapped)) {
+      return Future.failedFuture(new ApiError(403, "The model '" + x.model + "' is mapped to '" + mapped
+          + "' for this key, which is not allowed for it.", "permission_error", "model", "model_not_allowed"));
+    }
+    java.util.Set<Integer> levels = a.allowedLevels();
+    if (levels != null) {
+      if (levels.isEmpty()) {
+        return Future.failedFuture(ApiError.forbidden("No upstream key level may serve this key: its "
+            + "AllowLevels and an account's above it have none in common.", "level_not_allowed"));
+      }
+      io.yugong.keypool.RoutingRules rules = routing.get();
+      int level = a.keyLevel(x.upstreamModel, rules);
+      boolean any = false;
+      for (int l : rules.levelsFrom(level)) {
+        any |= levels.contains(l);
+      }
+      if (!any) {
+        return Future.failedFuture(new ApiError(403, "The model '" + x.model + "' is served by upstream keys "
+            + "of level " + level + ", which this key may not use (AllowLevels).", "permission_error", "model",
+            "level_not_allowed"));
+      }
     }
     return Future.succeededFuture();
   }

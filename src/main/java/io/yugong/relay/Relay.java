@@ -137,7 +137,7 @@ public final class Relay implements Handler<RoutingContext> {
     JsonObject j = x.json;
     Object model = j.getValue("model");
     x.model = model instanceof String s ? s : null;
-    x.upstreamModel = pool.routing().upstreamModel(x.model);
+    x.upstreamModel = x.account.upstreamModel(x.model, pool.routing());
     Object stream = j.getValue("stream");
     if (stream != null && !(stream instanceof Boolean)) {
       // upstream may read "true" or 1 as a stream that Yugong would not meter as one
@@ -185,7 +185,8 @@ public final class Relay implements Handler<RoutingContext> {
         return;
       }
     } else {
-      picked = pool.pick(x.upstreamModel, x.triedKeys, x.promptTokens());
+      picked = pool.pick(x.upstreamModel, x.account.keyLevel(x.upstreamModel, pool.routing()),
+          x.account.allowedLevels(), x.triedKeys, x.promptTokens());
     }
     if (picked.isEmpty()) {
       exhausted(x);

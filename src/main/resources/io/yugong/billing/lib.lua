@@ -8,8 +8,8 @@
 --
 -- An account's keys all start with "yg:{a:ID}:". Each script receives an account as 8 KEYS in
 -- this order: wallet, grants, grant, grantinfo, holds, holdexp, rpm, ledger. Per-request and
--- per-period keys (settled:<req>, abandoned:<req>, month:YYYYMM, day:YYYYMMDD) are derived from
--- the same prefix, so they share the account's hash slot.
+-- per-period keys (settled:<req>, abandoned:<req>, month:YYYYMM, day:YYYYMMDD, dates in the
+-- billing time zone) are derived from the same prefix, so they share the account's hash slot.
 
 local DAY_MS = 86400000
 -- The dollar-brace placeholders are filled from the node's settings when Scripts loads this file (billing/Retention.java)
@@ -92,9 +92,24 @@ local function muldiv(x, num, den, ceil)
   return out
 end
 
--- UTC civil date of a millisecond instant (H. Hinnant's days-to-civil algorithm)
+-- The billing time zone's UTC offsets (YUGONG_BILLING_TIMEZONE, billing/BillingZone.java): flat
+-- { from-ms, offset-ms, ... } pairs, ascending, the first from 0. Day and month keys, the monthly
+-- HardLimit and the subtree's month follow this zone; the RPH/RPD/TPx windows stay UTC.
+local ZONE = { ${zoneOffsets} }
+
+-- the zone's offset at a millisecond instant
+local function zoneOffset(ms)
+  local off = ZONE[2]
+  for i = 3, #ZONE, 2 do
+    if ms < ZONE[i] then break end
+    off = ZONE[i + 1]
+  end
+  return off
+end
+
+-- civil date, in the billing time zone, of a millisecond instant (H. Hinnant's days-to-civil)
 local function ymd(ms)
-  local z = math.floor(ms / DAY_MS) + 719468
+  local z = math.floor((ms + zoneOffset(ms)) / DAY_MS) + 719468
   local era = math.floor(z / 146097)
   local doe = z - era * 146097
   local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524)

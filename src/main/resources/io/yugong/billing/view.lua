@@ -4,7 +4,7 @@
 -- Returns { balance, held, disabled ('1'|''), grants, month, rpmUsed, now, sliced } where sliced is
 -- what the nodes' credit slices hold of `held`, and grants is a
 -- flat array { id, balance, infoJson, ... } in expiry order and month is
--- { cost, requests, prompt_tokens, cached_tokens, completion_tokens } of this UTC month.
+-- { cost, requests, prompt_tokens, cached_tokens, completion_tokens } of this month (billing time zone).
 local A = account(0)
 local now = clock()
 expireGrants(A, now)

@@ -52,6 +52,19 @@ class NodeConfigTest {
     }
   }
 
+  @Test
+  void theBillingTimeZoneIsUtcUnlessSetAndAZoneThatIsNoneStopsTheNodeAtBoot() {
+    assertThat(NodeConfig.from(Map.of("YUGONG_MASTER_KEY", MASTER, "YUGONG_ADMIN_KEY", "k")).billingZone())
+        .isEqualTo(java.time.ZoneId.of("UTC"));
+    assertThat(NodeConfig.from(Map.of("YUGONG_MASTER_KEY", MASTER, "YUGONG_ADMIN_KEY", "k",
+        "YUGONG_BILLING_TIMEZONE", "Asia/Shanghai")).billingZone()).isEqualTo(java.time.ZoneId.of("Asia/Shanghai"));
+    for (String bad : new String[] {"Asia/Shangai", "CST8", "+25:00", "UTC+8h"}) {
+      assertThatThrownBy(() -> NodeConfig.from(Map.of("YUGONG_MASTER_KEY", MASTER, "YUGONG_ADMIN_KEY", "k",
+          "YUGONG_BILLING_TIMEZONE", bad))).as(bad)
+          .isInstanceOf(NodeConfig.Invalid.class).hasMessageContaining("YUGONG_BILLING_TIMEZONE").hasMessageContaining(bad);
+    }
+  }
+
   private static java.util.List<String> cors(String value) {
     return NodeConfig.from(Map.of("YUGONG_MASTER_KEY", MASTER, "YUGONG_ADMIN_KEY", "k",
         "YUGONG_CORS_ORIGINS", value)).corsOrigins();
