@@ -154,16 +154,12 @@ public final class RealtimeRelay implements Handler<RoutingContext> {
     });
   }
 
-  /** Upstream's path: the client's query with the model as sent upstream (MODEL_MAPPER applied). */
+  /** Upstream's path: only the model, as sent upstream (MODEL_MAPPER applied); no other query parameter. */
   private static String upstreamUri(Attempts a) {
     StringBuilder uri = new StringBuilder("/v1/realtime?model=")
         .append(URLEncoder.encode(a.upstreamModel, StandardCharsets.UTF_8));
-    for (var e : a.ctx.queryParams()) {
-      if (!"model".equals(e.getKey()) && e.getKey().length() <= 64 && e.getValue().length() <= 256) {
-        uri.append('&').append(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)).append('=')
-            .append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
-      }
-    }
+    // nothing else the client put in the query goes up: ?intent=transcription would open a
+    // transcription session, whose usage Yugong cannot bill
     return uri.toString();
   }
 
@@ -253,7 +249,7 @@ public final class RealtimeRelay implements Handler<RoutingContext> {
         return;
       }
       new RealtimeSession(a.rid, a.account.id(), a.upstreamModel, lease, a.meter, ar.result(), upstream,
-          requestLog, a.ctx, a.attempts, a.startNanos).start();
+          requestLog, a.ctx, a.attempts, a.startNanos, config.realtimeMaxSessionMs()).start();
     });
   }
 }
