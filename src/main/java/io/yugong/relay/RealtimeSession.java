@@ -264,9 +264,11 @@ final class RealtimeSession {
         }
       }
     }
+    // read before the frame is relayed: a written frame's buffer is not ours any more
+    JsonObject parsedEvent = event != null && whole != null && parsed(event) ? parse(whole) : null;
     relayDown(f);
     if (event != null) {
-      onEvent(event, whole);
+      onEvent(event, parsedEvent);
     }
   }
 
@@ -311,8 +313,8 @@ final class RealtimeSession {
     });
   }
 
-  /** An upstream event of {@code type}; {@code whole} is its bytes when it was read whole (else null). */
-  private void onEvent(String type, Buffer whole) {
+  /** An upstream event of {@code type}; {@code event} is it parsed when it was read whole (else null). */
+  private void onEvent(String type, JsonObject event) {
     switch (type) {
       case "response.created" -> {
         if (draining) {
@@ -321,7 +323,6 @@ final class RealtimeSession {
         placing(meter.responseCreated());
       }
       case "response.done" -> {
-        JsonObject event = whole == null ? null : parse(whole);
         Object response = event == null ? null : event.getValue("response");
         Object usage = response instanceof JsonObject r ? r.getValue("usage") : null;
         Usage used = usage instanceof JsonObject u ? Tariff.realtimeFrom(u) : null;
@@ -332,7 +333,6 @@ final class RealtimeSession {
         placing(meter.responseDone(used));
       }
       case "error" -> {
-        JsonObject event = whole == null ? null : parse(whole);
         Object e = event == null ? null : event.getValue("error");
         Object code = e instanceof JsonObject o ? o.getValue("code") : null;
         upstreamErrorCode = code instanceof String s && s.length() <= 64 ? s : upstreamErrorCode;
