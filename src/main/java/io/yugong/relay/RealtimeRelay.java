@@ -27,7 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /v1/realtime?model=...} upgraded to a WebSocket: before the client gets its upgrade,
+ * {@code GET /v1/realtime?model=...} upgraded to a WebSocket: before the client gets its upgrade, the
+ * account's rules are checked for the path and model ({@link Accounting#allow}, as for any request),
  * the first response's hold is placed and an upstream key's WebSocket is opened (a handshake that
  * upstream refuses for the key's or its own fault — 429, 5xx, a dead key — moves to another key, as
  * {@link Relay} does); a refusal is a plain OpenAI-shaped HTTP error. Then {@link RealtimeSession}
