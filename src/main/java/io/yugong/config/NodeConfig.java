@@ -347,6 +347,17 @@ public final class NodeConfig {
   }
 
   /**
+   * The longest a Realtime session lives (YUGONG_REALTIME_MAX_SESSION_MS): at most, and by default,
+   * min(YUGONG_HOLD_TTL_MS - 60 s, 30 min), so that no response's hold can expire under way; at
+   * least 1 s. OpenAI ends its sessions at their maximum duration the same way.
+   */
+  public long realtimeMaxSessionMs() {
+    long cap = Math.max(1_000L, Math.min(holdTtlMs() - 60_000L, 30L * 60_000L));
+    long asked = getInt("YUGONG_REALTIME_MAX_SESSION_MS", (int) Math.min(cap, Integer.MAX_VALUE));
+    return Math.max(1_000L, Math.min(asked, cap));
+  }
+
+  /**
    * Path prefixes of endpoints that cannot be billed per request (files, batches, fine-tuning,
    * assistants, ...) or that Yugong does not know at all, that accounts may use anyway, at no
    * charge (YUGONG_UNMETERED_ALLOWED, comma-separated, default none; "*" allows all).

@@ -43,6 +43,7 @@ public final class MockControl {
     private final String apiKey;
     private final io.vertx.core.http.ServerWebSocket ws;
     private final Promise<Void> closed = Promise.promise();
+    private final List<String> received = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile Short closeCode;
     private volatile String closeReason;
 
@@ -53,6 +54,20 @@ public final class MockControl {
 
     public String apiKey() {
       return apiKey;
+    }
+
+    /** The URI the socket was opened with (path and query). */
+    public String uri() {
+      return ws.uri();
+    }
+
+    /** The top-level type of every client event the emulator received on this socket, in order. */
+    public List<String> receivedTypes() {
+      return List.copyOf(received);
+    }
+
+    void received(String type) {
+      received.add(type);
     }
 
     /** The close code the peer sent, once closed. */
@@ -81,7 +96,21 @@ public final class MockControl {
     }
   }
 
+  private volatile long realtimeDeltaDelayMs;
+
   MockControl() {
+  }
+
+  /**
+   * The pause before each of a Realtime response's deltas (0, the default: a response is sent at
+   * once), so that a test can act while responses are under way.
+   */
+  public void realtimeDeltaDelay(long ms) {
+    realtimeDeltaDelayMs = Math.max(0, ms);
+  }
+
+  long realtimeDeltaDelayMs() {
+    return realtimeDeltaDelayMs;
   }
 
   /** Sets how a key is treated from now on ({@code null} restores normal service). Resets the key's rate budget. */
@@ -109,6 +138,7 @@ public final class MockControl {
     abortedStreams.set(0);
     realtime.clear();
     stored.clear();
+    realtimeDeltaDelayMs = 0;
   }
 
   /** True when the object (a file, a stored response) was created with this API key and not deleted. */

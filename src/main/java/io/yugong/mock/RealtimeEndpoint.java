@@ -3,6 +3,7 @@ package io.yugong.mock;
 import io.vertx.core.http.ServerWebSocket;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.util.List;
 
 /**
  * {@code GET /v1/realtime?model=...} as a WebSocket: after the gate (keys and their behaviours, so
@@ -20,6 +21,11 @@ import io.vertx.core.json.JsonObject;
  *       or {@code response.audio_transcript.delta} + {@code response.audio.delta} with audio) and
  *       {@code response.done} with the usage below; K is {@code response.max_output_tokens}
  *       (at most 4096) or the emulator's completion tokens (12);
+ *   <li>{@code response.cancel} (with a {@code response_id}, or none: every response under way)
+ *       → {@code response.done} with status {@code cancelled} and the usage so far (the deltas
+ *       sent); the deltas are paced by {@link MockControl#realtimeDeltaDelay} (none by default),
+ *       and responses may run concurrently; an out-of-band one ({@code "conversation": "none"})
+ *       leaves the conversation and the cache as they were;
  *   <li>anything else, or a message that is not JSON → an {@code error} event.
  * </ul>
  *
@@ -109,6 +115,7 @@ final class RealtimeEndpoint implements Endpoint {
         return;
       }
       Object type = m.getValue("type");
+      socket.received(type instanceof String t ? t : "");
       switch (type instanceof String s ? s : "") {
         case "session.update" -> {
           if (m.getValue("session") instanceof JsonObject s && s.getValue("modalities") instanceof JsonArray a) {
@@ -132,11 +139,15 @@ final class RealtimeEndpoint implements Endpoint {
           send(event("input_audio_buffer.committed").put("item_id", Ids.random("item_", 20)));
         }
         case "response.create" -> respond(m.getValue("response") instanceof JsonObject r ? r : new JsonObject());
+        case "response.cancel" -> cancel(m.getValue("response_id"));
         default -> error("invalid_request_error", "invalid_value",
             "Invalid value: '" + type + "'. Supported values are: 'session.update', 'conversation.item.create', "
-                + "'input_audio_buffer.append', 'input_audio_buffer.commit', 'response.create'.");
+                + "'input_audio_buffer.append', 'input_audio_buffer.commit', 'response.create', 'response.cancel'.");
       }
     }
+
+    /** Responses under way, by id, in the order they began. */
+    final java.util.LinkedHashMap<String, Response> active = new java.util.LinkedHashMap<>();
 
     private void respond(JsonObject r) {
       int k = ex.env.options().completionTokens();
@@ -144,48 +155,124 @@ final class RealtimeEndpoint implements Endpoint {
         k = (int) Math.max(1, Math.min(n.longValue(), MockOptions.MAX_COMPLETION_TOKENS));
       }
       JsonArray mods = r.getValue("modalities") instanceof JsonArray a ? a : modalities;
-      boolean audio = mods.contains("audio");
-      String responseId = Ids.random("resp_", 20);
-      String itemId = Ids.random("item_", 20);
-      send(event("response.created").put("response", new JsonObject().put("id", responseId)
+      Response resp = new Response(k, mods.contains("audio"), 3 + textTokens, audioTokens, cachedText, cachedAudio,
+          "none".equals(r.getValue("conversation")));
+      active.put(resp.id, resp);
+      send(event("response.created").put("response", new JsonObject().put("id", resp.id)
           .put("object", "realtime.response").put("status", "in_progress")));
-      StringBuilder transcript = new StringBuilder();
-      for (int i = 0; i < k; i++) {
-        String token = Tokens.token(i);
+      long delay = ex.env.control().realtimeDeltaDelayMs();
+      if (delay == 0) {
+        while (!resp.over()) {
+          resp.delta();
+        }
+        done(resp, "completed");
+      } else {
+        step(resp, delay);
+      }
+    }
+
+    private void step(Response resp, long delay) {
+      ex.env.vertx().setTimer(delay, t -> {
+        if (resp.finished || ws.isClosed()) {
+          return;
+        }
+        resp.delta();
+        if (resp.over()) {
+          done(resp, "completed");
+        } else {
+          step(resp, delay);
+        }
+      });
+    }
+
+    /** {@code response.cancel}: the response named (or every one under way) ends, cancelled, with the usage so far. */
+    private void cancel(Object responseId) {
+      List<Response> cancelled = new java.util.ArrayList<>();
+      for (Response r : active.values()) {
+        if (responseId == null || r.id.equals(responseId)) {
+          cancelled.add(r);
+        }
+      }
+      if (cancelled.isEmpty()) {
+        error("invalid_request_error", "response_cancel_not_active", "Cancellation failed: no active response found.");
+      }
+      for (Response r : cancelled) {
+        done(r, "cancelled");
+      }
+    }
+
+    private void done(Response resp, String status) {
+      resp.finished = true;
+      active.remove(resp.id);
+      int k = resp.sent;
+      long outAudio = resp.audio ? 2L * k : 0;
+      JsonObject usage = new JsonObject()
+          .put("total_tokens", resp.inText + resp.inAudio + k + outAudio)
+          .put("input_tokens", resp.inText + resp.inAudio)
+          .put("output_tokens", k + outAudio)
+          .put("input_token_details", new JsonObject()
+              .put("text_tokens", resp.inText).put("audio_tokens", resp.inAudio)
+              .put("cached_tokens", resp.cachedText + resp.cachedAudio)
+              .put("cached_tokens_details", new JsonObject().put("text_tokens", resp.cachedText)
+                  .put("audio_tokens", resp.cachedAudio)))
+          .put("output_token_details", new JsonObject().put("text_tokens", k).put("audio_tokens", outAudio));
+      JsonObject content = new JsonObject().put("type", resp.audio ? "audio" : "text")
+          .put(resp.audio ? "transcript" : "text", resp.transcript.toString());
+      send(event("response.done").put("response", new JsonObject().put("id", resp.id)
+          .put("object", "realtime.response").put("status", status)
+          .put("output", new JsonArray().add(new JsonObject().put("id", resp.itemId).put("type", "message")
+              .put("role", "assistant").put("content", new JsonArray().add(content))))
+          .put("usage", usage)));
+      if (!resp.outOfBand) {
+        cachedText = resp.inText;
+        cachedAudio = resp.inAudio;
+        textTokens += k;
+        audioTokens += outAudio;
+      }
+    }
+
+    /** One response under way: its input (fixed when it began) and the deltas sent so far. */
+    private final class Response {
+      final String id = Ids.random("resp_", 20);
+      final String itemId = Ids.random("item_", 20);
+      final int k;
+      final boolean audio;
+      final long inText;
+      final long inAudio;
+      final long cachedText;
+      final long cachedAudio;
+      /** {@code "conversation": "none"}: its output does not join the conversation, nor is its input cached. */
+      final boolean outOfBand;
+      final StringBuilder transcript = new StringBuilder();
+      int sent;
+      boolean finished;
+
+      Response(int k, boolean audio, long inText, long inAudio, long cachedText, long cachedAudio,
+          boolean outOfBand) {
+        this.outOfBand = outOfBand;
+        this.k = k;
+        this.audio = audio;
+        this.inText = inText;
+        this.inAudio = inAudio;
+        this.cachedText = cachedText;
+        this.cachedAudio = cachedAudio;
+      }
+
+      boolean over() {
+        return sent >= k;
+      }
+
+      void delta() {
+        String token = Tokens.token(sent++);
         transcript.append(token);
-        JsonObject delta = event(audio ? "response.audio_transcript.delta" : "response.text.delta")
-            .put("response_id", responseId).put("item_id", itemId).put("output_index", 0)
-            .put("content_index", 0).put("delta", token);
-        send(delta);
+        send(event(audio ? "response.audio_transcript.delta" : "response.text.delta")
+            .put("response_id", id).put("item_id", itemId).put("output_index", 0)
+            .put("content_index", 0).put("delta", token));
         if (audio) {
-          send(event("response.audio.delta").put("response_id", responseId).put("item_id", itemId)
+          send(event("response.audio.delta").put("response_id", id).put("item_id", itemId)
               .put("output_index", 0).put("content_index", 0).put("delta", AUDIO_CHUNK));
         }
       }
-      long inText = 3 + textTokens;
-      long inAudio = audioTokens;
-      long outAudio = audio ? 2L * k : 0;
-      JsonObject usage = new JsonObject()
-          .put("total_tokens", inText + inAudio + k + outAudio)
-          .put("input_tokens", inText + inAudio)
-          .put("output_tokens", k + outAudio)
-          .put("input_token_details", new JsonObject()
-              .put("text_tokens", inText).put("audio_tokens", inAudio)
-              .put("cached_tokens", cachedText + cachedAudio)
-              .put("cached_tokens_details", new JsonObject().put("text_tokens", cachedText)
-                  .put("audio_tokens", cachedAudio)))
-          .put("output_token_details", new JsonObject().put("text_tokens", k).put("audio_tokens", outAudio));
-      JsonObject content = new JsonObject().put("type", audio ? "audio" : "text")
-          .put(audio ? "transcript" : "text", transcript.toString());
-      send(event("response.done").put("response", new JsonObject().put("id", responseId)
-          .put("object", "realtime.response").put("status", "completed")
-          .put("output", new JsonArray().add(new JsonObject().put("id", itemId).put("type", "message")
-              .put("role", "assistant").put("content", new JsonArray().add(content))))
-          .put("usage", usage)));
-      cachedText = inText;
-      cachedAudio = inAudio;
-      textTokens += k;
-      audioTokens += outAudio;
     }
 
     private static long words(JsonObject item) {

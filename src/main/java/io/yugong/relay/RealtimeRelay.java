@@ -27,7 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /v1/realtime?model=...} upgraded to a WebSocket: before the client gets its upgrade,
+ * {@code GET /v1/realtime?model=...} upgraded to a WebSocket: before the client gets its upgrade, the
+ * account's rules are checked for the path and model ({@link Accounting#allow}, as for any request),
  * the first response's hold is placed and an upstream key's WebSocket is opened (a handshake that
  * upstream refuses for the key's or its own fault — 429, 5xx, a dead key — moves to another key, as
  * {@link Relay} does); a refusal is a plain OpenAI-shaped HTTP error. Then {@link RealtimeSession}
@@ -154,16 +155,12 @@ public final class RealtimeRelay implements Handler<RoutingContext> {
     });
   }
 
-  /** Upstream's path: the client's query with the model as sent upstream (MODEL_MAPPER applied). */
+  /** Upstream's path: only the model, as sent upstream (MODEL_MAPPER applied); no other query parameter. */
   private static String upstreamUri(Attempts a) {
     StringBuilder uri = new StringBuilder("/v1/realtime?model=")
         .append(URLEncoder.encode(a.upstreamModel, StandardCharsets.UTF_8));
-    for (var e : a.ctx.queryParams()) {
-      if (!"model".equals(e.getKey()) && e.getKey().length() <= 64 && e.getValue().length() <= 256) {
-        uri.append('&').append(URLEncoder.encode(e.getKey(), StandardCharsets.UTF_8)).append('=')
-            .append(URLEncoder.encode(e.getValue(), StandardCharsets.UTF_8));
-      }
-    }
+    // nothing else the client put in the query goes up: ?intent=transcription would open a
+    // transcription session, whose usage Yugong cannot bill
     return uri.toString();
   }
 
@@ -253,7 +250,7 @@ public final class RealtimeRelay implements Handler<RoutingContext> {
         return;
       }
       new RealtimeSession(a.rid, a.account.id(), a.upstreamModel, lease, a.meter, ar.result(), upstream,
-          requestLog, a.ctx, a.attempts, a.startNanos, accounting.metrics()).start();
+          requestLog, a.ctx, a.attempts, a.startNanos, accounting.metrics(), config.realtimeMaxSessionMs()).start();
     });
   }
 }

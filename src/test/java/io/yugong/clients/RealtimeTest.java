@@ -57,13 +57,17 @@ class RealtimeTest {
    */
   private static final long HOLD = 32_000L * AUDIO_IN + 4_096L * AUDIO_OUT;
 
+  private static final long MAX_SESSION_MS = 10_000;
+
   private TestCluster c;
   private final List<String> poolKeys = List.of("sk-realtime-pool-a-1234567890", "sk-realtime-pool-b-1234567890");
   private final HttpClient http = HttpClient.newHttpClient();
 
   @BeforeAll
   void start() throws Exception {
-    c = TestCluster.start(2, new MockOptions(), Map.of());
+    // sessions end after 10 s here (default: min(YUGONG_HOLD_TTL_MS - 60 s, 30 min)), so that
+    // the end at the maximum duration can be seen; every other session here is shorter
+    c = TestCluster.start(2, new MockOptions(), Map.of("YUGONG_REALTIME_MAX_SESSION_MS", Long.toString(MAX_SESSION_MS)));
     for (String k : poolKeys) {
       c.addKey(0, k, null);
     }
@@ -271,14 +275,14 @@ class RealtimeTest {
   void theSessionEndsWhenTheBalanceCannotCoverTheNextResponse() throws Exception {
     // the emulator's first response: 3 text tokens in, 12 text and 24 audio tokens out
     long first = 3 * TEXT_IN + 12 * TEXT_OUT + 24 * AUDIO_OUT;
-    long funded = HOLD + first / 2; // covers the first response's hold, not a second one after it
+    // covers the first response's hold, not the spare for the one after it: the session ends as the
+    // first response begins, and that response is charged what upstream reports for it
+    long funded = HOLD + first / 2;
     String key = customer("rt-broke", new BigDecimal(funded).movePointLeft(9).toPlainString());
     Client client = open(0, key);
     client.next("session.created");
     client.send(RESPONSE_CREATE);
-    JsonObject done = client.next("response.done");
-    assertThat(price(done.getJsonObject("response").getJsonObject("usage"))).isEqualTo(first);
-
+    // the response begins: its hold is the one placed at the upgrade, and the next one cannot be placed
     JsonObject error = client.next("error").getJsonObject("error");
     assertThat(error.getString("code")).isEqualTo("insufficient_quota");
     assertThat(error.getString("type")).isEqualTo("insufficient_quota");
@@ -388,6 +392,202 @@ class RealtimeTest {
       assertThat(error.getString("message")).contains("unbilled").contains("/v1/realtime");
       assertThat(c.mock.control().requests()).noneMatch(q -> q.path().equals(path));
     }
+  }
+
+  private static String dollars(long nanos) {
+    return new BigDecimal(nanos).movePointLeft(9).toPlainString();
+  }
+
+  private static JsonObject slowResponse(int tokens, boolean outOfBand) {
+    JsonObject r = new JsonObject().put("max_output_tokens", tokens);
+    if (outOfBand) {
+      r.put("conversation", "none");
+    }
+    return new JsonObject().put("type", "response.create").put("response", r);
+  }
+
+  /** The price of a response of the emulator's with {@code inText} text tokens in, and k text + 2k audio tokens out. */
+  private static long priceOf(long inText, long k) {
+    return inText * TEXT_IN + k * TEXT_OUT + 2 * k * AUDIO_OUT;
+  }
+
+  @Test
+  void aClientThatClosesMidResponseIsChargedForWhatUpstreamReports() throws Exception {
+    String key = customer("rt-mid-close", "10");
+    c.mock.control().realtimeDeltaDelay(50);
+    try {
+      List<MockControl.RealtimeSocket> before = upstreamSockets();
+      Client client = open(0, key);
+      client.next("session.created");
+      MockControl.RealtimeSocket up = since(before).get(0);
+      client.send(slowResponse(400, false));
+      client.next("response.created");
+      client.next("response.audio_transcript.delta");
+      client.next("response.audio_transcript.delta");
+      client.ws.sendClose(1000, "the user hung up").join();
+
+      // upstream was asked to stop, reported the cancelled response's usage, and only then was closed
+      up.closed().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertThat(up.receivedTypes()).contains("response.cancel");
+      assertThat(up.closeCode()).isEqualTo((short) 1000);
+      Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(charges(0, key)).hasSize(1));
+      long cost = charges(1, key).get(0).getLong("cost_nanos");
+      // 3 text tokens in; out: k text and 2k audio tokens for the k deltas sent before the cancel
+      long k = (cost - 3 * TEXT_IN) / (TEXT_OUT + 2 * AUDIO_OUT);
+      assertThat(k).isBetween(2L, 399L);
+      assertThat(cost).isEqualTo(priceOf(3, k));
+      assertThat(balanceNanos(1, key)).isEqualTo(10_000_000_000L - cost);
+    } finally {
+      c.mock.control().realtimeDeltaDelay(0);
+    }
+  }
+
+  @Test
+  void concurrentResponsesAreEachHeldAndCharged() throws Exception {
+    c.mock.control().realtimeDeltaDelay(20);
+    try {
+      // a balance for all ten at once (and the spare): each is held, and charged at its usage
+      long funded = 12 * HOLD;
+      String key = customer("rt-concurrent", dollars(funded));
+      Client client = open(0, key);
+      client.next("session.created");
+      for (int i = 0; i < 10; i++) {
+        client.send(slowResponse(10, true));
+      }
+      long total = 0;
+      for (int i = 0; i < 10; i++) {
+        total += price(client.next("response.done").getJsonObject("response").getJsonObject("usage"));
+      }
+      assertThat(total).isEqualTo(10 * priceOf(3, 10));
+      client.ws.sendClose(1000, "").join();
+      client.closed.get(10, TimeUnit.SECONDS);
+      Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(charges(0, key)).hasSize(10));
+      assertThat(charges(1, key)).allSatisfy(e -> assertThat(e.getLong("cost_nanos")).isEqualTo(priceOf(3, 10)));
+      assertThat(balanceNanos(1, key)).isEqualTo(funded - total);
+
+      // a balance for three holds: the third response's next hold cannot be placed, so the session
+      // ends; the three under way are still charged (at what upstream reports once they are cancelled)
+      long small = 3 * HOLD + HOLD / 2;
+      String poor = customer("rt-concurrent-poor", dollars(small));
+      Client p = open(1, poor);
+      p.next("session.created");
+      for (int i = 0; i < 10; i++) {
+        p.send(slowResponse(10, true));
+      }
+      JsonObject error = p.next("error").getJsonObject("error");
+      assertThat(error.getString("code")).isEqualTo("insufficient_quota");
+      assertThat(p.closed.get(10, TimeUnit.SECONDS)).startsWith("1008");
+      Eventually.eventually(Duration.ofSeconds(10), () -> assertThat(charges(0, poor)).hasSize(3));
+      List<JsonObject> charged = charges(0, poor);
+      long sum = 0;
+      for (JsonObject e : charged) {
+        long cost = e.getLong("cost_nanos");
+        long k = (cost - 3 * TEXT_IN) / (TEXT_OUT + 2 * AUDIO_OUT);
+        assertThat(cost).as("charged at its reported usage").isEqualTo(priceOf(3, k));
+        sum += cost;
+      }
+      assertThat(balanceNanos(1, poor)).isEqualTo(small - sum).isNotNegative();
+    } finally {
+      c.mock.control().realtimeDeltaDelay(0);
+    }
+  }
+
+  @Test
+  void anUpstreamCloseMidResponseChargesTheHold() throws Exception {
+    String key = customer("rt-upstream-close", "10");
+    c.mock.control().realtimeDeltaDelay(50);
+    try {
+      List<MockControl.RealtimeSocket> before = upstreamSockets();
+      Client client = open(1, key);
+      client.next("session.created");
+      MockControl.RealtimeSocket up = since(before).get(0);
+      client.send(slowResponse(400, false));
+      client.next("response.audio_transcript.delta");
+      up.close(4002, "upstream went away");
+      assertThat(client.closed.get(10, TimeUnit.SECONDS)).isEqualTo("4002 upstream went away");
+      // the response was never reported done: it costs its whole hold, once
+      Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(charges(0, key)).hasSize(1));
+      assertThat(charges(0, key).get(0).getLong("cost_nanos")).isEqualTo(HOLD);
+      assertThat(balanceNanos(0, key)).isEqualTo(10_000_000_000L - HOLD);
+    } finally {
+      c.mock.control().realtimeDeltaDelay(0);
+    }
+  }
+
+  @Test
+  void aSubAccountsModelAndResourceRulesApplyToRealtime() throws Exception {
+    String minis = c.createAccount(0, new JsonObject().put("Name", "rt-minis").put("CreditGranted", "10")
+        .put("AllowModels", "gpt-4o-mini")).getJsonObject("User").getString("SecretKey");
+    String chatOnly = c.createAccount(0, new JsonObject().put("Name", "rt-chat-only").put("CreditGranted", "10")
+        .put("Resources", "/v1/chat/completions")).getJsonObject("User").getString("SecretKey");
+    String parent = customer("rt-parent", "10");
+    HttpResponse<String> made = c.call(0, "POST", "/x-users", parent, new JsonObject().put("Name", "rt-child")
+        .put("CreditGranted", "5").put("DenyModels", "gpt-realtime*").encode());
+    assertThat(made.statusCode()).as(made.body()).isEqualTo(201);
+    String child = new JsonObject(made.body()).getJsonObject("User").getString("SecretKey");
+    int sockets = upstreamSockets().size();
+    for (String k : List.of(minis, chatOnly, child)) {
+      String head = rawUpgrade(1, "Authorization: Bearer " + k + "\r\n");
+      assertThat(head).startsWith("HTTP/1.1 403");
+      assertThat(head).containsAnyOf("\"code\":\"model_not_allowed\"", "\"code\":\"endpoint_not_allowed\"");
+    }
+    assertThat(upstreamSockets()).hasSize(sockets);
+    assertThat(charges(0, minis)).isEmpty();
+  }
+
+  @Test
+  void inputTranscriptionIsRefusedBecauseItCannotBeBilled() throws Exception {
+    String key = customer("rt-transcription", "10");
+    List<MockControl.RealtimeSocket> before = upstreamSockets();
+    Client client = new Client();
+    client.ws = http.newWebSocketBuilder().header("Authorization", "Bearer " + key)
+        .buildAsync(URI.create(uri(0) + "&intent=transcription"), client).join();
+    client.next("session.created");
+    MockControl.RealtimeSocket up = since(before).get(0);
+    assertThat(up.uri()).as("only the model goes upstream").doesNotContain("intent");
+
+    client.send(new JsonObject().put("type", "session.update").put("event_id", "ev_1").put("session",
+        new JsonObject().put("input_audio_transcription", new JsonObject().put("model", "whisper-1"))));
+    JsonObject error = client.next("error").getJsonObject("error");
+    assertThat(error.getString("code")).isEqualTo("transcription_not_supported");
+    assertThat(error.getString("type")).isEqualTo("invalid_request_error");
+    assertThat(error.getString("event_id")).isEqualTo("ev_1");
+    assertThat(error.getString("message")).contains("cannot be billed");
+    // the GA shape too
+    client.send(new JsonObject().put("type", "session.update").put("session", new JsonObject()
+        .put("audio", new JsonObject().put("input", new JsonObject()
+            .put("transcription", new JsonObject().put("model", "gpt-4o-transcribe"))))));
+    assertThat(client.next("error").getJsonObject("error").getString("code")).isEqualTo("transcription_not_supported");
+    client.send(new JsonObject().put("type", "transcription_session.update").put("session", new JsonObject()
+        .put("input_audio_transcription", new JsonObject().put("model", "gpt-4o-transcribe"))));
+    assertThat(client.next("error").getJsonObject("error").getString("code")).isEqualTo("transcription_not_supported");
+
+    // an update without transcription (or turning it off) goes up as usual
+    client.send(new JsonObject().put("type", "session.update").put("session", new JsonObject()
+        .put("modalities", new JsonArray().add("text")).put("input_audio_transcription", (Object) null)));
+    client.next("session.updated");
+    assertThat(up.receivedTypes()).containsExactly("session.update");
+    client.send(RESPONSE_CREATE);
+    client.next("response.done");
+    client.ws.sendClose(1000, "").join();
+    client.closed.get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aSessionEndsAtItsMaximumDurationBeforeItsHoldCouldExpire() throws Exception {
+    String key = customer("rt-expiry", "10");
+    long opened = System.nanoTime();
+    Client client = open(0, key);
+    client.next("session.created");
+    client.send(RESPONSE_CREATE);
+    long first = price(client.next("response.done").getJsonObject("response").getJsonObject("usage"));
+    JsonObject error = client.next("error").getJsonObject("error");
+    assertThat(error.getString("code")).isEqualTo("session_expired");
+    assertThat(client.closed.get(10, TimeUnit.SECONDS)).startsWith("1000");
+    assertThat((System.nanoTime() - opened) / 1_000_000L).isGreaterThanOrEqualTo(MAX_SESSION_MS - 1_000);
+    Eventually.eventually(Duration.ofSeconds(5), () -> assertThat(charges(0, key)).hasSize(1));
+    assertThat(charges(1, key).get(0).getLong("cost_nanos")).isEqualTo(first);
+    assertThat(balanceNanos(1, key)).isEqualTo(10_000_000_000L - first);
   }
 
   /** A WebSocket upgrade by hand; returns what the node answered up to the first 4 KiB. */
