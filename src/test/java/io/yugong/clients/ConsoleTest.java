@@ -453,6 +453,21 @@ class ConsoleTest {
         """, canvas, r, g, b);
   }
 
+  @Test
+  void theApiDocsRenderInTheBrowserUnderTheirContentSecurityPolicy() throws Exception {
+    browser.manage().logs().get(LogType.BROWSER); // what earlier pages logged is not this page's
+    browser.get(c.base(1) + "/docs");
+    wait.until(d -> d.findElements(By.cssSelector(".opblock")).size() >= 20);
+    List<String> paths = browser.findElements(By.cssSelector(".opblock-summary-path")).stream()
+        .map(e -> e.getAttribute("data-path")).toList();
+    assertThat(paths).contains("/x-users", "/admin/keys", "/dashboard/x_user/info", "/metrics");
+    List<String> refused = browser.manage().logs().get(LogType.BROWSER).getAll().stream()
+        .map(LogEntry::getMessage).filter(m -> m.contains("Content Security Policy") || m.contains("Refused to"))
+        .toList();
+    assertThat(refused).as("what the page's policy blocked").isEmpty();
+    shot("api-docs");
+  }
+
   private void shot(String name) throws Exception {
     Files.write(SHOTS.resolve(name + ".png"), ((TakesScreenshot) browser).getScreenshotAs(OutputType.BYTES));
   }
