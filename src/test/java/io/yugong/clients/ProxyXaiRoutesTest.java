@@ -86,7 +86,7 @@ class ProxyXaiRoutesTest {
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     assertThat(r.body()).as("a chosen key is never echoed").doesNotContain(imported.substring(3, 40));
     JsonObject answer = new JsonObject(r.body());
-    assertThat(answer.getString("PartialKey")).isEqualTo("sk-...zJsa");
+    assertThat(answer.getString("PartialKey")).isEqualTo("sk-..." + imported.substring(imported.length() - 4));
     assertThat(answer.getBoolean("success")).isTrue();
 
     assertThat(info(1, imported).statusCode()).as("the new key on the other node").isEqualTo(200);
