@@ -43,6 +43,7 @@ public record Account(
     List<String> allowModels,
     List<String> denyModels,
     List<String> resources,
+    Resources endpoints,
     AccountRouting routing,
     long createdAt,
     AccessRules access,
@@ -56,6 +57,13 @@ public record Account(
 
   public static final String ROOT_ID = "1";
 
+  /**
+   * ProxyXAI's account {@code Level}, which an account inherits from its parent and cannot change:
+   * the same for every account here, as all descend from one root. Which upstream key levels serve
+   * an account is its {@code LevelMapper} and {@code AllowLevels}, not this.
+   */
+  public static final int LEVEL = 0;
+
   public boolean isRoot() {
     return ROOT_ID.equals(id);
   }
@@ -68,7 +76,7 @@ public record Account(
   public Account withAncestors(List<Account> chain) {
     return new Account(id, parentId, path, name, email, alias, status, keyHash, partialKey, rates,
         hardLimit, softLimit, rateLimit, limits, days, allowIps, denyIps, allowModels, denyModels, resources,
-        routing, createdAt, access, chain);
+        endpoints, routing, createdAt, access, chain);
   }
 
   /** The ids on {@code path} above this account, root first. */
@@ -207,7 +215,8 @@ public record Account(
     return out;
   }
 
-  private Resources endpoints() {
+  /** An account's Resources, read once when it is loaded. */
+  private static Resources endpoints(List<String> resources) {
     try {
       return resources.isEmpty() ? Resources.ALL : Resources.of(resources);
     } catch (IllegalArgumentException e) {
@@ -316,6 +325,7 @@ public record Account(
     } catch (IllegalArgumentException e) {
       access = new AccessRules(List.of(), List.of("*"), List.of(), List.of("*"));
     }
+    List<String> resources = list(h.get("resources"));
     String id = h.get("id");
     String path = h.getOrDefault("path", id);
     return new Account(id, emptyToNull(h.get("parent")), path == null || path.isEmpty() ? id : path,
@@ -325,8 +335,8 @@ public record Account(
         parseLong(h.get("hardLimit")), parseLong(h.get("softLimit")), (int) parseLong(h.get("rateLimit")),
         new Limits(0, (int) parseLong(h.get("rph")), (int) parseLong(h.get("rpd")), parseLong(h.get("tpm")),
             parseLong(h.get("tph")), parseLong(h.get("tpd")), ModelLimits.fromStored(h.get("modelLimits"))),
-        days(h.get("days")), allowIps, denyIps, allowModels, denyModels, list(h.get("resources")),
-        routing(h), parseLong(h.get("createdAt")), access, List.of());
+        days(h.get("days")), allowIps, denyIps, allowModels, denyModels, resources,
+        endpoints(resources), routing(h), parseLong(h.get("createdAt")), access, List.of());
   }
 
   private static AccountRouting routing(Map<String, String> h) {
@@ -394,7 +404,7 @@ public record Account(
   public JsonObject toPublicJson() {
     return new JsonObject()
         .put("ID", id).put("ParentID", parentId).put("DNA", dna()).put("Name", name).put("Email", email)
-        .put("Alias", alias).put("Status", status).put("PartialKey", partialKey)
+        .put("Alias", alias).put("Status", status).put("PartialKey", partialKey).put("Level", LEVEL)
         .put("Rates", rates.value())
         .put("HardLimit", Money.toDollars(hardLimit)).put("SoftLimit", Money.toDollars(softLimit))
         .put("RateLimit", rateLimit).put("RPM", rateLimit).put("RPH", limits.rph()).put("RPD", limits.rpd())

@@ -10,16 +10,17 @@ import java.util.regex.Pattern;
 /**
  * The query of {@code GET /x-users} and {@code GET /x-dna} in ProxyXAI's names: filters
  * {@code id}, {@code name}, {@code email}, {@code dna} (a DNA prefix: {@code .1.3.} is every
- * account below account 3), and {@code page} / {@code size} (at most 1000). Every value is bounded;
+ * account below account 3), {@code level} (every account's Level is {@link Account#LEVEL}, as in
+ * ProxyXAI an account inherits its root's, so {@code level=0} keeps all and any other level none),
+ * and {@code page} / {@code size} (at most 1000). Every value is bounded;
  * a parameter this service does not apply is refused naming it, so a filtered list is never
  * mistaken for an unfiltered one.
  */
-record AccountFilter(String id, String name, String email, String dna, int page, int size) {
+record AccountFilter(String id, String name, String email, String dna, Integer level, int page, int size) {
 
-  private static final Set<String> KNOWN = Set.of("id", "name", "email", "dna", "page", "size");
-  private static final Map<String, String> UNSUPPORTED = Map.of(
-      "level", "accounts here have no Level (upstream key levels are the operator's)",
-      "order", "lists are always in ID order");
+  private static final Set<String> KNOWN = Set.of("id", "name", "email", "dna", "level", "page", "size");
+  private static final Map<String, String> UNSUPPORTED = Map.of("order", "lists are always in ID order");
+  private static final int MAX_LEVEL = 1_000_000;
   private static final Pattern ID = Pattern.compile("[0-9]{1,19}");
   private static final Pattern DNA = Pattern.compile("\\.([0-9]{1,19}\\.){0,64}");
   private static final int MAX_PAGE_NUMBER = 1_000_000;
@@ -49,16 +50,18 @@ record AccountFilter(String id, String name, String email, String dna, int page,
     if (dna != null && (dna.length() > 1300 || !DNA.matcher(dna).matches())) {
       throw ApiError.invalidRequest("dna must be a DNA such as .1.3. (account IDs between dots)", "dna");
     }
+    Integer level = q.get("level") == null ? null : number(q.get("level"), 0, 0, MAX_LEVEL, "level");
     int page = number(q.get("page"), 1, 1, MAX_PAGE_NUMBER, "page");
     int size = Math.min(maxSize, number(q.get("size"), 20, 1, Integer.MAX_VALUE, "size"));
-    return new AccountFilter(id, name, email, dna, page, size);
+    return new AccountFilter(id, name, email, dna, level, page, size);
   }
 
   boolean matches(Account a) {
     return (id == null || id.equals(a.id()))
         && (name == null || name.equalsIgnoreCase(a.name()))
         && (email == null || email.equalsIgnoreCase(a.email()))
-        && (dna == null || a.dna().startsWith(dna));
+        && (dna == null || a.dna().startsWith(dna))
+        && (level == null || level == Account.LEVEL);
   }
 
   private static String bounded(String v, int max, String param) {

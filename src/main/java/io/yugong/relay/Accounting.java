@@ -131,7 +131,7 @@ final class Accounting {
           + "/v1/realtime through this service instead (a browser passes its key as the WebSocket subprotocol "
           + "openai-insecure-api-key.<key>).", "endpoint_not_allowed"));
     }
-        if ((x.endpoint == Endpoint.UNMETERED || x.endpoint == Endpoint.OTHER) && !unmeteredAllowed(x.req.path())) {
+    if ((x.endpoint == Endpoint.UNMETERED || x.endpoint == Endpoint.OTHER) && !unmeteredAllowed(x.req.path())) {
       return Future.failedFuture(ApiError.forbidden("The endpoint " + x.req.path() + " cannot be billed "
           + "per request on this service and is not enabled for your account.", "endpoint_not_allowed"));
     }

@@ -196,10 +196,10 @@ final class ResponsePump {
       lease.release(verdict, 0);
       return release();
     }
-    // no chunk is taken after done, so the workers may read what was metered
-    // (an answer without usage also has its prompt tokenized: count the request's bytes too)
-    long metered = (sse != null ? sse.textLength() : body == null ? 0 : body.length())
-        + (x.body == null ? 0 : x.body.length());
+    // no chunk is taken after done, so the workers may read what was metered; only an answer
+    // without usage has its prompt tokenized too, so only then do the request's bytes count
+    long answer = sse != null ? sse.textLength() : body == null ? 0 : body.length();
+    long metered = answer + (reportsUsage(answer) || x.body == null ? 0 : x.body.length());
     return accounting.tokenizing(metered, () -> Metering.measure(x, sse, body)).transform(ar -> {
       if (ar.failed()) {
         LOG.error("{} metering the answer of key {} failed inside Yugong; charging the prompt's price",
@@ -211,6 +211,14 @@ final class ResponsePump {
       lease.release(verdict, Money.saturatingAdd(used.promptTokens(), used.completionTokens()));
       return accounting.settle(x, up.statusCode(), used);
     });
+  }
+
+  /** True when upstream's answer carries a usage (a small JSON answer is scanned for one). */
+  private boolean reportsUsage(long answerBytes) {
+    if (sse != null) {
+      return sse.usage() != null;
+    }
+    return body != null && answerBytes <= Accounting.INLINE_PRICING_BYTES && UsageScan.find(body) != null;
   }
 
   private Future<Void> release() {

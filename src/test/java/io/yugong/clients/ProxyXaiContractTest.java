@@ -269,6 +269,11 @@ class ProxyXaiContractTest {
     JsonObject shown = list(0, topKey, "/x-users?name=px-list-a").getJsonArray("Users").getJsonObject(0);
     assertThat(shown.getString("DNA")).isEqualTo(".1." + topId + ".");
     assertThat(names(list(0, topKey, "/x-dna?name=px-list-a1&id=" + aId))).as("filters combine").isEmpty();
+    // every account inherits its root's Level, 0: level=0 keeps all, another level none
+    assertThat(shown.getInteger("Level")).isZero();
+    assertThat(names(list(1, topKey, "/x-users?level=0"))).containsExactly("px-list-a", "px-list-b");
+    assertThat(names(list(1, topKey, "/x-dna?level=0&name=px-list-a1"))).containsExactly("px-list-a1");
+    assertThat(list(0, topKey, "/x-users?level=2").getInteger("Total")).isZero();
   }
 
   @Test
@@ -288,7 +293,7 @@ class ProxyXaiContractTest {
 
   @Test
   void aListParameterThisServiceDoesNotApplyIsRefusedNamingIt() throws Exception {
-    for (String q : List.of("?level=1", "?order=desc", "?page=0", "?size=x", "?id=abc", "?dna=1.2", "?colour=red",
+    for (String q : List.of("?level=-1", "?level=x", "?level=1000001", "?level=0&level=1", "?order=desc", "?page=0", "?size=x", "?id=abc", "?dna=1.2", "?colour=red",
         "?name=" + "n".repeat(64))) {
       HttpResponse<String> r = c.call(0, "GET", "/x-users" + q, c.adminKey, null);
       assertThat(r.statusCode()).as(q + ": " + r.body()).isEqualTo(400);
