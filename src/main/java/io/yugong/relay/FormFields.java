@@ -11,7 +11,7 @@ import java.util.Set;
 
 /**
  * Reads the small form fields Yugong prices and polices by (model, n, size, quality,
- * response_format) out of a multipart/form-data body as it streams past, in one linear pass:
+ * response_format, and the fields that name stored objects, {@link ObjectRefs#namesObject}) out of a multipart/form-data body as it streams past, in one linear pass:
  * real parts only (after a delimiter line, never the preamble), names read from the
  * Content-Disposition parameters wherever they stand, file parts skipped. A priced field sent
  * twice with different values, a field value or a part's headers out of bounds, are refused:
@@ -155,7 +155,7 @@ final class FormFields {
         }
       }
     }
-    if (name != null && !file && WANTED.contains(name)) {
+    if (name != null && !file && (WANTED.contains(name) || ObjectRefs.namesObject(name))) {
       collecting = name;
       value = new ByteArrayOutputStream();
     }

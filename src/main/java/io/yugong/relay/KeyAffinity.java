@@ -58,14 +58,14 @@ final class KeyAffinity {
         }
       }
     }
-    if (x.json != null) {
-      try {
-        for (ObjectRefs.Ref r : ObjectRefs.of(x.json)) {
-          ids.add(r.id());
-        }
-      } catch (ApiError e) {
-        return Future.failedFuture(e);
+    try {
+      List<ObjectRefs.Ref> refs = x.json != null ? ObjectRefs.of(x.json)
+          : x.upload != null ? x.upload.objectRefs() : List.of();
+      for (ObjectRefs.Ref r : refs) {
+        ids.add(r.id());
       }
+    } catch (ApiError e) {
+      return Future.failedFuture(e);
     }
     if (ids.isEmpty()) {
       return Future.succeededFuture();

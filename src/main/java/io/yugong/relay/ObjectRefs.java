@@ -33,6 +33,29 @@ final class ObjectRefs {
   private ObjectRefs() {
   }
 
+  /**
+   * True for a multipart form field that names a stored object: the names above, and the
+   * {@code name[]} form of a list. A form sends each such field once (a second, different value is
+   * refused), so a list there names one object.
+   */
+  static boolean namesObject(String formField) {
+    if (ONE.contains(formField) || MANY.contains(formField)) {
+      return true;
+    }
+    return formField.endsWith("[]") && MANY.contains(formField.substring(0, formField.length() - 2));
+  }
+
+  /** The ids a multipart form's fields name ({@link #namesObject}), as read by {@link FormFields}. */
+  static List<Ref> ofForm(Map<String, String> fields) {
+    List<Ref> out = new ArrayList<>();
+    for (Map.Entry<String, String> f : fields.entrySet()) {
+      if (namesObject(f.getKey())) {
+        add(out, f.getKey(), f.getValue());
+      }
+    }
+    return out;
+  }
+
   /** The ids the body names, in the order they stand; an ApiError (400) past {@link #MAX_REFS}. */
   static List<Ref> of(JsonObject body) {
     List<Ref> out = new ArrayList<>();

@@ -86,6 +86,11 @@ final class UploadSpool {
     return form == null ? null : form.fields().get(name);
   }
 
+  /** The stored objects the form's fields name. */
+  java.util.List<ObjectRefs.Ref> objectRefs() {
+    return form == null ? java.util.List.of() : ObjectRefs.ofForm(form.fields());
+  }
+
   /** The fields that set an upload's price (image edits and variations): n, size, quality. */
   io.vertx.core.json.JsonObject pricedFields() {
     io.vertx.core.json.JsonObject o = new io.vertx.core.json.JsonObject();

@@ -40,6 +40,21 @@ class FormFieldsTest {
   }
 
   @Test
+  void fieldsThatNameStoredObjectsAreReadSoTheirOwnerCanBeChecked() {
+    String form = "--XyZ\r\nContent-Disposition: form-data; name=\"file_id\"\r\n\r\nfile-abc\r\n"
+        + "--XyZ\r\nContent-Disposition: form-data; name=\"vector_store_ids[]\"\r\n\r\nvs_1\r\n"
+        + "--XyZ\r\nContent-Disposition: form-data; name=\"file_id\"; filename=\"x\"\r\n\r\nbytes\r\n"
+        + "--XyZ\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\nassistants\r\n--XyZ--\r\n";
+    Map<String, String> fields = read(form, 4);
+    assertThat(fields).containsExactlyInAnyOrderEntriesOf(Map.of("file_id", "file-abc", "vector_store_ids[]", "vs_1"));
+    assertThat(ObjectRefs.ofForm(fields)).extracting(ObjectRefs.Ref::id).containsExactlyInAnyOrder("file-abc", "vs_1");
+    String two = form.replace("--XyZ--\r\n",
+        "--XyZ\r\nContent-Disposition: form-data; name=\"vector_store_ids[]\"\r\n\r\nvs_2\r\n--XyZ--\r\n");
+    assertThatThrownBy(() -> read(two, 7)).as("a second, different id is refused, never left unchecked")
+        .isInstanceOf(ApiError.class);
+  }
+
+  @Test
   void aDecoyInThePreambleOrInsideAFileIsNotAField() {
     String decoy = "name=\"model\"\r\n\r\ndall-e-2\r\n" + FORM;
     assertThat(read(decoy, 5)).containsEntry("model", "gpt-image-1").containsEntry("n", "4");
