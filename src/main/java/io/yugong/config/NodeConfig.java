@@ -328,6 +328,14 @@ public final class NodeConfig {
     return Boolean.parseBoolean(get("YUGONG_NATIVE_TRANSPORT", "true"));
   }
 
+  /**
+   * Whether Vert.x's own per-request HTTP server and client metrics ({@code vertx_http_*}) are
+   * recorded (YUGONG_VERTX_HTTP_METRICS, default false: they cost about 9 % of the node's CPU).
+   */
+  public boolean vertxHttpMetrics() {
+    return Boolean.parseBoolean(get("YUGONG_VERTX_HTTP_METRICS", "false"));
+  }
+
   /** Least balance an account must keep to be served, in dollars (YUGONG_MIN_BALANCE, default 0). */
   public String minBalance() {
     return get("YUGONG_MIN_BALANCE", "0");

@@ -67,8 +67,10 @@ public final class GatewayVerticle extends VerticleBase {
     if (services.upstreamTrust() != null) {
       upstreamOptions.setTrustOptions(services.upstreamTrust());
     }
-    upstream = vertx.createHttpClient(upstreamOptions,
-        new PoolOptions().setHttp1MaxSize(cfg.upstreamPoolSize()).setMaxWaitQueueSize(-1));
+    upstream = vertx.httpClientBuilder().with(upstreamOptions)
+        .with(new PoolOptions().setHttp1MaxSize(cfg.upstreamPoolSize()).setMaxWaitQueueSize(-1))
+        .withConnectHandler(services.metrics().connections()::upstream)
+        .build();
 
     WebSocketClientOptions socketOptions = new WebSocketClientOptions()
         .setConnectTimeout(cfg.upstreamConnectTimeoutMs())
@@ -207,7 +209,10 @@ public final class GatewayVerticle extends VerticleBase {
         .setWebSocketSubProtocols(WEBSOCKET_SUBPROTOCOLS);
     long headerTimeoutMs = cfg.headerTimeoutMs();
     return vertx.createHttpServer(serverOptions)
-        .connectionHandler(conn -> RequestDecoder.install(conn, serverOptions, headerTimeoutMs))
+        .connectionHandler(conn -> {
+          services.metrics().connections().client(conn);
+          RequestDecoder.install(conn, serverOptions, headerTimeoutMs);
+        })
         .invalidRequestHandler(InvalidRequests::answer)
         .requestHandler(router)
         .listen();

@@ -83,7 +83,8 @@ public final class Node {
       // Netty's epoll transport where the platform has it (Linux x86-64; see docs/benchmarks.md),
       // else Java NIO: Vert.x falls back on its own and says so once.
       Metrics metrics = Metrics.create(nodeId);
-      VertxOptions options = metrics.vertxOptions(new VertxOptions().setPreferNativeTransport(cfg.nativeTransport()));
+      VertxOptions options = metrics.vertxOptions(new VertxOptions().setPreferNativeTransport(cfg.nativeTransport()),
+          cfg.vertxHttpMetrics());
       if (cfg.clusterHost() != null) {
         options.setEventBusOptions(new EventBusOptions().setHost(cfg.clusterHost())
             .setClusterPublicHost(cfg.clusterHost()));

@@ -35,15 +35,23 @@ final class Metering {
   }
 
   /**
+   * The usage upstream reported: the stream's usage event, else the {@code usage} object of the
+   * JSON answer (found by a scan, not a parse), else null.
+   */
+  static JsonObject reported(SseTap sse, Buffer body) {
+    return sse != null ? sse.usage() : body != null ? UsageScan.find(body) : null;
+  }
+
+  /**
    * @param sse the stream tap when the answer was an event stream, else null
    * @param body the JSON answer as read (possibly cut), else null
+   * @param reported what {@link #reported} says of them
    */
-  static Usage measure(Exchange x, SseTap sse, Buffer body) {
+  static Usage measure(Exchange x, SseTap sse, Buffer body, JsonObject reported) {
     Quote q = x.quote;
     if (q == null || q.price() == null) {
       return Usage.none();
     }
-    JsonObject reported = sse != null ? sse.usage() : body != null ? UsageScan.find(body) : null;
     String model = x.upstreamModel == null ? "gpt-4o" : x.upstreamModel;
     switch (q.endpoint()) {
       case CHAT, COMPLETION, RESPONSES -> {

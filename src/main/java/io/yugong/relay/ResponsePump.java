@@ -197,10 +197,14 @@ final class ResponsePump {
       return release();
     }
     // no chunk is taken after done, so the workers may read what was metered; only an answer
-    // without usage has its prompt tokenized too, so only then do the request's bytes count
+    // without usage has its prompt tokenized too, so only then do the request's bytes count. A
+    // large JSON answer is scanned for its usage on the workers as well.
     long answer = sse != null ? sse.textLength() : body == null ? 0 : body.length();
-    long metered = answer + (reportsUsage(answer) || x.body == null ? 0 : x.body.length());
-    return accounting.tokenizing(metered, () -> Metering.measure(x, sse, body)).transform(ar -> {
+    boolean scanHere = sse != null || answer <= Accounting.INLINE_PRICING_BYTES;
+    JsonObject reported = scanHere ? Metering.reported(sse, body) : null;
+    long metered = answer + (reported != null || x.body == null ? 0 : x.body.length());
+    return accounting.tokenizing(metered, () -> Metering.measure(x, sse, body,
+        scanHere ? reported : Metering.reported(sse, body))).transform(ar -> {
       if (ar.failed()) {
         LOG.error("{} metering the answer of key {} failed inside Yugong; charging the prompt's price",
             x.requestId, lease.keyId(), ar.cause());
@@ -211,14 +215,6 @@ final class ResponsePump {
       lease.release(verdict, Money.saturatingAdd(used.promptTokens(), used.completionTokens()));
       return accounting.settle(x, up.statusCode(), used);
     });
-  }
-
-  /** True when upstream's answer carries a usage (a small JSON answer is scanned for one). */
-  private boolean reportsUsage(long answerBytes) {
-    if (sse != null) {
-      return sse.usage() != null;
-    }
-    return body != null && answerBytes <= Accounting.INLINE_PRICING_BYTES && UsageScan.find(body) != null;
   }
 
   private Future<Void> release() {

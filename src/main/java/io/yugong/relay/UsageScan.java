@@ -27,7 +27,7 @@ final class UsageScan {
         int end = matching(b, i);
         if (end > i) {
           try {
-            return new JsonObject(new String(b, i, end - i + 1, StandardCharsets.UTF_8));
+            return new JsonObject(body.slice(i, end + 1));
           } catch (RuntimeException ignored) {
             return null;
           }

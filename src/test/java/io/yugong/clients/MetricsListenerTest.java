@@ -25,7 +25,7 @@ class MetricsListenerTest {
       HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
           .build(), HttpResponse.BodyHandlers.ofString());
       assertThat(r.statusCode()).isEqualTo(200);
-      assertThat(r.body()).contains("yugong_redis_up 1.0", "vertx_http_server_active_connections", "netty_eventexecutor_tasks_pending");
+      assertThat(r.body()).contains("yugong_redis_up 1.0", "yugong_client_connections", "netty_eventexecutor_tasks_pending");
       HttpResponse<String> other = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port
           + "/admin/keys")).header("Authorization", "Bearer " + c.adminKey).build(), HttpResponse.BodyHandlers.ofString());
       assertThat(other.statusCode()).isEqualTo(404);

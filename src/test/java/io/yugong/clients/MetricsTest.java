@@ -181,6 +181,18 @@ class MetricsTest {
   }
 
   @Test
+  void openConnectionsAreCountedWithoutPerRequestMeters() throws Exception {
+    String key = customer("metrics-connections", "5");
+    assertThat(ask(0, key, MODEL).statusCode()).isEqualTo(200);
+    String text = scrape(0);
+    // the scrape's own connection is open while it is answered; upstream's is kept alive after the answer
+    assertThat(sample(text, "yugong_client_connections", Map.of())).isGreaterThanOrEqualTo(1);
+    assertThat(sample(text, "yugong_upstream_connections", Map.of())).isGreaterThanOrEqualTo(1);
+    assertThat(text).as("Vert.x's per-request HTTP meters are off by default").doesNotContain("vertx_http_server_",
+        "vertx_http_client_");
+  }
+
+  @Test
   void aFailoverIsCountedWithItsReason() throws Exception {
     String key = customer("metrics-failover", "5");
     // the pool picks among the model's three keys; ask until the dead and the limited one were each tried once
