@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.yugong.billing.Endpoint;
 import io.yugong.gateway.ApiError;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -72,6 +73,19 @@ class ObjectRouteTest {
         assertThat(c.get(i).length()).as("%s before %s", c.get(i), c.get(j)).isGreaterThanOrEqualTo(c.get(j).length());
       }
     }
+  }
+
+  @Test
+  void aChatCompletionIsStoredOnlyWhenStoreIsTrueAndAResponseUnlessItIsFalse() {
+    assertThat(Relay.storesResponse(Endpoint.CHAT, true)).isTrue();
+    assertThat(Relay.storesResponse(Endpoint.CHAT, null)).isFalse();
+    assertThat(Relay.storesResponse(Endpoint.CHAT, false)).isFalse();
+    assertThat(Relay.storesResponse(Endpoint.CHAT, "true")).isFalse();
+    assertThat(Relay.storesResponse(Endpoint.CHAT, 1)).isFalse();
+    assertThat(Relay.storesResponse(Endpoint.RESPONSES, null)).isTrue();
+    assertThat(Relay.storesResponse(Endpoint.RESPONSES, false)).isFalse();
+    assertThat(Relay.storesResponse(Endpoint.COMPLETION, true)).isFalse();
+    assertThat(Relay.storesResponse(Endpoint.EMBEDDINGS, true)).isFalse();
   }
 
   @Test
