@@ -3,7 +3,11 @@ package io.yugong.mock;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 
-/** POST /v1/chat/completions, JSON and SSE. The hot path of benchmarks: answers are built as text directly. */
+/**
+ * POST /v1/chat/completions, JSON and SSE. The hot path of benchmarks: answers are built as text
+ * directly. With {@code "store": true} the completion is also kept for the key
+ * ({@link StoredChatCompletions}), as its JSON answer or as its stream adds up to.
+ */
 final class ChatEndpoint implements Endpoint {
 
   static final String FINGERPRINT = "fp_7f1ee2a3b9";
@@ -32,10 +36,18 @@ final class ChatEndpoint implements Endpoint {
     String id = Ids.random("chatcmpl-", 29);
     long created = System.currentTimeMillis() / 1000;
     String finish = tool != null ? "tool_calls" : capped ? "length" : "stop";
+    boolean store = Boolean.TRUE.equals(ex.json.getValue("store"));
     if (ex.stream) {
+      if (store) {
+        StoredChatCompletions.store(ex, id, messages, body(id, created, ex.model, k, prompt, finish, tool));
+      }
       Pump.start(ex, Hdr.SSE, new ChunkFrames(id, created, ex.model, k, prompt, finish, tool, ex.includeUsage), true);
     } else {
-      ex.json(body(id, created, ex.model, k, prompt, finish, tool));
+      String answer = body(id, created, ex.model, k, prompt, finish, tool);
+      if (store) {
+        StoredChatCompletions.store(ex, id, messages, answer);
+      }
+      ex.json(answer);
     }
   }
 

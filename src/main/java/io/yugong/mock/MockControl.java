@@ -31,7 +31,7 @@ public final class MockControl {
   private final AtomicLong total = new AtomicLong();
   private final AtomicInteger abortedStreams = new AtomicInteger();
   private final List<Promise<Void>> abortWaiters = new ArrayList<>();
-  /** Files and stored responses, kept per API key. */
+  /** Files, stored responses and stored chat completions, kept per API key. */
   final StoredObjects stored = new StoredObjects();
   private final List<RealtimeSocket> realtime = new java.util.concurrent.CopyOnWriteArrayList<>();
 
@@ -141,7 +141,10 @@ public final class MockControl {
     realtimeDeltaDelayMs = 0;
   }
 
-  /** True when the object (a file, a stored response) was created with this API key and not deleted. */
+  /**
+   * True when the object (a file, a stored response or chat completion) was created with this API
+   * key and not deleted.
+   */
   public boolean stores(String apiKey, String objectId) {
     return stored.get(apiKey, objectId) != null;
   }

@@ -37,6 +37,10 @@ final class MockVerticle extends VerticleBase {
     router.post("/v1/audio/speech").handler(json(false, new SpeechEndpoint()));
     router.post("/v1/audio/transcriptions").handler(streamed(new TranscriptionEndpoint(false)));
     router.post("/v1/audio/translations").handler(streamed(new TranscriptionEndpoint(true)));
+    router.get("/v1/chat/completions/:id").handler(bodiless(StoredChatCompletions::retrieve));
+    router.post("/v1/chat/completions/:id").handler(json(false, StoredChatCompletions::update));
+    router.delete("/v1/chat/completions/:id").handler(bodiless(StoredChatCompletions::delete));
+    router.get("/v1/chat/completions/:id/messages").handler(bodiless(StoredChatCompletions::messages));
     router.get("/v1/responses/:id").handler(bodiless(ResponsesEndpoint::retrieve));
     router.delete("/v1/responses/:id").handler(bodiless(ResponsesEndpoint::delete));
     router.post("/v1/files").handler(streamed(FilesEndpoint::upload));

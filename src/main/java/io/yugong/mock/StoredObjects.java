@@ -7,7 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Objects the emulator keeps for each API key, as OpenAI keeps them for each organisation or
- * project: files and stored responses. An object created with one key is invisible to every
+ * project: files, stored responses and stored chat completions. An object created with one key is invisible to every
  * other key. Thread-safe; bounded per key (the oldest are not evicted: past the bound, creating
  * fails as a full project would).
  */
@@ -16,7 +16,7 @@ final class StoredObjects {
   /** Objects one key may keep. */
   static final int MAX_PER_KEY = 10_000;
 
-  /** One stored object: its JSON and, for files, its content. */
+  /** One stored object: its JSON and, for files, its content (for chat completions, its messages as a JSON array). */
   record Stored(JsonObject object, Buffer content) {
   }
 
@@ -30,6 +30,12 @@ final class StoredObjects {
     }
     objects.put(id, new Stored(object, content));
     return true;
+  }
+
+  /** Replaces an object the key stores; false when it stores none under this id. */
+  boolean replace(String apiKey, String id, JsonObject object, Buffer content) {
+    Map<String, Stored> objects = byKey.get(apiKey);
+    return objects != null && objects.computeIfPresent(id, (k, old) -> new Stored(object, content)) != null;
   }
 
   /** The object the key stored under this id, or null (another key's objects are never found). */

@@ -54,7 +54,10 @@ final class Exchange {
   long charge;
   LedgerEntry billed;
 
-  /** What the path means for stored objects (null: nothing), and whether the answer stores a response. */
+  /**
+   * What the path means for stored objects (null: nothing), and whether the answer is stored upstream
+   * (a stored response or chat completion), its id to be recorded.
+   */
   ObjectRoute route;
   boolean storesResponse;
   /** The key holding the objects the request names: it alone may serve it (null: any key). */

@@ -115,7 +115,7 @@ final class KeyAffinity {
    * Records what a served 2xx answer created through the key (and forgets a deleted object). Always
    * completes; a failure is logged (the object then answers 404 until it is created again).
    *
-   * @param responseId the stored response's id read from its event stream, or null
+   * @param responseId the id of the stored response or chat completion read from its event stream, or null
    * @param body the JSON answer as kept, or null
    */
   Future<Void> remember(Exchange x, String keyId, String responseId, Buffer body) {
@@ -148,7 +148,7 @@ final class KeyAffinity {
     }
     boolean fits = body != null && body.length() > 0 && body.length() <= MAX_ANSWER_BYTES;
     if (x.storesResponse && responseId == null && body != null) {
-      // a response object begins with its id: read it without parsing the answer
+      // a response or chat completion object begins with its id: read it without parsing the answer
       String id = leadingId(body);
       if (id == null && fits) {
         id = parse(body) instanceof JsonObject j && j.getValue("id") instanceof String s ? s : null;

@@ -4,9 +4,9 @@ import java.util.List;
 
 /**
  * What a request's path means for objects stored upstream in the key's organisation or project
- * (files, uploads, batches, stored responses, conversations, vector stores, assistants, threads,
- * fine-tuning jobs, containers): it creates one, lists a whole collection, addresses one by the id
- * in its path, or starts model work that cannot be billed per request.
+ * (files, uploads, batches, stored responses and chat completions, conversations, vector stores,
+ * assistants, threads, fine-tuning jobs, containers): it creates one, lists a whole collection,
+ * addresses one by the id in its path, or starts model work that cannot be billed per request.
  *
  * @param collection the collection's path, e.g. {@code /v1/files}
  * @param id the object id of the path (ADDRESS only), not yet checked; see {@link #validId}
@@ -25,13 +25,22 @@ record ObjectRoute(String collection, String id, String rest, Kind kind) {
     RUNS_MODELS
   }
 
-  /** Longest first: {@code /v1/fine_tuning/jobs} before any shorter prefix. */
-  static final List<String> COLLECTIONS = List.of("/v1/fine_tuning/jobs", "/v1/vector_stores",
+  /**
+   * Longest first, so a collection is matched before any shorter one that begins it (a match also
+   * needs the path to end there or go on with {@code /}: {@code /v1/files-x} is no collection).
+   */
+  static final List<String> COLLECTIONS = List.of("/v1/chat/completions", "/v1/fine_tuning/jobs", "/v1/vector_stores",
       "/v1/conversations", "/v1/assistants", "/v1/containers", "/v1/responses", "/v1/batches",
       "/v1/threads", "/v1/uploads", "/v1/files");
 
   /** The longest id accepted; OpenAI's are under 64 characters. */
   static final int MAX_ID = 128;
+
+  /**
+   * The priced endpoints whose POST creates a stored object (a response unless {@code "store"} is
+   * false, a chat completion when it is true): that POST is priced, not a {@link Kind#CREATE}.
+   */
+  private static final List<String> PRICED = List.of("/v1/responses", "/v1/chat/completions");
 
   /** Words after {@code /v1/responses/} that name an operation, not a response. */
   private static final List<String> RESPONSE_OPERATIONS = List.of("input_tokens", "compact");
@@ -44,8 +53,8 @@ record ObjectRoute(String collection, String id, String rest, Kind kind) {
       }
       boolean post = "POST".equals(method);
       if (path.length() == c.length()) {
-        if (c.equals("/v1/responses") && post) {
-          return null; // the priced endpoint; it stores a response unless "store" is false
+        if (post && PRICED.contains(c)) {
+          return null; // the priced endpoint; what it stores is read from its body (Relay)
         }
         if (!post) {
           return new ObjectRoute(c, null, "", Kind.LIST);

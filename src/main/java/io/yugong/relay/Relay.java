@@ -127,9 +127,19 @@ public final class Relay implements Handler<RoutingContext> {
             + "OpenAI API expects a JSON payload, but what was sent was not valid JSON.)", null));
       }
       shape(x);
-      x.storesResponse = x.endpoint == Endpoint.RESPONSES && !Boolean.FALSE.equals(x.json.getValue("store"));
+      x.storesResponse = storesResponse(x.endpoint, x.json.getValue("store"));
       return Future.succeededFuture();
     });
+  }
+
+  /**
+   * True when the answer is stored upstream, so its id is recorded: a response unless {@code "store"}
+   * is false (OpenAI's default for the Responses API), a chat completion only when it is exactly
+   * true (the default there is false; {@code "true"} or 1 is not taken for it).
+   */
+  static boolean storesResponse(Endpoint endpoint, Object store) {
+    return endpoint == Endpoint.RESPONSES ? !Boolean.FALSE.equals(store)
+        : endpoint == Endpoint.CHAT && Boolean.TRUE.equals(store);
   }
 
   /** Reads the model and stream flag, maps the model and asks for usage on streams. */

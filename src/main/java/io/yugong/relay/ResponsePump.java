@@ -91,8 +91,9 @@ final class ResponsePump {
     }
     Buffer out = sse == null ? chunk : sse.feed(chunk);
     if (sse != null && recorded == null && success && x.storesResponse && sse.responseId() != null) {
-      // the event telling the stored response's id goes out once the id is recorded: a client that
-      // continues from it at once, on any node, finds it
+      // the event telling the stored answer's id (a response's response.completed, a chat
+      // completion's usage chunk, even when stripped for the client) goes out once the id is
+      // recorded, and nothing after it: a client that uses it at once, on any node, finds it
       up.pause();
       recorded = affinity.remember(x, lease.keyId(), sse.responseId(), null).onComplete(v -> {
         if (!x.clientGone) {
@@ -137,7 +138,9 @@ final class ResponsePump {
     if (!x.storesResponse && x.route == null) {
       return Future.succeededFuture();
     }
-    recorded = affinity.remember(x, lease.keyId(), sse == null ? null : sse.responseId(), body);
+    // a stream's answer id counts only for an answer stored upstream (a legacy completion's, or one
+    // on an object's route, is no object of the account)
+    recorded = affinity.remember(x, lease.keyId(), sse == null || !x.storesResponse ? null : sse.responseId(), body);
     return recorded;
   }
 

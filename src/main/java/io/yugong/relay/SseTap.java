@@ -27,7 +27,7 @@ final class SseTap {
   private final boolean stripUsage;
   private Buffer pending = Buffer.buffer(0);
   private JsonObject usage;
-  /** The id of the Responses API response whose last event passed, or null. */
+  /** The id of the stored answer told by its usage event (see {@link #responseId()}), or null. */
   private String responseId;
   private boolean done;
   private final StringBuilder text = new StringBuilder();
@@ -360,7 +360,11 @@ final class SseTap {
     }
   }
 
-  /** The usage of an event that carries one, and a Responses API stream's response id. */
+  /**
+   * The usage of an event that carries one, and the id of the answer it ends: a Responses API
+   * stream's response, or the chat completion of a chunk without {@code type} (the first such
+   * chunk's: every chunk of a completion carries its id).
+   */
   private void observeUsage(JsonObject json) {
     if (json.getValue("usage") instanceof JsonObject uj) {
       usage = uj;
@@ -368,6 +372,8 @@ final class SseTap {
     Object type = json.getValue("type");
     if ("response.completed".equals(type) || "response.incomplete".equals(type)) {
       observeResponsesEvent((String) type, json);
+    } else if (type == null && responseId == null && json.getValue("id") instanceof String id) {
+      responseId = id; // read from the chunk parsed for its usage: no extra parse
     }
   }
 
@@ -433,9 +439,13 @@ final class SseTap {
   }
 
   /**
-   * The response id of a Responses API stream once its {@code response.completed} (or
-   * {@code .incomplete}) event passed, else null. That event carries the usage, so it is parsed as
-   * it passes anyway.
+   * The id of the answer the stream ends, once the event carrying its usage passed, else null: the
+   * response of a Responses API stream after its {@code response.completed} (or {@code .incomplete})
+   * event, the chat completion of a chat stream after its usage chunk (which Yugong asks for on every
+   * chat stream, and strips again for a client that did not ask: it is read all the same). That
+   * event carries the usage, so it is parsed as it passes anyway. Any other stream with a usage
+   * event of no {@code type} (a legacy completion's) tells its id too: it means something only for an
+   * answer that is stored ({@code Exchange.storesResponse}).
    */
   String responseId() {
     return responseId;

@@ -3,7 +3,14 @@ package io.yugong.clients;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.openai.client.OpenAIClient;
+import com.openai.core.JsonValue;
 import com.openai.core.http.StreamResponse;
+import com.openai.models.chat.completions.ChatCompletion;
+import com.openai.models.chat.completions.ChatCompletionChunk;
+import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionDeleted;
+import com.openai.models.chat.completions.ChatCompletionStreamOptions;
+import com.openai.models.chat.completions.ChatCompletionUpdateParams;
 import com.openai.models.files.FileCreateParams;
 import com.openai.models.files.FileObject;
 import com.openai.models.files.FilePurpose;
@@ -33,7 +40,7 @@ import org.junit.jupiter.api.TestMethodOrder;
 /**
  * Stored objects stay with the upstream key that created them, and with the account (issue 9,
  * point 7): a two-node cluster over two upstream keys whose projects (in the emulator) cannot see
- * each other's files and responses. Driven by the official SDK where it can say it, raw HTTP where
+ * each other's files, responses and chat completions. Driven by the official SDK where it can say it, raw HTTP where
  * an error's exact shape is the point.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -51,8 +58,9 @@ class StoredObjectAffinityTest {
 
   @BeforeAll
   void start() throws Exception {
-    // the operator lets accounts use files and stored responses (the default refuses them)
-    c = TestCluster.start(2, new MockOptions(), Map.of("YUGONG_UNMETERED_ALLOWED", "/v1/files,/v1/responses,/v1/batches"));
+    // the operator lets accounts use files, stored responses and chat completions (the default refuses them)
+    c = TestCluster.start(2, new MockOptions(), Map.of("YUGONG_UNMETERED_ALLOWED",
+        "/v1/files,/v1/responses,/v1/batches,/v1/chat/completions"));
     keyIds.put(ONE, c.addKey(0, ONE, null));
     keyIds.put(TWO, c.addKey(0, TWO, null));
     alice = account("alice");
@@ -199,7 +207,9 @@ class StoredObjectAffinityTest {
     String file = upload(1, alice, "{\"custom_id\":\"1\"}\n").id();
     int upstreamBefore = c.mock.control().requests().size();
     for (String[] call : List.of(new String[] {"GET", "/v1/files"}, new String[] {"GET", "/v1/files?purpose=batch"},
-        new String[] {"GET", "/v1/responses"}, new String[] {"GET", "/v1/batches"})) {
+        new String[] {"GET", "/v1/responses"}, new String[] {"GET", "/v1/batches"},
+        new String[] {"GET", "/v1/chat/completions"}, new String[] {"GET", "/v1/chat/completions?limit=100"},
+        new String[] {"DELETE", "/v1/chat/completions"})) {
       HttpResponse<String> r = c.call(0, call[0], call[1], alice, null);
       assertThat(r.statusCode()).as(call[1] + " " + r.body()).isEqualTo(403);
       assertThat(error(r).getString("code")).isEqualTo("endpoint_not_allowed");
@@ -214,6 +224,125 @@ class StoredObjectAffinityTest {
 
   @Test
   @Order(6)
+  void aStoredChatCompletionIsReadThroughTheSameKeyOnTheOtherNode() throws Exception {
+    ChatCompletion created = c.openai(0, alice).chat().completions().create(ChatCompletionCreateParams.builder()
+        .model(MODEL).addUserMessage("Keep this answer.").store(true).build());
+    String id = created.id();
+    String holder = holder(id);
+    OpenAIClient other = c.openai(1, alice);
+    for (int i = 0; i < 6; i++) {
+      assertThat(other.chat().completions().retrieve(id).choices().get(0).message().content())
+          .isEqualTo(created.choices().get(0).message().content());
+    }
+    assertThat(other.chat().completions().messages().list(id).data())
+        .singleElement().satisfies(m -> assertThat(m.content()).contains("Keep this answer."));
+    other.chat().completions().update(id, ChatCompletionUpdateParams.builder()
+        .metadata(ChatCompletionUpdateParams.Metadata.builder()
+            .putAdditionalProperty("ticket", JsonValue.from("42")).build()).build());
+    HttpResponse<String> read = c.call(0, "GET", "/v1/chat/completions/" + id, alice, null);
+    assertThat(read.statusCode()).as(read.body()).isEqualTo(200);
+    assertThat(new JsonObject(read.body()).getJsonObject("metadata").getString("ticket")).isEqualTo("42");
+    assertThat(keysThatSaw("/v1/chat/completions/" + id)).containsExactly(holder);
+  }
+
+  @Test
+  @Order(7)
+  void aStreamedChatCompletionIsRecordedBeforeItsStreamEnds() throws Exception {
+    // a client that did not ask for usage: Yugong asks for it, reads the id from it, and strips it
+    String stripped = null;
+    try (StreamResponse<ChatCompletionChunk> s = c.openai(0, alice).chat().completions().createStreaming(
+        ChatCompletionCreateParams.builder().model(MODEL).addUserMessage("Stream and keep.").store(true).build())) {
+      for (ChatCompletionChunk chunk : (Iterable<ChatCompletionChunk>) s.stream()::iterator) {
+        stripped = chunk.id();
+        assertThat(chunk.usage()).as("the usage chunk the client did not ask for").isEmpty();
+      }
+    }
+    assertThat(stripped).isNotNull();
+    // a client that asked for it goes on as soon as it has the usage chunk, on the other node
+    String eager = null;
+    try (StreamResponse<ChatCompletionChunk> s = c.openai(0, alice).chat().completions().createStreaming(
+        ChatCompletionCreateParams.builder().model(MODEL).addUserMessage("Stream and keep too.").store(true)
+            .streamOptions(ChatCompletionStreamOptions.builder().includeUsage(true).build()).build())) {
+      for (ChatCompletionChunk chunk : (Iterable<ChatCompletionChunk>) s.stream()::iterator) {
+        if (chunk.usage().isPresent()) {
+          eager = chunk.id();
+          break;
+        }
+      }
+    }
+    assertThat(eager).isNotNull();
+    for (String id : List.of(stripped, eager)) {
+      String holder = holder(id);
+      assertThat(c.openai(1, alice).chat().completions().retrieve(id).id()).isEqualTo(id);
+      assertThat(c.openai(1, alice).chat().completions().messages().list(id).data()).hasSize(1);
+      assertThat(keysThatSaw("/v1/chat/completions/" + id)).containsExactly(holder);
+    }
+  }
+
+  @Test
+  @Order(8)
+  void anotherAccountCannotReachAStoredChatCompletion() throws Exception {
+    String id = c.openai(1, alice).chat().completions().create(ChatCompletionCreateParams.builder()
+        .model(MODEL).addUserMessage("Alice's private question.").store(true).build()).id();
+    int upstreamBefore = c.mock.control().requests().size();
+    List<HttpResponse<String>> answers = List.of(
+        c.call(0, "GET", "/v1/chat/completions/" + id, bob, null),
+        c.call(1, "GET", "/v1/chat/completions/" + id + "/messages", bob, null),
+        c.call(0, "POST", "/v1/chat/completions/" + id, bob, "{\"metadata\":{\"mine\":\"now\"}}"),
+        c.call(1, "DELETE", "/v1/chat/completions/" + id, bob, null));
+    for (HttpResponse<String> r : answers) {
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(404);
+      assertThat(error(r).getString("type")).isEqualTo("invalid_request_error");
+      assertThat(error(r).getValue("param")).isNull();
+      assertThat(error(r).getString("code")).isEqualTo("object_not_found");
+    }
+    assertThat(c.mock.control().requests()).as("nothing of Bob's went upstream").hasSize(upstreamBefore);
+    assertThat(c.openai(0, alice).chat().completions().retrieve(id).id()).isEqualTo(id);
+  }
+
+  @Test
+  @Order(9)
+  void deletingAStoredChatCompletionForgetsIt() throws Exception {
+    String id = c.openai(0, alice).chat().completions().create(ChatCompletionCreateParams.builder()
+        .model(MODEL).addUserMessage("Soon deleted.").store(true).build()).id();
+    String holder = holder(id);
+    ChatCompletionDeleted deleted = c.openai(1, alice).chat().completions().delete(id);
+    assertThat(deleted.deleted()).isTrue();
+    assertThat(deleted.id()).isEqualTo(id);
+    assertThat(keysThatSaw("/v1/chat/completions/" + id)).containsExactly(holder);
+    int upstreamBefore = c.mock.control().requests().size();
+    for (String path : List.of("/v1/chat/completions/" + id, "/v1/chat/completions/" + id + "/messages")) {
+      HttpResponse<String> gone = c.call(1, "GET", path, alice, null);
+      assertThat(gone.statusCode()).as(gone.body()).isEqualTo(404);
+      assertThat(error(gone).getString("code")).isEqualTo("object_not_found");
+    }
+    assertThat(c.mock.control().requests()).as("a forgotten id is not forwarded").hasSize(upstreamBefore);
+  }
+
+  @Test
+  @Order(10)
+  void aChatCompletionWithoutStoreTrueIsNotRecorded() throws Exception {
+    String plain = c.openai(0, alice).chat().completions().create(ChatCompletionCreateParams.builder()
+        .model(MODEL).addUserMessage("Not kept.").build()).id();
+    String unstored = c.openai(0, alice).chat().completions().create(ChatCompletionCreateParams.builder()
+        .model(MODEL).addUserMessage("Not kept either.").store(false).build()).id();
+    String streamed;
+    try (StreamResponse<ChatCompletionChunk> s = c.openai(0, alice).chat().completions().createStreaming(
+        ChatCompletionCreateParams.builder().model(MODEL).addUserMessage("Streamed, not kept.").build())) {
+      streamed = s.stream().reduce((a, b) -> b).orElseThrow().id();
+    }
+    int upstreamBefore = c.mock.control().requests().size();
+    for (String id : List.of(plain, unstored, streamed)) {
+      assertThat(c.mock.control().stores(ONE, id) || c.mock.control().stores(TWO, id)).isFalse();
+      HttpResponse<String> r = c.call(1, "GET", "/v1/chat/completions/" + id, alice, null);
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(404);
+      assertThat(error(r).getString("code")).isEqualTo("object_not_found");
+    }
+    assertThat(c.mock.control().requests()).as("nothing went upstream").hasSize(upstreamBefore);
+  }
+
+  @Test
+  @Order(11)
   void anObjectWhoseKeyIsGoneAnswersOpenAis404() throws Exception {
     String file = upload(0, alice, "soon orphaned\n").id();
     String response = c.openai(0, alice).responses().create(ResponseCreateParams.builder()
@@ -246,7 +375,7 @@ class StoredObjectAffinityTest {
   }
 
   @Test
-  @Order(7)
+  @Order(12)
   void aRequestPinnedToACoolingKeyWaitsInsteadOfMovingToAnotherKey() throws Exception {
     String response = c.openai(0, alice).responses().create(ResponseCreateParams.builder()
         .model(MODEL).input("Pinned.").build()).id();

@@ -2,6 +2,7 @@ package io.yugong.mock;
 
 import com.openai.client.OpenAIClient;
 import com.openai.client.okhttp.OpenAIOkHttpClient;
+import com.openai.core.JsonValue;
 import com.openai.core.http.HttpResponse;
 import com.openai.core.http.StreamResponse;
 import com.openai.errors.NotFoundException;
@@ -15,6 +16,8 @@ import com.openai.models.audio.transcriptions.TranscriptionVerbose;
 import com.openai.models.chat.completions.ChatCompletion;
 import com.openai.models.chat.completions.ChatCompletionChunk;
 import com.openai.models.chat.completions.ChatCompletionCreateParams;
+import com.openai.models.chat.completions.ChatCompletionDeleted;
+import com.openai.models.chat.completions.ChatCompletionUpdateParams;
 import com.openai.models.chat.completions.ChatCompletionFunctionTool;
 import com.openai.models.chat.completions.ChatCompletionStreamOptions;
 import com.openai.models.chat.completions.ChatCompletionToolChoiceOption;
@@ -33,6 +36,7 @@ import com.openai.models.responses.Response;
 import com.openai.models.responses.ResponseCreateParams;
 import com.openai.models.responses.ResponseStreamEvent;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -44,6 +48,7 @@ import java.net.http.HttpRequest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -96,6 +101,69 @@ class OpenAiSdkCompatibilityTest {
       assertThat(r.model()).isEqualTo("gpt-4o");
       assertThat(r.status()).isEqualTo(200);
     });
+  }
+
+  @Test
+  void aChatCompletionStoredWithStoreTrueIsKeptForItsKeyOnly() {
+    ChatCompletion created = client.chat().completions().create(ChatCompletionCreateParams.builder()
+        .model("gpt-4o-mini").addSystemMessage("Be brief.").addUserMessage("Keep this one").store(true).build());
+    String id = created.id();
+    assertThat(upstream.control().stores("sk-test", id)).isTrue();
+    ChatCompletion kept = client.chat().completions().retrieve(id);
+    assertThat(kept.id()).isEqualTo(id);
+    assertThat(kept.choices().get(0).message().content()).isEqualTo(created.choices().get(0).message().content());
+
+    ChatCompletion updated = client.chat().completions().update(id, ChatCompletionUpdateParams.builder()
+        .metadata(ChatCompletionUpdateParams.Metadata.builder()
+            .putAdditionalProperty("topic", JsonValue.from("tests")).build()).build());
+    assertThat(updated._additionalProperties().get("metadata")).isEqualTo(JsonValue.from(Map.of("topic", "tests")));
+
+    Http http = new Http(upstream.port());
+    JsonObject messages = new JsonObject(http.get("/v1/chat/completions/" + id + "/messages", "sk-test").body());
+    assertThat(messages.getString("object")).isEqualTo("list");
+    assertThat(messages.getJsonArray("data").stream().map(m -> ((JsonObject) m).getString("content")))
+        .containsExactly("Be brief.", "Keep this one");
+    assertThat(messages.getString("first_id")).isEqualTo(id + "-0");
+    assertThat(messages.getString("last_id")).isEqualTo(id + "-1");
+    assertThat(messages.getBoolean("has_more")).isFalse();
+    JsonObject page = new JsonObject(http.get("/v1/chat/completions/" + id + "/messages?limit=1&order=desc",
+        "sk-test").body());
+    assertThat(page.getString("first_id")).isEqualTo(id + "-1");
+    assertThat(page.getBoolean("has_more")).isTrue();
+
+    // another key's project does not have it
+    java.net.http.HttpResponse<String> other = http.get("/v1/chat/completions/" + id, "sk-other");
+    assertThat(other.statusCode()).isEqualTo(404);
+    assertThat(new JsonObject(other.body()).getJsonObject("error").getString("type")).isEqualTo("invalid_request_error");
+    assertThat(http.get("/v1/chat/completions/" + id + "/messages", "sk-other").statusCode()).isEqualTo(404);
+
+    ChatCompletionDeleted deleted = client.chat().completions().delete(id);
+    assertThat(deleted.id()).isEqualTo(id);
+    assertThat(deleted.deleted()).isTrue();
+    assertThatThrownBy(() -> client.chat().completions().retrieve(id)).isInstanceOf(NotFoundException.class);
+  }
+
+  @Test
+  void aChatCompletionIsNotStoredUnlessStoreIsTrueAndAStreamedOneIsStoredWhole() {
+    ChatCompletion plain = client.chat().completions().create(ChatCompletionCreateParams.builder()
+        .model("gpt-4o-mini").addUserMessage("Forget this one").build());
+    ChatCompletion unstored = client.chat().completions().create(ChatCompletionCreateParams.builder()
+        .model("gpt-4o-mini").addUserMessage("And this one").store(false).build());
+    assertThat(upstream.control().stores("sk-test", plain.id())).isFalse();
+    assertThat(upstream.control().stores("sk-test", unstored.id())).isFalse();
+    assertThatThrownBy(() -> client.chat().completions().retrieve(plain.id())).isInstanceOf(NotFoundException.class);
+
+    String id;
+    StringBuilder text = new StringBuilder();
+    try (StreamResponse<ChatCompletionChunk> s = client.chat().completions().createStreaming(
+        ChatCompletionCreateParams.builder().model("gpt-4o-mini").addUserMessage("Stream and keep").store(true)
+            .build())) {
+      List<ChatCompletionChunk> chunks = s.stream().collect(Collectors.toList());
+      id = chunks.get(0).id();
+      chunks.forEach(c -> c.choices().forEach(ch -> ch.delta().content().ifPresent(text::append)));
+    }
+    assertThat(text).isNotEmpty();
+    assertThat(client.chat().completions().retrieve(id).choices().get(0).message().content()).contains(text.toString());
   }
 
   @Test

@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.yugong.billing.Endpoint;
 import io.yugong.gateway.ApiError;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Which stored objects a request names, by its path and its body. */
@@ -42,6 +44,48 @@ class ObjectRouteTest {
     assertThat(ObjectRoute.of("GET", "/v1/files-x")).isNull();
     assertThat(ObjectRoute.of("GET", "/v1/evals/eval_1")).isNull();
     assertThat(ObjectRoute.of("POST", "/v1/chat/completions")).isNull();
+    assertThat(ObjectRoute.of("POST", "/v1/chat/completions-x")).isNull();
+  }
+
+  @Test
+  void storedChatCompletionsAreAKeptCollection() {
+    assertThat(ObjectRoute.of("GET", "/v1/chat/completions").kind()).isEqualTo(ObjectRoute.Kind.LIST);
+    assertThat(ObjectRoute.of("DELETE", "/v1/chat/completions").kind()).isEqualTo(ObjectRoute.Kind.LIST);
+    assertThat(ObjectRoute.of("GET", "/v1/chat/completions/chatcmpl-1"))
+        .isEqualTo(new ObjectRoute("/v1/chat/completions", "chatcmpl-1", "", ObjectRoute.Kind.ADDRESS));
+    assertThat(ObjectRoute.of("GET", "/v1/chat/completions/chatcmpl-1/messages"))
+        .isEqualTo(new ObjectRoute("/v1/chat/completions", "chatcmpl-1", "/messages", ObjectRoute.Kind.ADDRESS));
+    assertThat(ObjectRoute.of("POST", "/v1/chat/completions/chatcmpl-1").kind()).isEqualTo(ObjectRoute.Kind.ADDRESS);
+    ObjectRoute delete = ObjectRoute.of("DELETE", "/v1/chat/completions/chatcmpl-1");
+    assertThat(delete.deletes("DELETE")).isTrue();
+    assertThat(delete.content()).isFalse();
+  }
+
+  @Test
+  void noCollectionBeginsALaterOne() {
+    // a path is matched against the first collection it begins with: a collection that began a
+    // later one at a '/' would take that one's paths
+    List<String> c = ObjectRoute.COLLECTIONS;
+    for (int i = 0; i < c.size(); i++) {
+      for (int j = i + 1; j < c.size(); j++) {
+        assertThat(c.get(j).startsWith(c.get(i) + "/") || c.get(j).equals(c.get(i)))
+            .as("%s before %s", c.get(i), c.get(j)).isFalse();
+        assertThat(c.get(i).length()).as("%s before %s", c.get(i), c.get(j)).isGreaterThanOrEqualTo(c.get(j).length());
+      }
+    }
+  }
+
+  @Test
+  void aChatCompletionIsStoredOnlyWhenStoreIsTrueAndAResponseUnlessItIsFalse() {
+    assertThat(Relay.storesResponse(Endpoint.CHAT, true)).isTrue();
+    assertThat(Relay.storesResponse(Endpoint.CHAT, null)).isFalse();
+    assertThat(Relay.storesResponse(Endpoint.CHAT, false)).isFalse();
+    assertThat(Relay.storesResponse(Endpoint.CHAT, "true")).isFalse();
+    assertThat(Relay.storesResponse(Endpoint.CHAT, 1)).isFalse();
+    assertThat(Relay.storesResponse(Endpoint.RESPONSES, null)).isTrue();
+    assertThat(Relay.storesResponse(Endpoint.RESPONSES, false)).isFalse();
+    assertThat(Relay.storesResponse(Endpoint.COMPLETION, true)).isFalse();
+    assertThat(Relay.storesResponse(Endpoint.EMBEDDINGS, true)).isFalse();
   }
 
   @Test
@@ -87,6 +131,12 @@ class ObjectRouteTest {
     }
     assertThatThrownBy(() -> ObjectRefs.of(new JsonObject().put("file_ids", ids)))
         .isInstanceOfSatisfying(ApiError.class, e -> assertThat(e.status()).isEqualTo(400));
+  }
+
+  @Test
+  void aChatCompletionsIdIsReadFromTheStartOfItsAnswer() {
+    assertThat(KeyAffinity.leadingId(Buffer.buffer("{\"id\":\"chatcmpl-abc\",\"object\":\"chat.completion\"}")))
+        .isEqualTo("chatcmpl-abc");
   }
 
   @Test

@@ -42,6 +42,31 @@ class SseTapTest {
   }
 
   @Test
+  void aChatStreamTellsItsCompletionsIdWithItsUsageChunkEvenWhenItIsStripped() {
+    for (boolean strip : new boolean[] {false, true}) {
+      SseTap tap = new SseTap(strip);
+      assertThat(tap.feed(Buffer.buffer(CHUNK1 + CHUNK2)).toString()).startsWith("data: ");
+      assertThat(tap.responseId()).as("no usage chunk yet").isNull();
+      String out = tap.feed(Buffer.buffer(USAGE)).toString();
+      assertThat(out).isEqualTo(strip ? "" : USAGE);
+      assertThat(tap.responseId()).isEqualTo("c");
+      tap.feed(Buffer.buffer(DONE));
+      assertThat(tap.responseId()).isEqualTo("c");
+    }
+  }
+
+  @Test
+  void aChunkWithoutUsageOrWithAnIdOfAnotherTypeTellsNoId() {
+    SseTap tap = new SseTap(false);
+    tap.feed(Buffer.buffer(CHUNK1 + "data: {\"id\":42,\"choices\":[],\"usage\":{\"prompt_tokens\":1}}\n\n"));
+    assertThat(tap.usage().getInteger("prompt_tokens")).isEqualTo(1);
+    assertThat(tap.responseId()).isNull();
+    tap.feed(Buffer.buffer("event: response.output_text.done\ndata: {\"type\":\"response.output_text.done\","
+        + "\"id\":\"x\",\"usage\":{\"input_tokens\":1}}\n\n"));
+    assertThat(tap.responseId()).as("a typed event tells an id only as response.completed").isNull();
+  }
+
+  @Test
   void keepsNamedEventsOfTheResponsesApiAndReadsTheirUsage() {
     SseTap tap = new SseTap(false);
     String all = "event: response.output_text.delta\ndata: {\"type\":\"response.output_text.delta\",\"delta\":\"Hi\"}\n\n"
