@@ -89,6 +89,7 @@ public final class GatewayVerticle extends VerticleBase {
     Router router = Router.router(vertx);
     this.router = router;
     CorsPolicy cors = new CorsPolicy(cfg.corsOrigins());
+    long maxUploadBody = cfg.maxUploadBody();
     // First, before anything reads the path: one canonical request target (may reroute, once).
     router.route().handler(TargetCheck::handle);
     router.route().handler(ctx -> {
@@ -98,7 +99,7 @@ public final class GatewayVerticle extends VerticleBase {
       ctx.addEndHandler(ar -> {
         end.run();
         if (ar.succeeded()) {
-          UnreadBody.discard(vertx, ctx.request(), ctx.response(), cfg.maxUploadBody());
+          UnreadBody.discard(vertx, ctx.request(), ctx.response(), maxUploadBody);
         }
       });
       String rid = RequestIds.of(ctx);

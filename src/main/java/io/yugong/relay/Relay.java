@@ -41,6 +41,13 @@ public final class Relay implements Handler<RoutingContext> {
   private final HttpClientAgent client;
   private final KeyPool pool;
   private final NodeConfig config;
+  /** The settings read on every request, read once (NodeConfig parses on each call). */
+  private final int deadlineMs;
+  private final long maxJsonBody;
+  private final long maxUploadBody;
+  private final int connectTimeoutMs;
+  private final int firstByteTimeoutMs;
+  private final int attempts;
   private final Accounting accounting;
   private final KeyAffinity affinity;
   private final RequestLine requestLog;
@@ -51,6 +58,12 @@ public final class Relay implements Handler<RoutingContext> {
     this.client = client;
     this.pool = services.keyPool();
     this.config = services.config();
+    this.deadlineMs = config.deadlineMs();
+    this.maxJsonBody = config.maxJsonBody();
+    this.maxUploadBody = config.maxUploadBody();
+    this.connectTimeoutMs = config.upstreamConnectTimeoutMs();
+    this.firstByteTimeoutMs = config.firstByteTimeoutMs();
+    this.attempts = config.attempts();
     this.accounting = new Accounting(vertx, services);
     this.affinity = new KeyAffinity(services.objectOwners(), pool, services.storeHealth());
     this.log = RequestLog.of(config, services.nodeId());
@@ -68,7 +81,7 @@ public final class Relay implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     Account account = ctx.get("account");
-    Exchange x = new Exchange(ctx, RequestIds.of(ctx), account, config.deadlineMs());
+    Exchange x = new Exchange(ctx, RequestIds.of(ctx), account, deadlineMs);
     ctx.addEndHandler(ar -> {
       if (ar.failed() && !x.finished) {
         clientGone(x);
@@ -104,17 +117,17 @@ public final class Relay implements Handler<RoutingContext> {
     boolean json = type == null || type.toLowerCase().startsWith("application/json");
     if (!json) {
       String declared = x.req.getHeader(HttpHeaders.CONTENT_LENGTH);
-      if (declared != null && parseLong(declared) > config.maxUploadBody()) {
-        return Future.failedFuture(ApiError.tooLarge(config.maxUploadBody()));
+      if (declared != null && parseLong(declared) > maxUploadBody) {
+        return Future.failedFuture(ApiError.tooLarge(maxUploadBody));
       }
-      return UploadSpool.receive(vertx, x.req, config.maxUploadBody()).map(spool -> {
+      return UploadSpool.receive(vertx, x.req, maxUploadBody).map(spool -> {
         x.upload = spool;
         x.model = spool.field("model");
         x.upstreamModel = x.model;
         return null;
       });
     }
-    return BoundedBody.read(x.req, config.maxJsonBody()).compose(body -> {
+    return BoundedBody.read(x.req, maxJsonBody).compose(body -> {
       x.body = body;
       if (body.length() == 0) {
         return Future.succeededFuture();
@@ -210,13 +223,13 @@ public final class Relay implements Handler<RoutingContext> {
       options = UpstreamTarget.apply(new RequestOptions(), lease.baseUrl(), originForm(x))
           .setMethod(x.req.method())
           .setHeaders(HeaderRules.upstream(x.req.headers(), lease.authorization(), x.requestId))
-          .setConnectTimeout(config.upstreamConnectTimeoutMs());
+          .setConnectTimeout(connectTimeoutMs);
     } catch (RuntimeException e) {
       // A key whose base URL cannot make a request is the key's fault: take the next one.
       onAttemptFailed(x, lease, e);
       return;
     }
-    long firstByteMs = Math.max(1, Math.min(config.firstByteTimeoutMs(), x.remainingMs()));
+    long firstByteMs = Math.max(1, Math.min(firstByteTimeoutMs, x.remainingMs()));
     client.request(options)
         .compose(creq -> send(x, creq, firstByteMs))
         .onComplete(ar -> {
@@ -328,7 +341,7 @@ public final class Relay implements Handler<RoutingContext> {
 
   /** Dead keys and (but for 404s) keys that cannot serve the model do not use up attempts: each is learned once. */
   private boolean attemptsLeft(Exchange x) {
-    return x.attempts - x.deadKeys - (x.refusedModel.size() - x.modelNotFound) < config.attempts();
+    return x.attempts - x.deadKeys - (x.refusedModel.size() - x.modelNotFound) < attempts;
   }
 
   private void onAttemptFailed(Exchange x, KeyLease lease, Throwable cause) {
