@@ -118,20 +118,27 @@ final class SseTap {
    * instead (null: nothing).
    */
   private boolean onEvent(byte[] b, int from, int to) {
-    byte[] data = dataOf(b, from, to);
+    byte[] data = b;
     int ds;
     int de;
-    if (data != null) {
-      ds = 0;
-      de = data.length;
+    long single = singleDataLine(b, from, to);
+    if (single >= 0) {
+      ds = (int) (single >>> 32);
+      de = (int) single;
     } else {
-      long range = dataRange(b, from, to);
-      if (range < 0) {
-        return true;
+      data = dataOf(b, from, to);
+      if (data != null) {
+        ds = 0;
+        de = data.length;
+      } else {
+        long range = dataRange(b, from, to);
+        if (range < 0) {
+          return true;
+        }
+        data = b;
+        ds = (int) (range >>> 32);
+        de = (int) range;
       }
-      data = b;
-      ds = (int) (range >>> 32);
-      de = (int) range;
     }
     while (ds < de && (data[ds] & 0xff) <= ' ') {
       ds++;
@@ -146,9 +153,10 @@ final class SseTap {
     if (ds == de || data[ds] != '{') {
       return true;
     }
-    if (!hasUsageObject(data, ds, de)) {
+    int usage = usageValue(data, ds, de);
+    if (usage != USAGE_OBJECT) {
       keepRaw(data, ds, de);
-      return stripNullUsage(b, from, to);
+      return usage != USAGE_NULL_SEEN || stripNullUsage(b, from, to);
     }
     JsonObject json;
     try {
@@ -283,10 +291,24 @@ final class SseTap {
     return ds < le && b[ds] == ' ' ? ds + 1 : ds;
   }
 
-  /** True when the data has a {@code "usage"} key whose value is an object. */
-  private static boolean hasUsageObject(byte[] b, int from, int to) {
-    for (int at = indexOf(b, from, to, USAGE_KEY); at >= 0; at = indexOf(b, at + 1, to, USAGE_KEY)) {
+  /** What {@link #usageValue} found: no {@code "usage"} key, one whose value is null, or an object. */
+  private static final int USAGE_NONE = 0;
+  private static final int USAGE_NULL_SEEN = 1;
+  private static final int USAGE_OBJECT = 2;
+
+  /**
+   * In one pass over the data: {@link #USAGE_OBJECT} when a {@code "usage"} key has an object
+   * for its value, else {@link #USAGE_NULL_SEEN} when one is {@code "usage":null} (exactly, as
+   * {@link #stripNullUsage} cuts it), else {@link #USAGE_NONE}.
+   */
+  private static int usageValue(byte[] b, int from, int to) {
+    int found = USAGE_NONE;
+    for (int at = indexOf(b, from, to, USAGE_KEY); at >= 0; at = indexOf(b, at + USAGE_KEY.length, to, USAGE_KEY)) {
       int i = at + USAGE_KEY.length;
+      if (i + 5 <= to && b[i] == ':' && b[i + 1] == 'n' && b[i + 2] == 'u' && b[i + 3] == 'l' && b[i + 4] == 'l') {
+        found = USAGE_NULL_SEEN;
+        continue;
+      }
       while (i < to && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n')) {
         i++;
       }
@@ -296,11 +318,42 @@ final class SseTap {
           i++;
         }
         if (i < to && b[i] == '{') {
-          return true;
+          return USAGE_OBJECT;
         }
       }
     }
-    return false;
+    return found;
+  }
+
+  /**
+   * The event's data as a range (start << 32 | end) when the event is exactly one {@code data:}
+   * line (after an optional {@code event:} line) and its blank line, as every OpenAI event is;
+   * else -1 (the general readers decide).
+   */
+  private static long singleDataLine(byte[] b, int from, int to) {
+    if (to - from > 6 && b[from] == 'e' && b[from + 1] == 'v' && b[from + 2] == 'e' && b[from + 3] == 'n'
+        && b[from + 4] == 't' && b[from + 5] == ':') {
+      // a Responses API event names its type on a line of its own first
+      while (from < to && b[from] != '\n') {
+        from++;
+      }
+      from++;
+    }
+    int ds = dataStart(b, from, to);
+    if (ds < 0) {
+      return -1;
+    }
+    int nl = ds;
+    while (nl < to && b[nl] != '\n') {
+      nl++;
+    }
+    // the line's end, then only the blank line ("\n" or "\r\n") that ended the event
+    int le = nl > ds && b[nl - 1] == '\r' ? nl - 1 : nl;
+    int rest = to - (nl + 1);
+    if (rest == 1 && b[nl + 1] == '\n' || rest == 2 && b[nl + 1] == '\r' && b[nl + 2] == '\n') {
+      return ((long) ds << 32) | (le & 0xffffffffL);
+    }
+    return -1;
   }
 
   private static int indexOf(byte[] b, int from, int to, byte[] key) {

@@ -42,6 +42,23 @@ class SseTapTest {
   }
 
   @Test
+  void crlfLineEndsAndSpacesAroundTheUsageValueAreReadAlike() {
+    String crlf = (CHUNK1 + CHUNK2 + USAGE + DONE).replace("\n", "\r\n");
+    SseTap tap = new SseTap(true);
+    String out = feedInPieces(tap, crlf, 5);
+    assertThat(out).isEqualTo((CHUNK1 + CHUNK2).replace(",\"usage\":null", "").replace("\n", "\r\n")
+        + DONE.replace("\n", "\r\n"));
+    assertThat(tap.usage().getInteger("completion_tokens")).isEqualTo(2);
+    assertThat(tap.text()).isEqualTo("Hello");
+    // "usage" : { with spaces is still a usage object; "usage": null (not exactly "usage":null) is left as sent
+    SseTap spaced = new SseTap(true);
+    String odd = "data: {\"choices\":[{\"delta\":{\"content\":\"x\"}}],\"usage\": null}\n\n"
+        + "data: {\"choices\":[],\"usage\" : {\"prompt_tokens\":3,\"completion_tokens\":1}}\n\n";
+    assertThat(feedInPieces(spaced, odd, 3)).isEqualTo(odd.substring(0, odd.indexOf("\n\n") + 2));
+    assertThat(spaced.usage().getInteger("prompt_tokens")).isEqualTo(3);
+  }
+
+  @Test
   void aChatStreamTellsItsCompletionsIdWithItsUsageChunkEvenWhenItIsStripped() {
     for (boolean strip : new boolean[] {false, true}) {
       SseTap tap = new SseTap(strip);
