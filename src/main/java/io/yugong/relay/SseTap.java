@@ -12,9 +12,11 @@ import java.nio.charset.StandardCharsets;
  * {@code response.completed}), keeps the generated text for a tokenizer estimate when no usage
  * comes, and can strip the usage chunk that Yugong asked for but the client did not.
  *
- * <p>Cheap per event: events are found and read as bytes; only an event that carries a usage
- * object is parsed as it passes. The others' data is kept raw (bounded) and read for text only
- * when someone asks for the text or usage, or when the raw data outgrows its bound.
+ * <p>Cheap per event: events are found and read as bytes, in one pass over the chunk; OpenAI's
+ * chat chunk without usage (it ends {@code ,"usage":null}}) is known by its last bytes. Only an
+ * event that carries a usage object is parsed as it passes. The others' data is kept raw, by
+ * reference to the bytes it came in (bounded: 8 KiB of data, 16 KiB of arrays per stream), and
+ * read for text only when someone asks for the text, or when the raw data outgrows its bound.
  */
 final class SseTap {
 
@@ -23,6 +25,8 @@ final class SseTap {
   private static final byte[] USAGE_KEY = "\"usage\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] USAGE_NULL = "\"usage\":null".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] DONE = "[DONE]".getBytes(StandardCharsets.US_ASCII);
+  /** How a chat chunk without usage ends when usage was asked for, as OpenAI sends it. */
+  private static final byte[] NULL_USAGE_TAIL = ",\"usage\":null}".getBytes(StandardCharsets.US_ASCII);
 
   private final boolean stripUsage;
   private Buffer pending = Buffer.buffer(0);
@@ -32,10 +36,22 @@ final class SseTap {
   private boolean done;
   private final StringBuilder text = new StringBuilder();
   private final StringBuilder toolText = new StringBuilder();
-  /** Data of events not read yet, each as a 4-byte length and the bytes. */
-  private Buffer raw;
+  /**
+   * Data of events not read yet, in stream order: ranges of the byte arrays they arrived in
+   * (kept by reference, never copied; each array is this tap's own copy of upstream's bytes).
+   */
+  private byte[][] rawArrays = new byte[16][];
+  private int[] rawFrom = new int[16];
+  private int[] rawTo = new int[16];
+  private int rawCount;
+  /** Bytes of event data kept raw, and bytes of the arrays they keep alive. */
+  private int rawData;
+  private int rawHeld;
   /** What replaces the event just looked at when {@link #onEvent} says so. */
   private Buffer replacement;
+  /** Or, when {@link #cutTo} > {@link #cutFrom}: the event forwarded without b[cutFrom, cutTo). */
+  private int cutFrom;
+  private int cutTo;
 
   SseTap(boolean stripUsage) {
     this.stripUsage = stripUsage;
@@ -55,19 +71,32 @@ final class SseTap {
     Buffer out = null;
     int copied = 0;
     int start = 0;
+    int firstNewline = -1;
     for (int i = 0; i < len; i++) {
+      if (b[i] != '\n') {
+        continue;
+      }
+      if (firstNewline < start) {
+        firstNewline = i;
+      }
       int end = eventEnd(b, i, len);
       if (end > 0) {
-        if (!onEvent(b, start, end)) {
+        if (!onEvent(b, start, end, firstNewline)) {
           if (out == null) {
             out = Buffer.buffer(len);
           }
-          out.appendBytes(b, copied, start - copied);
-          if (replacement != null) {
-            out.appendBuffer(replacement);
-            replacement = null;
+          if (cutTo > cutFrom) {
+            out.appendBytes(b, copied, cutFrom - copied);
+            copied = cutTo;
+            cutFrom = cutTo = 0;
+          } else {
+            out.appendBytes(b, copied, start - copied);
+            if (replacement != null) {
+              out.appendBuffer(replacement);
+              replacement = null;
+            }
+            copied = end;
           }
-          copied = end;
         }
         start = end;
         i = end - 1;
@@ -91,8 +120,13 @@ final class SseTap {
       return rest;
     }
     byte[] b = rest.getBytes();
-    if (onEvent(b, 0, b.length)) {
+    if (onEvent(b, 0, b.length, -1)) {
       return rest;
+    }
+    if (cutTo > cutFrom) {
+      Buffer r = Buffer.buffer(b.length).appendBytes(b, 0, cutFrom).appendBytes(b, cutTo, b.length - cutTo);
+      cutFrom = cutTo = 0;
+      return r;
     }
     Buffer r = replacement;
     replacement = null;
@@ -114,14 +148,17 @@ final class SseTap {
   }
 
   /**
-   * Reads the event b[from, to). True: forward it as it is; false: forward {@link #replacement}
-   * instead (null: nothing).
+   * Reads the event b[from, to). True: forward it as it is; false: forward it without
+   * b[{@link #cutFrom}, {@link #cutTo}) when that is set, else {@link #replacement} instead
+   * (null: nothing).
+   *
+   * @param firstNewline where the event's first line ends (its \n), or -1 when not known
    */
-  private boolean onEvent(byte[] b, int from, int to) {
+  private boolean onEvent(byte[] b, int from, int to, int firstNewline) {
     byte[] data = b;
     int ds;
     int de;
-    long single = singleDataLine(b, from, to);
+    long single = singleDataLine(b, from, to, firstNewline);
     if (single >= 0) {
       ds = (int) (single >>> 32);
       de = (int) single;
@@ -152,6 +189,17 @@ final class SseTap {
     }
     if (ds == de || data[ds] != '{') {
       return true;
+    }
+    if (data == b && endsWith(b, ds, de, NULL_USAGE_TAIL)) {
+      // OpenAI's chat chunk: the top-level "usage" is its last key, and null; no scan needed.
+      // (Earlier "usage" keys are nested, or duplicates the last one overrides, as a parser reads it.)
+      keepRaw(b, ds, de);
+      if (!stripUsage) {
+        return true;
+      }
+      cutFrom = de - NULL_USAGE_TAIL.length;
+      cutTo = de - 1;
+      return false;
     }
     int usage = usageValue(data, ds, de);
     if (usage != USAGE_OBJECT) {
@@ -330,7 +378,8 @@ final class SseTap {
    * line (after an optional {@code event:} line) and its blank line, as every OpenAI event is;
    * else -1 (the general readers decide).
    */
-  private static long singleDataLine(byte[] b, int from, int to) {
+  private static long singleDataLine(byte[] b, int from, int to, int firstNewline) {
+    int nl = firstNewline >= from && firstNewline < to ? firstNewline : -1;
     if (to - from > 6 && b[from] == 'e' && b[from + 1] == 'v' && b[from + 2] == 'e' && b[from + 3] == 'n'
         && b[from + 4] == 't' && b[from + 5] == ':') {
       // a Responses API event names its type on a line of its own first
@@ -338,14 +387,17 @@ final class SseTap {
         from++;
       }
       from++;
+      nl = -1;
     }
     int ds = dataStart(b, from, to);
     if (ds < 0) {
       return -1;
     }
-    int nl = ds;
-    while (nl < to && b[nl] != '\n') {
-      nl++;
+    if (nl < 0) {
+      nl = ds;
+      while (nl < to && b[nl] != '\n') {
+        nl++;
+      }
     }
     // the line's end, then only the blank line ("\n" or "\r\n") that ended the event
     int le = nl > ds && b[nl - 1] == '\r' ? nl - 1 : nl;
@@ -372,6 +424,18 @@ final class SseTap {
     return -1;
   }
 
+  private static boolean endsWith(byte[] b, int from, int to, byte[] what) {
+    if (to - from < what.length) {
+      return false;
+    }
+    for (int i = 0, at = to - what.length; i < what.length; i++) {
+      if (b[at + i] != what[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   private static boolean equals(byte[] b, int from, int to, byte[] what) {
     if (to - from != what.length) {
       return false;
@@ -385,28 +449,36 @@ final class SseTap {
   }
 
   private void keepRaw(byte[] b, int from, int to) {
-    if (raw == null) {
-      raw = Buffer.buffer(Math.min(RAW_BOUND, 1024));
+    if (rawCount == rawArrays.length) {
+      int n = rawCount * 2;
+      rawArrays = java.util.Arrays.copyOf(rawArrays, n);
+      rawFrom = java.util.Arrays.copyOf(rawFrom, n);
+      rawTo = java.util.Arrays.copyOf(rawTo, n);
     }
-    raw.appendInt(to - from).appendBytes(b, from, to - from);
-    if (raw.length() > RAW_BOUND) {
+    if (rawCount == 0 || rawArrays[rawCount - 1] != b) {
+      rawHeld += b.length;
+    }
+    rawArrays[rawCount] = b;
+    rawFrom[rawCount] = from;
+    rawTo[rawCount] = to;
+    rawCount++;
+    rawData += to - from;
+    if (rawData > RAW_BOUND || rawHeld > 2 * RAW_BOUND) {
       read();
     }
   }
 
   /** Reads the raw data kept so far for its text (and any usage), in stream order. */
   private void read() {
-    Buffer r = raw;
-    if (r == null || r.length() == 0) {
-      return;
-    }
-    raw = null;
-    for (int at = 0; at < r.length(); ) {
-      int n = r.getInt(at);
-      Buffer payload = r.getBuffer(at + 4, at + 4 + n);
-      at += 4 + n;
+    int n = rawCount;
+    rawCount = 0;
+    rawData = 0;
+    rawHeld = 0;
+    for (int i = 0; i < n; i++) {
+      byte[] b = rawArrays[i];
+      rawArrays[i] = null;
       try {
-        observe(new JsonObject(payload));
+        observe(new JsonObject(Buffer.buffer(rawTo[i] - rawFrom[i]).appendBytes(b, rawFrom[i], rawTo[i] - rawFrom[i])));
       } catch (RuntimeException malformed) {
         // not JSON, or of an unexpected shape: forwarded, not metered
       }
@@ -517,7 +589,7 @@ final class SseTap {
 
   /** At least the length of the text and tool-call text kept for the tokenizer (raw data counts whole). */
   long textLength() {
-    return (long) text.length() + toolText.length() + (raw == null ? 0 : raw.length());
+    return (long) text.length() + toolText.length() + rawData;
   }
 
   /** Tool-call names and arguments generated so far. */
