@@ -145,7 +145,7 @@ class MeteringAndPricesTest {
     assertEquals(200, patch.statusCode(), patch::body);
     for (int node = 0; node < 2; node++) {
       int n = node;
-      Kit.eventually(Duration.ofSeconds(2), () -> {
+      Kit.eventually(Duration.ofSeconds(5), () -> {
         HttpResponse<String> r = c.call(n, "POST", "/v1/chat/completions", key,
             Kit.chatBody(model, "hello", 5, false).encode());
         assertEquals(200, r.statusCode(), r::body);
@@ -179,7 +179,7 @@ class MeteringAndPricesTest {
       assertTrue(exact.stripTrailingZeros().scale() > 0, "the exact price has a fraction: " + exact);
       for (int node = 0; node < 2; node++) {
         int n = node;
-        Kit.eventually(Duration.ofSeconds(2), () -> {
+        Kit.eventually(Duration.ofSeconds(5), () -> {
           HttpResponse<String> r = c.call(n, "POST", "/v1/chat/completions", key,
               Kit.chatBody(model, prompt, max, false).encode());
           assertEquals(200, r.statusCode(), r::body);
@@ -201,6 +201,7 @@ class MeteringAndPricesTest {
       HttpResponse<String> reset = c.call(0, "PATCH", "/admin/config/prices", c.adminKey,
           new JsonObject().put("multiplier", "1").encode());
       assertEquals(200, reset.statusCode(), reset::body);
+      c.awaitSettings(); // node 1 must not price another test's request at the old multiplier
     }
   }
 

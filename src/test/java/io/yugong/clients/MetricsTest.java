@@ -65,6 +65,7 @@ class MetricsTest {
     HttpResponse<String> routing = c.call(0, "PUT", "/admin/config/routing", c.adminKey,
         new JsonObject().put("LEVEL_MAPPER", POOL_MODEL + "=" + POOL_LEVEL).encode());
     assertThat(routing.statusCode()).as(routing.body()).isEqualTo(200);
+    c.awaitSettings(); // node 1 applies the change when the announcement reaches it
     secrets.addAll(List.of(GOOD, FAILOVER_GOOD, FAILOVER_DEAD, FAILOVER_LIMITED, POOL_LIMITED, POOL_DEAD, c.adminKey,
         c.masterKey, metricsToken));
   }

@@ -334,6 +334,7 @@ class ProxyXaiRoutesTest {
       });
     } finally {
       config(0, "DELETE", new JsonObject().put("keys", new JsonArray().add("RESOURCES").add("MODEL_MAPPER")));
+      c.awaitSettings(); // no other test may meet node 1 still refusing all but chats
     }
   }
 
