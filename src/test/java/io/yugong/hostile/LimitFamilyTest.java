@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.json.JsonObject;
 import io.yugong.mock.MockOptions;
 import io.yugong.testing.Eventually;
+import io.yugong.testing.LimitWindows;
 import io.yugong.testing.TestCluster;
 import java.net.http.HttpResponse;
 import java.time.Duration;
