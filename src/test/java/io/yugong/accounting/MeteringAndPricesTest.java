@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.yugong.mock.MockOptions;
 import io.yugong.mock.ServedRequest;
+import io.yugong.testing.LimitWindows;
 import io.yugong.testing.TestCluster;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -209,6 +210,8 @@ class MeteringAndPricesTest {
   void legacyBillingRoutesAnswerInOpenAisShapesAndAddUpToTheLedger() throws Exception {
     String key = Kit.secret(c.createAccount(0, new JsonObject().put("Name", "legacy").put("CreditGranted", 5)
         .put("Email", "legacy@billing.example")));
+    // the spend and its reports fall on one UTC day (and month): "today" below is the day spent on
+    LimitWindows.awaitRoomIn(LimitWindows.DAY);
     for (int i = 0; i < 4; i++) {
       HttpResponse<String> r = c.call(i % 2, "POST", "/v1/chat/completions", key,
           Kit.chatBody(i % 2 == 0 ? "gpt-4o-mini" : "gpt-4o", "legacy usage " + i, 3 + i, i == 3).encode());
