@@ -14,6 +14,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.yugong.mock.MockOptions;
 import io.yugong.mock.ServedRequest;
+import io.yugong.testing.LimitWindows;
 import io.yugong.testing.TestCluster;
 import java.math.BigDecimal;
 import java.math.RoundingMode;
@@ -145,7 +146,7 @@ class MeteringAndPricesTest {
     assertEquals(200, patch.statusCode(), patch::body);
     for (int node = 0; node < 2; node++) {
       int n = node;
-      Kit.eventually(Duration.ofSeconds(2), () -> {
+      Kit.eventually(Duration.ofSeconds(5), () -> {
         HttpResponse<String> r = c.call(n, "POST", "/v1/chat/completions", key,
             Kit.chatBody(model, "hello", 5, false).encode());
         assertEquals(200, r.statusCode(), r::body);
@@ -179,7 +180,7 @@ class MeteringAndPricesTest {
       assertTrue(exact.stripTrailingZeros().scale() > 0, "the exact price has a fraction: " + exact);
       for (int node = 0; node < 2; node++) {
         int n = node;
-        Kit.eventually(Duration.ofSeconds(2), () -> {
+        Kit.eventually(Duration.ofSeconds(5), () -> {
           HttpResponse<String> r = c.call(n, "POST", "/v1/chat/completions", key,
               Kit.chatBody(model, prompt, max, false).encode());
           assertEquals(200, r.statusCode(), r::body);
@@ -201,6 +202,7 @@ class MeteringAndPricesTest {
       HttpResponse<String> reset = c.call(0, "PATCH", "/admin/config/prices", c.adminKey,
           new JsonObject().put("multiplier", "1").encode());
       assertEquals(200, reset.statusCode(), reset::body);
+      c.awaitSettings(); // node 1 must not price another test's request at the old multiplier
     }
   }
 
@@ -208,6 +210,8 @@ class MeteringAndPricesTest {
   void legacyBillingRoutesAnswerInOpenAisShapesAndAddUpToTheLedger() throws Exception {
     String key = Kit.secret(c.createAccount(0, new JsonObject().put("Name", "legacy").put("CreditGranted", 5)
         .put("Email", "legacy@billing.example")));
+    // the spend and its reports fall on one UTC day (and month): "today" below is the day spent on
+    LimitWindows.awaitRoomIn(LimitWindows.DAY);
     for (int i = 0; i < 4; i++) {
       HttpResponse<String> r = c.call(i % 2, "POST", "/v1/chat/completions", key,
           Kit.chatBody(i % 2 == 0 ? "gpt-4o-mini" : "gpt-4o", "legacy usage " + i, 3 + i, i == 3).encode());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.vertx.core.json.JsonObject;
+import io.yugong.node.StoreHealth;
 import io.yugong.testing.TestCluster;
 import io.yugong.testing.TestRedis;
 import java.net.http.HttpResponse;
@@ -27,6 +28,9 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class RedisOutageTest {
+
+  /** How long the second test's CLIENT PAUSE lasts. */
+  private static final long PAUSE_MS = 12_000;
 
   private TestCluster c;
   private TestRedis.RedisProcess redisProcess;
@@ -125,7 +129,10 @@ class RedisOutageTest {
       int charges = Kit.charges(Kit.ledger(c, 0, key)).size();
       int forwarded = c.mock.control().requests().size();
       List<Long> latencies = new ArrayList<>();
-      redis.send("CLIENT", "PAUSE", "5000", "ALL");
+      // Long enough to outlast what is measured under it even on a busy machine (the uncached key
+      // up to 2.5 s, five more answers up to 1 s each); an ALL pause cannot be lifted early (CLIENT
+      // UNPAUSE waits too), so it is waited out below.
+      redis.send("CLIENT", "PAUSE", Long.toString(PAUSE_MS), "ALL");
       long pausedAt = System.nanoTime();
       // A key no node has cached needs Redis to be recognised: refused too, not held open.
       long t0 = System.nanoTime();
@@ -139,7 +146,7 @@ class RedisOutageTest {
         assertEquals(503, r.statusCode(), r::body);
         assertEquals("store_unavailable", Kit.error(r).getString("code"));
       }
-      assertTrue((System.nanoTime() - pausedAt) / 1_000_000 < 5000, "still paused while measuring");
+      assertTrue((System.nanoTime() - pausedAt) / 1_000_000 < PAUSE_MS, "still paused while measuring");
       System.out.printf("fail-closed latency with Redis unresponsive: %s ms (cached key), %d ms (uncached key)%n",
           latencies, unknownMs);
       assertEquals(503, unknown.statusCode(), unknown::body);
@@ -148,7 +155,12 @@ class RedisOutageTest {
       latencies.forEach(ms -> assertTrue(ms < 1000, "503 within a second once known: " + latencies));
       assertEquals(forwarded, c.mock.control().requests().size(), "nothing forwarded while Redis hangs");
 
-      // Once Redis answers again the late holds are given back: no charge, nothing held.
+      // Once Redis answers again (both nodes' health checks say so) the late holds are given back:
+      // no charge, nothing held.
+      for (int node = 0; node < 2; node++) {
+        StoreHealth health = c.nodes.get(node).services().storeHealth();
+        Kit.eventually(Duration.ofMillis(PAUSE_MS + 10_000), () -> assertTrue(health.up(), "Redis answers again"));
+      }
       Kit.eventually(Duration.ofSeconds(10), () -> assertEquals(0, redis.wallet(id, "held")));
       assertEquals(balance, redis.wallet(id, "balance"));
       assertEquals(charges, Kit.charges(Kit.ledger(c, 0, key)).size());

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Request;
+import io.yugong.testing.LimitWindows;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -16,6 +17,12 @@ import org.junit.jupiter.api.Test;
 class LimitWindowsTest extends WalletTest {
 
   private static final long TTL = 60_000;
+  /** Each test's few Redis calls fit in this long; a window that ends meanwhile would start counting afresh. */
+  private static final long ROOM_MS = 5_000;
+
+  private static void roomIn(long window) throws InterruptedException {
+    LimitWindows.awaitRoomIn(window, ROOM_MS);
+  }
 
   private static Reservation reserve(String account, String req, Limits limits, String model, long tokens,
       List<String> ancestors) {
@@ -38,7 +45,8 @@ class LimitWindowsTest extends WalletTest {
   }
 
   @Test
-  void aRequestThatIsNeverServedGivesBackItsRequestAndTokenCounts() {
+  void aRequestThatIsNeverServedGivesBackItsRequestAndTokenCounts() throws Exception {
+    roomIn(LimitWindows.HOUR);
     String a = funded();
     Limits limits = new Limits(0, 1, 0, 100, 0, 0, ModelLimits.NONE);
     assertThat(reserve(a, "r1", limits, 80).ok()).isTrue();
@@ -53,7 +61,8 @@ class LimitWindowsTest extends WalletTest {
   }
 
   @Test
-  void settlingReplacesTheEstimateByTheTokensUsed() {
+  void settlingReplacesTheEstimateByTheTokensUsed() throws Exception {
+    roomIn(LimitWindows.MINUTE);
     String a = funded();
     assertThat(reserve(a, "r1", tpm(100), 90).ok()).isTrue();
     Reservation full = reserve(a, "r2", tpm(100), 20);
@@ -66,7 +75,8 @@ class LimitWindowsTest extends WalletTest {
   }
 
   @Test
-  void aRetriedReservationIsCountedOnce() {
+  void aRetriedReservationIsCountedOnce() throws Exception {
+    roomIn(LimitWindows.DAY);
     String a = funded();
     Limits limits = new Limits(0, 0, 2, 0, 0, 0, ModelLimits.NONE);
     assertThat(reserve(a, "r1", limits, 1).ok()).isTrue();
@@ -76,7 +86,8 @@ class LimitWindowsTest extends WalletTest {
   }
 
   @Test
-  void aModelLimitCountsOnlyItsModel() {
+  void aModelLimitCountsOnlyItsModel() throws Exception {
+    roomIn(LimitWindows.MINUTE);
     String a = funded();
     Limits limits = new Limits(0, 0, 0, 0, 0, 0, ModelLimits.fromJson(new io.vertx.core.json.JsonObject()
         .put("gpt-x", new io.vertx.core.json.JsonObject().put("rpm", 1))));
@@ -86,7 +97,8 @@ class LimitWindowsTest extends WalletTest {
   }
 
   @Test
-  void anAncestorsStoredLimitsCountItsWholeSubtree() {
+  void anAncestorsStoredLimitsCountItsWholeSubtree() throws Exception {
+    roomIn(LimitWindows.MINUTE);
     String parent = WalletFixture.newAccount();
     await(fx.redis.send(Request.cmd(Command.HSET).arg("yg:{a:" + parent + "}:account").arg("status")
         .arg("active").arg("tpm").arg("50").arg("modelLimits").arg("{\"gpt-x\":{\"rpm\":2}}")));
@@ -101,7 +113,8 @@ class LimitWindowsTest extends WalletTest {
   }
 
   @Test
-  void aGlobalModelLimitBindsAnAccountWithoutOne() {
+  void aGlobalModelLimitBindsAnAccountWithoutOne() throws Exception {
+    roomIn(LimitWindows.MINUTE);
     String a = funded();
     ModelLimits global = ModelLimits.fromJson(new io.vertx.core.json.JsonObject()
         .put("gpt-x", new io.vertx.core.json.JsonObject().put("tpm", 10)));

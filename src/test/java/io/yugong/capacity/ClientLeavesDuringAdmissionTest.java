@@ -58,27 +58,44 @@ class ClientLeavesDuringAdmissionTest {
       long balance = store.wallet(id, "balance");
       int charges = store.charges(id).size();
       int forwarded = c.mock.control().requests().size();
-      // Shorter than the health check's 1.5 s, so Redis stays "up" and the holds are placed late.
-      store.send("CLIENT", "PAUSE", "1000", "WRITE");
+      // A WRITE pause holds back the holds (scripts) but not the health check's PING, so Redis stays
+      // "up" and the holds are placed late. Long enough for the 20 requests to reach admission on a
+      // busy machine, shorter than the node's safety deadline (StoreHealth.SAFETY_DEADLINE_MS, 10 s);
+      // lifted (CLIENT UNPAUSE) once the nodes have seen the clients leave.
+      store.send("CLIENT", "PAUSE", "8000", "WRITE");
       List<Socket> clients = new ArrayList<>();
-      for (int i = 0; i < CLIENTS; i++) {
-        String body = CapacityKit.chatBody("leaving " + i, 200, i % 2 == 0);
-        Socket s = new Socket("127.0.0.1", c.nodes.get(i % 2).port());
-        OutputStream out = s.getOutputStream();
-        out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: yugong\r\nAuthorization: Bearer " + key
-            + "\r\nContent-Type: application/json\r\nContent-Length: " + body.getBytes(StandardCharsets.UTF_8).length
-            + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
-        out.flush();
-        clients.add(s);
+      try {
+        for (int i = 0; i < CLIENTS; i++) {
+          String body = CapacityKit.chatBody("leaving " + i, 200, i % 2 == 0);
+          Socket s = new Socket("127.0.0.1", c.nodes.get(i % 2).port());
+          clients.add(s);
+          OutputStream out = s.getOutputStream();
+          out.write(("POST /v1/chat/completions HTTP/1.1\r\nHost: yugong\r\nAuthorization: Bearer " + key
+              + "\r\nContent-Type: application/json\r\nContent-Length: "
+              + body.getBytes(StandardCharsets.UTF_8).length + "\r\n\r\n" + body).getBytes(StandardCharsets.UTF_8));
+          out.flush();
+        }
+        // every request is at admission, waiting for its hold from the paused Redis
+        Eventually.eventually(Duration.ofSeconds(5), () -> assertEquals(CLIENTS,
+            c.nodes.get(0).services().storeHealth().waiting() + c.nodes.get(1).services().storeHealth().waiting()));
+        for (Socket s : clients) {
+          s.setSoLinger(true, 0);
+          s.close();
+        }
+        // both nodes saw every client leave (a request's end, counted off in flight, is run with
+        // what marks its exchange abandoned) while the holds still wait for Redis
+        Eventually.eventually(Duration.ofSeconds(5), () -> assertEquals(0,
+            c.nodes.get(0).services().stats().inFlight() + c.nodes.get(1).services().stats().inFlight()));
+        assertEquals(CLIENTS,
+            c.nodes.get(0).services().storeHealth().waiting() + c.nodes.get(1).services().storeHealth().waiting(),
+            "the holds are still being placed when the clients have left");
+      } finally {
+        for (Socket s : clients) {
+          s.close();
+        }
+        store.send("CLIENT", "UNPAUSE");
       }
-      // every request is at admission, waiting for its hold from the paused Redis
-      Eventually.eventually(Duration.ofMillis(900), () -> assertEquals(CLIENTS,
-          c.nodes.get(0).services().storeHealth().waiting() + c.nodes.get(1).services().storeHealth().waiting()));
-      for (Socket s : clients) {
-        s.setSoLinger(true, 0);
-        s.close();
-      }
-      // Redis resumes within the second and the holds land; then they are given back at once.
+      // Redis resumes and the holds land; then they are given back at once.
       Eventually.eventually(Duration.ofSeconds(5), () -> assertEquals(0,
           c.nodes.get(0).services().storeHealth().waiting() + c.nodes.get(1).services().storeHealth().waiting()));
       Eventually.eventually(Duration.ofSeconds(5), () -> assertEquals(0, store.wallet(id, "held")));

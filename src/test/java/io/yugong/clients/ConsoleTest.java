@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.yugong.testing.Eventually;
 import io.yugong.testing.TestCluster;
 import java.io.File;
 import java.math.BigDecimal;
@@ -282,9 +283,12 @@ class ConsoleTest {
     });
     wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-key-id='" + keyB + "'][data-status=disabled]")));
     shot("keys");
-    JsonObject seen = api(1, "GET", "/admin/keys/" + keyB, c.adminKey, null);
-    assertThat(seen.getBoolean("enabled")).isFalse();
-    assertThat(seen.getString("status")).isEqualTo("disabled");
+    // node 1 learns of the disable through the replicated key map, a moment after node 0's page shows it
+    Eventually.eventually(Duration.ofSeconds(5), () -> {
+      JsonObject seen = api(1, "GET", "/admin/keys/" + keyB, c.adminKey, null);
+      assertThat(seen.getBoolean("enabled")).isFalse();
+      assertThat(seen.getString("status")).isEqualTo("disabled");
+    });
 
     // the other node's console (another origin: its own sign-in) shows it disabled, and enables it
     openConsole(1, "en");
@@ -298,7 +302,8 @@ class ConsoleTest {
       return true;
     });
     wait.until(ExpectedConditions.presenceOfElementLocated(By.cssSelector("tr[data-key-id='" + keyB + "'][data-status=active]")));
-    assertThat(api(0, "GET", "/admin/keys/" + keyB, c.adminKey, null).getString("status")).isEqualTo("active");
+    Eventually.eventually(Duration.ofSeconds(5), () ->
+        assertThat(api(0, "GET", "/admin/keys/" + keyB, c.adminKey, null).getString("status")).isEqualTo("active"));
 
     // routing settings: checked before they are sent, then saved for every node
     view("settings");

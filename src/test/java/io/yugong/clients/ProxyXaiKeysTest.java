@@ -39,6 +39,7 @@ class ProxyXaiKeysTest {
     HttpResponse<String> r = c.call(0, "POST", "/x-config", c.adminKey,
         new JsonObject().put("LEVEL_MAPPER", SERVING_MODEL + "=" + SERVING_LEVEL).encode());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    c.awaitSettings(); // node 1 applies the change when the announcement reaches it
   }
 
   @AfterAll

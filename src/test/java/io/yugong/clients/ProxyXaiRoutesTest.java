@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.yugong.mock.MockOptions;
 import io.yugong.testing.Eventually;
+import io.yugong.testing.LimitWindows;
 import io.yugong.testing.StoreReader;
 import io.yugong.testing.TestCluster;
 import java.net.http.HttpResponse;
@@ -169,6 +170,8 @@ class ProxyXaiRoutesTest {
     String boss = key(create(new JsonObject().put("Name", "px-bill").put("CreditGranted", 10)));
     String a = key(child(boss, "px-bill-a"));
     String b = key(child(boss, "px-bill-b"));
+    // the usage and the bills asked below fall on one UTC day: "today" is the day spent on
+    LimitWindows.awaitRoomIn(LimitWindows.DAY, 30_000);
     assertThat(chat(0, a, "gpt-4o-mini").statusCode()).isEqualTo(200);
     assertThat(chat(1, a, "gpt-4o-mini").statusCode()).isEqualTo(200);
     assertThat(chat(1, b, "gpt-4o").statusCode()).isEqualTo(200);
@@ -334,6 +337,7 @@ class ProxyXaiRoutesTest {
       });
     } finally {
       config(0, "DELETE", new JsonObject().put("keys", new JsonArray().add("RESOURCES").add("MODEL_MAPPER")));
+      c.awaitSettings(); // no other test may meet node 1 still refusing all but chats
     }
   }
 

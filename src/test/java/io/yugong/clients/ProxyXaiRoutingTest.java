@@ -37,6 +37,7 @@ class ProxyXaiRoutingTest {
     HttpResponse<String> r = c.call(0, "POST", "/x-config", c.adminKey,
         new JsonObject().put("MODEL_MAPPER", "gpt-4.1=gpt-4.1-mini").encode());
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+    c.awaitSettings(); // node 1 applies the change when the announcement reaches it
   }
 
   @AfterAll

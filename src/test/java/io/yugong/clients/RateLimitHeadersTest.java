@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.yugong.mock.MockOptions;
+import io.yugong.testing.LimitWindows;
 import io.yugong.testing.TestCluster;
 import java.net.http.HttpResponse;
 import java.util.Map;
@@ -56,6 +57,8 @@ class RateLimitHeadersTest {
   @Test
   void everyAnswerToALimitedAccountCarriesItsOwnLimitsOnBothNodes() throws Exception {
     String key = customer("headers-limited", new JsonObject().put("RPM", 5).put("RPD", 100).put("TPM", 10_000));
+    // TPM counts in fixed UTC minutes: both requests must fall in the same one
+    LimitWindows.awaitRoomIn(LimitWindows.MINUTE, 10_000);
     HttpResponse<String> first = chat(0, key);
     assertThat(first.statusCode()).as(first.body()).isEqualTo(200);
     // RPM leaves 4 and RPD 99: the tighter one is shown

@@ -352,6 +352,9 @@ class StoredObjectAffinityTest {
     disable(fileKey);
     disable(responseKey);
     try {
+      // node 1 learns of the disable through the replicated key map: until then it would forward
+      awaitStatus(fileKey, "disabled");
+      awaitStatus(responseKey, "disabled");
       int upstreamBefore = c.mock.control().requests().size();
       for (int node = 0; node < 2; node++) {
         int n = node;
@@ -377,6 +380,9 @@ class StoredObjectAffinityTest {
   @Test
   @Order(12)
   void aRequestPinnedToACoolingKeyWaitsInsteadOfMovingToAnotherKey() throws Exception {
+    // both keys serve on both nodes again (an earlier test disabled and enabled them through node 0)
+    awaitStatus(keyIds.get(ONE), "active");
+    awaitStatus(keyIds.get(TWO), "active");
     String response = c.openai(0, alice).responses().create(ResponseCreateParams.builder()
         .model(MODEL).input("Pinned.").build()).id();
     String holder = holder(response);
@@ -391,6 +397,8 @@ class StoredObjectAffinityTest {
       assertThat(r.headers().firstValue("retry-after")).isPresent();
       assertThat(c.mock.control().requests(other)).as("the other key, which cannot see the response, was not asked")
           .hasSize((int) otherBefore);
+      // node 0 learns of the cooldown node 1 met through the replicated health map (asynchronously)
+      awaitStatus(keyIds.get(holder), "cooling");
       // while the key cools, the next one is told to wait without an upstream call
       int upstreamBefore = c.mock.control().requests().size();
       HttpResponse<String> again = c.call(0, "POST", "/v1/responses", alice, new JsonObject().put("model", MODEL)
@@ -399,6 +407,18 @@ class StoredObjectAffinityTest {
       assertThat(c.mock.control().requests()).hasSize(upstreamBefore);
     } finally {
       c.mock.control().behave(holder, null);
+    }
+  }
+
+  /** Waits until both nodes' view of the key shows {@code status} (active, cooling or disabled). */
+  private void awaitStatus(String keyId, String status) throws Exception {
+    for (int node = 0; node < 2; node++) {
+      int n = node;
+      Eventually.eventually(Duration.ofSeconds(5), () -> {
+        HttpResponse<String> v = c.call(n, "GET", "/admin/keys/" + keyId, c.adminKey, null);
+        assertThat(v.statusCode()).as(v.body()).isEqualTo(200);
+        assertThat(new JsonObject(v.body()).getString("status")).as("node " + n + ": " + v.body()).isEqualTo(status);
+      });
     }
   }
 

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.vertx.core.json.JsonObject;
 import io.yugong.mock.MockOptions;
 import io.yugong.testing.TestCluster;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -30,15 +32,27 @@ import org.junit.jupiter.api.TestInstance;
 class ExpensiveInputTest {
 
   /**
-   * The slowest {@code /health} answer allowed while the big prompts are priced. An idle node
-   * answers in about a millisecond; tokenizing one 2.6 MB prompt on an event loop takes
-   * several hundred, so a stalled loop shows up far beyond this bound even on a busy machine.
+   * The 95th percentile of the {@code /health} answers while the big prompts are priced. An idle
+   * node answers in about a millisecond; tokenizing one 2.6 MB prompt on an event loop takes
+   * several hundred, and each loop would meet several prompts, so a stalled loop slows many polls
+   * far beyond this bound even on a busy machine. One poll that met a GC pause of the test JVM
+   * (the nodes run in it) is not a stall: the percentile leaves it out, {@link #HEALTH_MAX_MS}
+   * bounds it.
    */
-  private static final long HEALTH_BOUND_MS = 200;
+  private static final long HEALTH_P95_MS = 200;
+  /** The slowest {@code /health} answer allowed at all. */
+  private static final long HEALTH_MAX_MS = 1000;
+  /** At least this many polls, so that the 95th percentile leaves out the slowest one. */
+  private static final int MIN_POLLS = 20;
   private static final int PROMPTS = 8;
 
   private TestCluster c;
   private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+  /**
+   * The polls' own client: a java.net.http client serves all its connections from one selector
+   * thread, so sharing the uploads' client would time the 20 MB of uploads, not the node.
+   */
+  private final HttpClient healthHttp = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
   @BeforeAll
   void start() throws Exception {
@@ -71,10 +85,16 @@ class ExpensiveInputTest {
     HttpRequest req = HttpRequest.newBuilder(URI.create(c.base(node) + "/health")).timeout(Duration.ofSeconds(10))
         .GET().build();
     long t0 = System.nanoTime();
-    HttpResponse<String> r = http.send(req, HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> r = healthHttp.send(req, HttpResponse.BodyHandlers.ofString());
     long ms = (System.nanoTime() - t0) / 1_000_000;
     assertThat(r.statusCode()).isEqualTo(200);
     return ms;
+  }
+
+  /** Time this JVM (the test and both nodes) has spent collecting garbage so far. */
+  private static long gcMillis() {
+    return ManagementFactory.getGarbageCollectorMXBeans().stream()
+        .mapToLong(GarbageCollectorMXBean::getCollectionTime).filter(t -> t > 0).sum();
   }
 
   @Test
@@ -98,12 +118,11 @@ class ExpensiveInputTest {
       big.add(http.sendAsync(req, HttpResponse.BodyHandlers.ofString()));
     }
     CompletableFuture<Void> all = CompletableFuture.allOf(big.toArray(CompletableFuture[]::new));
-    long slowest = 0;
-    int polls = 0;
-    while (!all.isDone() || polls < 10) {
-      slowest = Math.max(slowest, healthMs(polls % 2));
-      polls++;
-      Thread.sleep(10);
+    List<Long> latencies = new ArrayList<>();
+    long gcBefore = gcMillis();
+    while (!all.isDone() || latencies.size() < MIN_POLLS) {
+      latencies.add(healthMs(latencies.size() % 2));
+      Thread.sleep(10); // the pace of the polls, not a wait for anything
     }
     all.get(60, TimeUnit.SECONDS);
     for (CompletableFuture<HttpResponse<String>> f : big) {
@@ -111,7 +130,16 @@ class ExpensiveInputTest {
       assertThat(r.statusCode()).as(r.body()).isEqualTo(429);
       assertThat(HostileKit.error(r).getString("code")).isEqualTo("insufficient_quota");
     }
-    System.out.println("ExpensiveInputTest: slowest /health " + slowest + " ms over " + polls + " polls");
-    assertThat(slowest).as("slowest /health answer (ms) over %d polls", polls).isLessThan(HEALTH_BOUND_MS);
+    long gcMs = gcMillis() - gcBefore;
+    List<Long> sorted = latencies.stream().sorted().toList();
+    int polls = sorted.size();
+    long p95 = sorted.get((int) Math.ceil(0.95 * polls) - 1);
+    long slowest = sorted.get(polls - 1);
+    System.out.println("ExpensiveInputTest: /health p95 " + p95 + " ms, slowest " + slowest + " ms over " + polls
+        + " polls " + latencies + "; the JVM spent " + gcMs + " ms in GC meanwhile");
+    assertThat(p95).as("95th percentile of /health answers (ms) over %d polls: %s (GC: %d ms)", polls, latencies,
+        gcMs).isLessThan(HEALTH_P95_MS);
+    assertThat(slowest).as("slowest /health answer (ms) over %d polls: %s (GC: %d ms)", polls, latencies, gcMs)
+        .isLessThan(HEALTH_MAX_MS);
   }
 }

@@ -14,6 +14,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.vertx.core.json.JsonObject;
 import io.yugong.mock.MockOptions;
 import io.yugong.testing.Eventually;
+import io.yugong.testing.LimitWindows;
 import io.yugong.testing.TestCluster;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -210,6 +211,7 @@ class LimitFamilyTest {
       servedExactly(1, burst(lower, model, 4), "requests per minute (RPM) of the model " + model);
     } finally {
       c.call(0, "PUT", "/admin/config/model-limits", c.adminKey, "{}");
+      c.awaitSettings(); // no other test may meet node 1 still holding the global limit
     }
   }
 

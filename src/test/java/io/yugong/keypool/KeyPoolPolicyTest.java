@@ -243,15 +243,21 @@ class KeyPoolPolicyTest {
     try {
       long changed = System.nanoTime();
       putRouting(0, new JsonObject().put("MODEL_MAPPER", "gpt-4*=gpt-4o-mini"));
-      eventually(Duration.ofSeconds(1), () -> assertEquals(200, chat(1, "gpt-4-turbo").statusCode()));
+      // timed on node 2's key pool itself (in this JVM), not through chats whose own latency on a
+      // busy machine is no part of the claim
+      KeyPool other = c.nodes.get(1).services().keyPool();
+      eventually(Duration.ofSeconds(5), () ->
+          assertEquals("gpt-4*=gpt-4o-mini", other.routing().toJson().getString("MODEL_MAPPER")));
       long tookMs = (System.nanoTime() - changed) / 1_000_000;
       assertTrue(tookMs <= 1000, "the mapping took " + tookMs + " ms to reach node 2");
+      assertEquals(200, chat(1, "gpt-4-turbo").statusCode(), "node 2 maps the model as soon as it has the rules");
       List<ServedRequest> served = seen(target);
       assertEquals("gpt-4o-mini", served.get(served.size() - 1).model());
       assertEquals("gpt-4*=gpt-4o-mini",
           new JsonObject(admin(1, "GET", "/admin/config/routing", null).body()).getString("MODEL_MAPPER"));
     } finally {
       putRouting(0, new JsonObject().put("MODEL_MAPPER", ""));
+      c.awaitSettings();
     }
   }
 
@@ -266,7 +272,7 @@ class KeyPoolPolicyTest {
     String offId = addKey(off, model, null);
     addKey(backup, model, new JsonObject().put("level", 2));
     assertEquals(200, admin(0, "POST", "/admin/keys/" + offId + "/disable", null).statusCode());
-    eventually(Duration.ofSeconds(2), () -> assertEquals("disabled", keyView(1, offId).getString("status")));
+    eventually(Duration.ofSeconds(5), () -> assertEquals("disabled", keyView(1, offId).getString("status")));
 
     // Without SWITCH_OVER level 1 is all there is: the cooling key refuses, then nothing is left.
     for (int node = 0; node < 2; node++) {
@@ -277,7 +283,7 @@ class KeyPoolPolicyTest {
     assertEquals(0, seen(off).size());
     try {
       putRouting(1, new JsonObject().put("SWITCH_OVER", "1=2"));
-      eventually(Duration.ofSeconds(1), () -> assertEquals(200, chat(0, model).statusCode()));
+      eventually(Duration.ofSeconds(5), () -> assertEquals(200, chat(0, model).statusCode()));
       int coolingSeen = seen(cooling).size();
       for (int i = 0; i < 6; i++) {
         HttpResponse<String> r = chat(i % 2, model);
@@ -288,6 +294,7 @@ class KeyPoolPolicyTest {
       assertEquals(0, seen(off).size(), "the disabled level-1 key was left alone");
     } finally {
       putRouting(0, new JsonObject().put("SWITCH_OVER", ""));
+      c.awaitSettings(); // no other test may meet a node still switching over
     }
   }
 
@@ -302,7 +309,7 @@ class KeyPoolPolicyTest {
 
     assertEquals(200, chat(0, model).statusCode(), "served by the good key after the dead one refused");
     assertEquals(1, seen(dead).size());
-    eventually(Duration.ofSeconds(1), () -> {
+    eventually(Duration.ofSeconds(5), () -> {
       JsonObject v = keyView(1, deadId);
       assertEquals("disabled", v.getString("status"), v.encode());
       assertEquals("account_deactivated", v.getString("reason"), v.encode());
@@ -326,7 +333,7 @@ class KeyPoolPolicyTest {
 
     for (int node = 0; node < 2; node++) {
       int n = node;
-      eventually(Duration.ofMillis(1500), () -> {
+      eventually(Duration.ofSeconds(5), () -> {
         JsonObject v = keyView(n, goodId);
         assertEquals(10, v.getJsonObject("lastMinute").getInteger("requests"), "node " + n + ": " + v.encode());
         assertEquals(0, v.getJsonObject("lastMinute").getInteger("errors"), v.encode());
@@ -358,7 +365,7 @@ class KeyPoolPolicyTest {
 
     assertEquals(200, chat(0, model).statusCode());
     assertEquals(1, seen(limited).size());
-    eventually(Duration.ofSeconds(1), () -> {
+    eventually(Duration.ofSeconds(5), () -> {
       JsonObject v = keyView(1, limitedId);
       assertEquals("cooling", v.getString("status"), v.encode());
       long until = v.getLong("cooldownUntil");
@@ -399,7 +406,7 @@ class KeyPoolPolicyTest {
         new JsonObject().put("reason", "maintenance").encode());
     assertEquals(200, off.statusCode(), off.body());
     assertEquals("disabled", new JsonObject(off.body()).getString("status"));
-    eventually(Duration.ofSeconds(1), () -> {
+    eventually(Duration.ofSeconds(5), () -> {
       JsonObject v = keyView(1, mainId);
       assertEquals("disabled", v.getString("status"));
       assertEquals("maintenance", v.getString("reason"));
@@ -414,7 +421,7 @@ class KeyPoolPolicyTest {
     // Enable through node 2: the heavier key takes the traffic again.
     HttpResponse<String> on = admin(1, "POST", "/admin/keys/" + mainId + "/enable", null);
     assertEquals(200, on.statusCode(), on.body());
-    eventually(Duration.ofSeconds(1), () -> assertEquals("active", keyView(0, mainId).getString("status")));
+    eventually(Duration.ofSeconds(5), () -> assertEquals("active", keyView(0, mainId).getString("status")));
     assertEquals(200, chat(0, model).statusCode());
     assertEquals(1, seen(main).size());
 
@@ -422,7 +429,7 @@ class KeyPoolPolicyTest {
     HttpResponse<String> edited = admin(0, "PATCH", "/admin/keys/" + mainId, new JsonObject()
         .put("level", 2).put("models", new JsonArray().add("gpt-3.5-turbo-elsewhere")).put("weight", 3).encode());
     assertEquals(200, edited.statusCode(), edited.body());
-    eventually(Duration.ofSeconds(1), () -> {
+    eventually(Duration.ofSeconds(5), () -> {
       JsonObject v = keyView(1, mainId);
       assertEquals(2, v.getInteger("level"));
       assertEquals(new JsonArray().add("gpt-3.5-turbo-elsewhere"), v.getJsonArray("models"));
@@ -454,7 +461,7 @@ class KeyPoolPolicyTest {
     for (String s : secrets) {
       assertFalse(imported.body().contains(s), "an imported secret was echoed back");
     }
-    eventually(Duration.ofSeconds(2), () -> {
+    eventually(Duration.ofSeconds(5), () -> {
       JsonArray all = new JsonObject(admin(0, "GET", "/admin/keys", null).body()).getJsonArray("data");
       long bulkKeys = all.stream().map(o -> (JsonObject) o)
           .filter(k -> k.getString("name").startsWith("bulk-")).count();

@@ -8,6 +8,7 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import io.yugong.config.NodeConfig;
 import io.yugong.mock.MockOptions;
 import io.yugong.mock.MockUpstream;
@@ -31,6 +32,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class TestCluster implements AutoCloseable {
 
+  /** The Redis hash of the runtime settings (RuntimeConfig). */
+  private static final String SETTINGS = "yg:config";
   public final String adminKey = "sk-admin-" + randomHex(24);
   public final String masterKey;
   public final TestRedis redis = TestRedis.get();
@@ -145,14 +148,68 @@ public final class TestCluster implements AutoCloseable {
     return http.send(b.build(), HttpResponse.BodyHandlers.ofString());
   }
 
-  /** Adds an upstream key (through node i) pointing at the emulator; returns its id. */
+  /**
+   * Adds an upstream key (through node i) pointing at the emulator; returns its id once every node
+   * of the cluster holds it (the others learn of it through the replicated key map, asynchronously).
+   */
   public String addKey(int node, String secret, JsonObject extra) throws Exception {
     JsonObject body = new JsonObject().put("key", secret).mergeIn(extra == null ? new JsonObject() : extra);
     HttpResponse<String> r = call(node, "POST", "/admin/keys", adminKey, body.encode());
     if (r.statusCode() != 201) {
       throw new IllegalStateException("adding a key failed: " + r.statusCode() + " " + r.body());
     }
-    return new JsonObject(r.body()).getString("id");
+    String id = new JsonObject(r.body()).getString("id");
+    awaitKey(id);
+    return id;
+  }
+
+  /**
+   * Waits until every node's key pool holds the key (in the records it picks from); a node other
+   * than the one that took the add learns of it through the replicated key map.
+   */
+  public void awaitKey(String id) throws Exception {
+    for (int i = 0; i < nodes.size(); i++) {
+      Node n = nodes.get(i);
+      int index = i;
+      Eventually.eventually(Duration.ofSeconds(10), () -> {
+        if (n.services().keyPool().records().stream().noneMatch(k -> k.id().equals(id))) {
+          throw new AssertionError("node " + index + " does not hold the added key " + id + " yet");
+        }
+      });
+    }
+  }
+
+  /**
+   * Waits until every node holds the runtime settings stored in Redis (routing, prices, model
+   * limits, resources: what /admin/config and /x-config change). The node that took a change
+   * applies it at once; the others reload it when the announcement on the event bus reaches them.
+   * Call it after a change and before asking another node.
+   */
+  public void awaitSettings() throws Exception {
+    Response all = await(nodes.get(0).services().redis().send(Request.cmd(Command.HGETALL).arg(SETTINGS)));
+    Map<String, JsonObject> stored = new HashMap<>();
+    if (all != null) {
+      for (String name : all.getKeys()) {
+        stored.put(name, new JsonObject(all.get(name).toString()));
+      }
+    }
+    for (int i = 0; i < nodes.size(); i++) {
+      Node n = nodes.get(i);
+      int index = i;
+      Eventually.eventually(Duration.ofSeconds(10), () -> {
+        for (Map.Entry<String, JsonObject> e : stored.entrySet()) {
+          if (!e.getValue().equals(n.services().runtime().get(e.getKey()))) {
+            throw new AssertionError("node " + index + " does not hold setting " + e.getKey() + " yet: "
+                + n.services().runtime().get(e.getKey()) + " (stored: " + e.getValue() + ")");
+          }
+        }
+        // the document is taken before its listeners apply it: the routing must be in force too
+        JsonObject routing = stored.get("routing");
+        if (routing != null && !routing.equals(n.services().keyPool().routing().toJson())) {
+          throw new AssertionError("node " + index + " does not route by " + routing + " yet");
+        }
+      });
+    }
   }
 
   /** Creates an account under the root (through node i); returns the create response. */
