@@ -116,15 +116,16 @@ final class KeyAffinity {
    * completes; a failure is logged (the object then answers 404 until it is created again).
    *
    * @param responseId the id of the stored response or chat completion read from its event stream, or null
+   * @param itemIds that stored response's output item ids, read from its event stream (or empty)
    * @param body the JSON answer as kept, or null
    */
-  Future<Void> remember(Exchange x, String keyId, String responseId, Buffer body) {
+  Future<Void> remember(Exchange x, String keyId, String responseId, List<String> itemIds, Buffer body) {
     String account = x.account.id();
     Future<Void> done;
     if (x.route != null && x.route.deletes(x.req.method().name())) {
       done = owners.forget(account, x.route.id());
     } else {
-      List<String> ids = createdIds(x, responseId, body);
+      List<String> ids = createdIds(x, responseId, itemIds, body);
       if (ids.isEmpty()) {
         return Future.succeededFuture();
       }
@@ -137,18 +138,25 @@ final class KeyAffinity {
   }
 
   /**
-   * The new objects an answer tells of: its {@code id} when the request created it, and the files
-   * and threads upstream made for objects of the account (a batch's output and error files, a
-   * fine-tuning job's result files, a completed upload's file, a run's thread).
+   * The new objects an answer tells of: its {@code id} when the request created it (and a stored
+   * response's output items, which {@code item_reference} may name), and the files and threads
+   * upstream made for objects of the account (a batch's output and error files, a fine-tuning
+   * job's result files, a completed upload's file, a run's thread).
    */
-  private static List<String> createdIds(Exchange x, String responseId, Buffer body) {
+  private static List<String> createdIds(Exchange x, String responseId, List<String> itemIds, Buffer body) {
     Set<String> out = new LinkedHashSet<>();
     if (responseId != null) {
       out.add(responseId);
+      out.addAll(itemIds);
     }
     boolean fits = body != null && body.length() > 0 && body.length() <= MAX_ANSWER_BYTES;
-    if (x.storesResponse && responseId == null && body != null) {
-      // a response or chat completion object begins with its id: read it without parsing the answer
+    if (x.storesResponse && responseId == null && body != null && x.endpoint == io.yugong.billing.Endpoint.RESPONSES
+        && fits && parse(body) instanceof JsonObject response) {
+      // a stored response, and the output items it keeps
+      addString(out, response.getValue("id"));
+      out.addAll(ObjectRefs.outputItemIds(response));
+    } else if (x.storesResponse && responseId == null && body != null) {
+      // a chat completion object begins with its id: read it without parsing the answer
       String id = leadingId(body);
       if (id == null && fits) {
         id = parse(body) instanceof JsonObject j && j.getValue("id") instanceof String s ? s : null;

@@ -14,9 +14,9 @@ import java.util.Set;
  * input_file_id} (batches), {@code training_file} / {@code validation_file} (fine-tuning), {@code
  * conversation}, {@code vector_store_ids} and {@code file_ids} (tools, tool resources), {@code
  * assistant_id}, {@code vector_store_id}, a code interpreter's {@code container}, a Responses
- * {@code item_reference}'s {@code id} and an assistant message's {@code audio.id} (items and audio
- * upstream stored; Yugong records neither, so a request naming one is answered 404). The walk is bounded
- * in depth and in the ids it collects.
+ * {@code item_reference}'s {@code id} (an output item of a stored response, recorded with it) and
+ * an assistant message's {@code audio.id} (audio upstream stored, which Yugong does not record, so
+ * a request naming one is answered 404). The walk is bounded in depth and in the ids it collects.
  */
 final class ObjectRefs {
 
@@ -51,6 +51,25 @@ final class ObjectRefs {
     for (Map.Entry<String, String> f : fields.entrySet()) {
       if (namesObject(f.getKey())) {
         add(out, f.getKey(), f.getValue());
+      }
+    }
+    return out;
+  }
+
+  /**
+   * The ids of a stored response's output items ({@code output[].id}: messages, reasoning, tool
+   * calls), which a later request may name by {@code item_reference}; at most {@link #MAX_REFS}.
+   */
+  static List<String> outputItemIds(JsonObject response) {
+    List<String> out = new ArrayList<>();
+    if (response != null && response.getValue("output") instanceof JsonArray output) {
+      for (Object item : output) {
+        if (out.size() >= MAX_REFS) {
+          break;
+        }
+        if (item instanceof JsonObject o && o.getValue("id") instanceof String id) {
+          out.add(id);
+        }
       }
     }
     return out;

@@ -11,6 +11,7 @@ import io.yugong.billing.Money;
 import io.yugong.billing.Usage;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -95,7 +96,7 @@ final class ResponsePump {
       // completion's usage chunk, even when stripped for the client) goes out once the id is
       // recorded, and nothing after it: a client that uses it at once, on any node, finds it
       up.pause();
-      recorded = affinity.remember(x, lease.keyId(), sse.responseId(), null).onComplete(v -> {
+      recorded = affinity.remember(x, lease.keyId(), sse.responseId(), sse.itemIds(), null).onComplete(v -> {
         if (!x.clientGone) {
           write(out);
         }
@@ -140,7 +141,9 @@ final class ResponsePump {
     }
     // a stream's answer id counts only for an answer stored upstream (a legacy completion's, or one
     // on an object's route, is no object of the account)
-    recorded = affinity.remember(x, lease.keyId(), sse == null || !x.storesResponse ? null : sse.responseId(), body);
+    boolean streamTold = sse != null && x.storesResponse;
+    recorded = affinity.remember(x, lease.keyId(), streamTold ? sse.responseId() : null,
+        streamTold ? sse.itemIds() : List.of(), body);
     return recorded;
   }
 

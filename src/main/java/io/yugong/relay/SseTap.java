@@ -33,6 +33,8 @@ final class SseTap {
   private JsonObject usage;
   /** The id of the stored answer told by its usage event (see {@link #responseId()}), or null. */
   private String responseId;
+  /** The output item ids of that stored response (see {@link #itemIds()}). */
+  private java.util.List<String> itemIds = java.util.List.of();
   private boolean done;
   private final StringBuilder text = new StringBuilder();
   private final StringBuilder toolText = new StringBuilder();
@@ -548,6 +550,7 @@ final class SseTap {
       }
       if (r != null && r.getValue("id") instanceof String id) {
         responseId = id; // read from the event parsed for its usage: no extra parse
+        itemIds = ObjectRefs.outputItemIds(r);
       }
     }
   }
@@ -574,6 +577,11 @@ final class SseTap {
    */
   String responseId() {
     return responseId;
+  }
+
+  /** The output item ids of the Responses API answer {@link #responseId} names, once known; else empty. */
+  java.util.List<String> itemIds() {
+    return itemIds;
   }
 
   /** True once {@code data: [DONE]} passed. */

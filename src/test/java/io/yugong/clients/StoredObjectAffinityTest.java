@@ -167,6 +167,42 @@ class StoredObjectAffinityTest {
   }
 
   @Test
+  @Order(3)
+  void aStoredResponsesOutputItemsCanBeReferencedByTheirOwnerOnly() throws Exception {
+    Response json = c.openai(0, alice).responses().create(ResponseCreateParams.builder()
+        .model(MODEL).input("Keep this answer.").build());
+    String jsonItem = json.output().get(0).asMessage().id();
+    String streamedItem = null;
+    try (StreamResponse<ResponseStreamEvent> s = c.openai(1, alice).responses().createStreaming(
+        ResponseCreateParams.builder().model(MODEL).input("And this one.").build())) {
+      for (ResponseStreamEvent e : (Iterable<ResponseStreamEvent>) s.stream()::iterator) {
+        if (e.completed().isPresent()) {
+          streamedItem = e.completed().get().response().output().get(0).asMessage().id();
+          break;
+        }
+      }
+    }
+    assertThat(streamedItem).isNotNull();
+    for (String item : List.of(jsonItem, streamedItem)) {
+      JsonObject referencing = new JsonObject().put("model", MODEL).put("input", new io.vertx.core.json.JsonArray()
+          .add(new JsonObject().put("type", "item_reference").put("id", item))
+          .add(new JsonObject().put("role", "user").put("content", "Go on.")));
+      int before = c.mock.control().requests().size();
+      HttpResponse<String> bobs = c.call(1, "POST", "/v1/responses", bob, referencing.encode());
+      assertThat(bobs.statusCode()).as(bobs.body()).isEqualTo(404);
+      assertThat(error(bobs).getString("code")).isEqualTo("object_not_found");
+      assertThat(c.mock.control().requests()).as("nothing of Bob's went upstream").hasSize(before);
+      HttpResponse<String> alices = c.call(0, "POST", "/v1/responses", alice, referencing.encode());
+      assertThat(alices.statusCode()).as(alices.body()).isEqualTo(200);
+    }
+    // each reference went to the key that made the item (the answer is stored under that key)
+    HttpResponse<String> again = c.call(1, "POST", "/v1/responses", alice, new JsonObject().put("model", MODEL)
+        .put("input", new io.vertx.core.json.JsonArray().add(new JsonObject().put("type", "item_reference")
+            .put("id", jsonItem))).encode());
+    assertThat(holder(new JsonObject(again.body()).getString("id"))).isEqualTo(holder(json.id()));
+  }
+
+  @Test
   @Order(4)
   void anotherAccountCannotReachTheObject() throws Exception {
     String file = upload(0, alice, "alice's secret\n").id();
