@@ -115,17 +115,14 @@ final class KeyAffinity {
    * Records what a served 2xx answer created through the key (and forgets a deleted object). Always
    * completes; a failure is logged (the object then answers 404 until it is created again).
    *
-   * @param responseId the id of the stored response or chat completion read from its event stream, or null
-   * @param itemIds that stored response's output item ids, read from its event stream (or empty)
-   * @param body the JSON answer as kept, or null
+   * @param ids what {@link #createdIds} read from the answer
    */
-  Future<Void> remember(Exchange x, String keyId, String responseId, List<String> itemIds, Buffer body) {
+  Future<Void> remember(Exchange x, String keyId, List<String> ids) {
     String account = x.account.id();
     Future<Void> done;
     if (x.route != null && x.route.deletes(x.req.method().name())) {
       done = owners.forget(account, x.route.id());
     } else {
-      List<String> ids = createdIds(x, responseId, itemIds, body);
       if (ids.isEmpty()) {
         return Future.succeededFuture();
       }
@@ -141,9 +138,14 @@ final class KeyAffinity {
    * The new objects an answer tells of: its {@code id} when the request created it (and a stored
    * response's output items, which {@code item_reference} may name), and the files and threads
    * upstream made for objects of the account (a batch's output and error files, a fine-tuning
-   * job's result files, a completed upload's file, a run's thread).
+   * job's result files, a completed upload's file, a run's thread). It may parse the JSON answer
+   * (up to {@link #MAX_ANSWER_BYTES}): the caller runs it off the event loop for a large one.
+   *
+   * @param responseId the id of the stored response or chat completion read from its event stream, or null
+   * @param itemIds that stored response's output item ids, read from its event stream (or empty)
+   * @param body the JSON answer as kept, or null
    */
-  private static List<String> createdIds(Exchange x, String responseId, List<String> itemIds, Buffer body) {
+  static List<String> createdIds(Exchange x, String responseId, List<String> itemIds, Buffer body) {
     Set<String> out = new LinkedHashSet<>();
     if (responseId != null) {
       out.add(responseId);

@@ -96,7 +96,8 @@ final class ResponsePump {
       // completion's usage chunk, even when stripped for the client) goes out once the id is
       // recorded, and nothing after it: a client that uses it at once, on any node, finds it
       up.pause();
-      recorded = affinity.remember(x, lease.keyId(), sse.responseId(), sse.itemIds(), null).onComplete(v -> {
+      recorded = affinity.remember(x, lease.keyId(), KeyAffinity.createdIds(x, sse.responseId(), sse.itemIds(),
+          null)).onComplete(v -> {
         if (!x.clientGone) {
           write(out);
         }
@@ -141,9 +142,17 @@ final class ResponsePump {
     }
     // a stream's answer id counts only for an answer stored upstream (a legacy completion's, or one
     // on an object's route, is no object of the account)
+    // (reading a large JSON answer for its ids is done on the pricing workers, as its metering is)
     boolean streamTold = sse != null && x.storesResponse;
-    recorded = affinity.remember(x, lease.keyId(), streamTold ? sse.responseId() : null,
-        streamTold ? sse.itemIds() : List.of(), body);
+    String responseId = streamTold ? sse.responseId() : null;
+    List<String> itemIds = streamTold ? sse.itemIds() : List.of();
+    recorded = accounting.tokenizing(body == null ? 0 : body.length(),
+        () -> KeyAffinity.createdIds(x, responseId, itemIds, body))
+        .recover(e -> {
+          LOG.warn("{} reading the stored objects of its answer failed: {}", x.requestId, e.toString());
+          return Future.succeededFuture(List.of());
+        })
+        .compose(ids -> affinity.remember(x, lease.keyId(), ids));
     return recorded;
   }
 
