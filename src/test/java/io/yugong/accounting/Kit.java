@@ -70,7 +70,7 @@ final class Kit {
   }
 
   static String secret(JsonObject created) {
-    return created.getJsonObject("User").getString("SecretKey");
+    return io.yugong.testing.TestCluster.secretOf(created);
   }
 
   static String id(JsonObject created) {

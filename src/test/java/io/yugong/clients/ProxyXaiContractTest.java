@@ -46,10 +46,6 @@ class ProxyXaiContractTest {
     return c.createAccount(0, fields.put("CreditGranted", fields.getValue("CreditGranted", "1")));
   }
 
-  private static String key(JsonObject created) {
-    return created.getJsonObject("User").getString("SecretKey");
-  }
-
   private HttpResponse<String> update(int node, String who, JsonObject fields) throws Exception {
     return c.call(node, "PUT", "/x-users/" + who, c.adminKey, fields.encode());
   }
@@ -74,7 +70,7 @@ class ProxyXaiContractTest {
 
   @Test
   void statusTakesABooleanAsWellAsAString() throws Exception {
-    String key = key(create(new JsonObject().put("Name", "px-status")));
+    String key = TestCluster.secretOf(create(new JsonObject().put("Name", "px-status")));
     HttpResponse<String> off = update(0, "px-status", new JsonObject().put("Status", false));
     assertThat(off.statusCode()).as(off.body()).isEqualTo(200);
     assertThat(new JsonObject(off.body()).getJsonObject("User").getString("Status")).isEqualTo("disabled");
@@ -108,7 +104,7 @@ class ProxyXaiContractTest {
 
   @Test
   void removingAModelFromTheAllowListKeepsTheOthersUsable() throws Exception {
-    String key = key(create(new JsonObject().put("Name", "px-rm-model").put("AllowModels", "gpt-4o-mini,gpt-3.5-turbo")));
+    String key = TestCluster.secretOf(create(new JsonObject().put("Name", "px-rm-model").put("AllowModels", "gpt-4o-mini,gpt-3.5-turbo")));
     HttpResponse<String> r = update(0, "px-rm-model", new JsonObject().put("AllowModels", "-gpt-3.5-turbo"));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     assertThat(new JsonObject(r.body()).getJsonObject("User").getString("AllowModels")).isEqualTo("gpt-4o-mini");
@@ -125,7 +121,7 @@ class ProxyXaiContractTest {
 
   @Test
   void removingTheLastAllowedModelIsRefusedRatherThanAllowingEveryModel() throws Exception {
-    String key = key(create(new JsonObject().put("Name", "px-rm-last").put("AllowModels", "gpt-4o-mini")));
+    String key = TestCluster.secretOf(create(new JsonObject().put("Name", "px-rm-last").put("AllowModels", "gpt-4o-mini")));
     HttpResponse<String> r = update(0, "px-rm-last", new JsonObject().put("AllowModels", "-gpt-4o-mini"));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(400);
     assertThat(error(r).getString("param")).isEqualTo("AllowModels");
@@ -135,7 +131,7 @@ class ProxyXaiContractTest {
 
   @Test
   void signedEntriesAddAndRemoveFromDenyListsAndCannotBeMixedWithPlainOnes() throws Exception {
-    String key = key(create(new JsonObject().put("Name", "px-deny-edit").put("DenyModels", "gpt-4o")));
+    String key = TestCluster.secretOf(create(new JsonObject().put("Name", "px-deny-edit").put("DenyModels", "gpt-4o")));
     assertThat(update(0, "px-deny-edit", new JsonObject().put("DenyModels", "+gpt-3.5-turbo")).statusCode())
         .isEqualTo(200);
     assertThat(user(1, "px-deny-edit").getString("DenyModels")).isEqualTo("gpt-4o,gpt-3.5-turbo");
@@ -150,7 +146,7 @@ class ProxyXaiContractTest {
 
   @Test
   void removingAnAddressFromAllowIpsKeepsTheOthers() throws Exception {
-    String key = key(create(new JsonObject().put("Name", "px-rm-ip").put("AllowIPs", "127.0.0.1,1.2.3.4,10.0.0.0/8")));
+    String key = TestCluster.secretOf(create(new JsonObject().put("Name", "px-rm-ip").put("AllowIPs", "127.0.0.1,1.2.3.4,10.0.0.0/8")));
     HttpResponse<String> r = update(0, "px-rm-ip", new JsonObject().put("AllowIPs", "-1.2.3.4/32"));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     assertThat(user(1, "px-rm-ip").getString("AllowIPs")).isEqualTo("127.0.0.1,10.0.0.0/8");
@@ -249,11 +245,11 @@ class ProxyXaiContractTest {
   @Test
   void listsAreFilteredByIdNameEmailAndDna() throws Exception {
     JsonObject top = create(new JsonObject().put("Name", "px-list-top").put("CreditGranted", 5));
-    String topKey = key(top);
+    String topKey = TestCluster.secretOf(top);
     String topId = top.getJsonObject("User").getString("ID");
     JsonObject a = new JsonObject(c.call(0, "POST", "/x-users", topKey, new JsonObject().put("Name", "px-list-a")
         .put("Email", "a@list.example").put("CreditGranted", 1).encode()).body());
-    String aKey = key(a);
+    String aKey = TestCluster.secretOf(a);
     String aId = a.getJsonObject("User").getString("ID");
     c.call(0, "POST", "/x-users", topKey, new JsonObject().put("Name", "px-list-b").encode());
     c.call(1, "POST", "/x-users", aKey, new JsonObject().put("Name", "px-list-a1").encode());
@@ -278,7 +274,7 @@ class ProxyXaiContractTest {
 
   @Test
   void aPageHoldsUpToAThousandAccounts() throws Exception {
-    String key = key(create(new JsonObject().put("Name", "px-page").put("CreditGranted", 5)));
+    String key = TestCluster.secretOf(create(new JsonObject().put("Name", "px-page").put("CreditGranted", 5)));
     for (int i = 0; i < 3; i++) {
       c.call(i % 2, "POST", "/x-users", key, new JsonObject().put("Name", "px-page-" + i).encode());
     }

@@ -36,10 +36,7 @@ class ProxyXaiKeysTest {
   void start() throws Exception {
     c = TestCluster.start(2, new MockOptions(), Map.of());
     mockUrl = "http://127.0.0.1:" + c.mock.port();
-    HttpResponse<String> r = c.call(0, "POST", "/x-config", c.adminKey,
-        new JsonObject().put("LEVEL_MAPPER", SERVING_MODEL + "=" + SERVING_LEVEL).encode());
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-    c.awaitSettings(); // node 1 applies the change when the announcement reaches it
+    c.configure(0, new JsonObject().put("LEVEL_MAPPER", SERVING_MODEL + "=" + SERVING_LEVEL));
   }
 
   @AfterAll

@@ -47,10 +47,6 @@ class ProxyXaiRoutesTest {
     return c.createAccount(0, fields.put("CreditGranted", fields.getValue("CreditGranted", "1")));
   }
 
-  private static String key(JsonObject created) {
-    return created.getJsonObject("User").getString("SecretKey");
-  }
-
   private HttpResponse<String> chat(int node, String key, String model) throws Exception {
     JsonObject body = new JsonObject().put("model", model).put("max_tokens", 5)
         .put("messages", new JsonArray().add(new JsonObject().put("role", "user").put("content", "hi")));
@@ -77,7 +73,7 @@ class ProxyXaiRoutesTest {
 
   @Test
   void anImportedCustomerKeyWorksOnEveryNodeAndTheOldKeyStopsAtOnce() throws Exception {
-    String old = key(create(new JsonObject().put("Name", "px-import")));
+    String old = TestCluster.secretOf(create(new JsonObject().put("Name", "px-import")));
     String imported = "sk-" + TestCluster.randomHex(48); // a customer key from elsewhere, made up here
     assertThat(info(1, old).statusCode()).isEqualTo(200);            // cached on node 1
     assertThat(info(1, imported).statusCode()).isEqualTo(401);       // unknown, remembered as such
@@ -103,8 +99,8 @@ class ProxyXaiRoutesTest {
 
   @Test
   void aKeyAlreadyInUseIsRefusedWithAConflict() throws Exception {
-    String mine = key(create(new JsonObject().put("Name", "px-import-a")));
-    String theirs = key(create(new JsonObject().put("Name", "px-import-b")));
+    String mine = TestCluster.secretOf(create(new JsonObject().put("Name", "px-import-a")));
+    String theirs = TestCluster.secretOf(create(new JsonObject().put("Name", "px-import-b")));
     HttpResponse<String> r = root(0, c.adminKey, new JsonObject().put("name", "px-import-a").put("key", theirs));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(409);
     assertThat(error(r).getString("code")).isEqualTo("key_in_use");
@@ -117,7 +113,7 @@ class ProxyXaiRoutesTest {
 
   @Test
   void malformedKeysAreRefusedNamingTheFieldWithoutRepeatingTheKey() throws Exception {
-    String mine = key(create(new JsonObject().put("Name", "px-import-bad")));
+    String mine = TestCluster.secretOf(create(new JsonObject().put("Name", "px-import-bad")));
     for (String bad : List.of("pk-abcdefghijklmnopqrstuvwxyz0123", "sk-short", "sk-" + "a".repeat(200),
         "sk-abcdefghijklmnop qrstuvwxyz0123", "sk-abcdefghijklmnopqrstuvwxyz!0123")) {
       HttpResponse<String> r = root(0, c.adminKey, new JsonObject().put("name", "px-import-bad").put("key", bad));
@@ -142,7 +138,7 @@ class ProxyXaiRoutesTest {
 
   @Test
   void withoutAKeyANewOneIsGeneratedAndShownOnce() throws Exception {
-    String old = key(create(new JsonObject().put("Name", "px-root-gen")));
+    String old = TestCluster.secretOf(create(new JsonObject().put("Name", "px-root-gen")));
     HttpResponse<String> r = root(1, c.adminKey, new JsonObject().put("name", "px-root-gen").put("confirm", confirm()));
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     String fresh = new JsonObject(r.body()).getString("SecretKey");
@@ -167,9 +163,9 @@ class ProxyXaiRoutesTest {
 
   @Test
   void theBillShowsEachSubAccountsUsagePerDayAndModel() throws Exception {
-    String boss = key(create(new JsonObject().put("Name", "px-bill").put("CreditGranted", 10)));
-    String a = key(child(boss, "px-bill-a"));
-    String b = key(child(boss, "px-bill-b"));
+    String boss = TestCluster.secretOf(create(new JsonObject().put("Name", "px-bill").put("CreditGranted", 10)));
+    String a = TestCluster.secretOf(child(boss, "px-bill-a"));
+    String b = TestCluster.secretOf(child(boss, "px-bill-b"));
     // the usage and the bills asked below fall on one UTC day: "today" is the day spent on
     LimitWindows.awaitRoomIn(LimitWindows.DAY, 30_000);
     assertThat(chat(0, a, "gpt-4o-mini").statusCode()).isEqualTo(200);
@@ -212,7 +208,7 @@ class ProxyXaiRoutesTest {
 
   @Test
   void theBillsRangeIsBoundedAndItsParametersChecked() throws Exception {
-    String boss = key(create(new JsonObject().put("Name", "px-bill-bounds").put("CreditGranted", 20)));
+    String boss = TestCluster.secretOf(create(new JsonObject().put("Name", "px-bill-bounds").put("CreditGranted", 20)));
     for (String[] bad : List.of(new String[] {"?start=2024-01-01&end=2025-06-01", "start"},
         new String[] {"?days=367", "days"}, new String[] {"?start=2026-13-01", "start"},
         new String[] {"?start=2026-02-01&end=2026-01-01", "end"}, new String[] {"?size=x", "size"},
@@ -248,7 +244,7 @@ class ProxyXaiRoutesTest {
 
   @Test
   void resourcesLimitAKeyToTheListedEndpointsOnEveryNode() throws Exception {
-    String key = key(create(new JsonObject().put("Name", "px-res").put("Resources", "/v1/chat/completions")));
+    String key = TestCluster.secretOf(create(new JsonObject().put("Name", "px-res").put("Resources", "/v1/chat/completions")));
     assertThat(chat(1, key, "gpt-4o-mini").statusCode()).isEqualTo(200);
     HttpResponse<String> refused = embed(1, key, "/v1/embeddings");
     assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
@@ -276,9 +272,9 @@ class ProxyXaiRoutesTest {
 
   @Test
   void aSubAccountsResourcesAreWithinItsParents() throws Exception {
-    String parent = key(create(new JsonObject().put("Name", "px-res-parent").put("CreditGranted", 5)
+    String parent = TestCluster.secretOf(create(new JsonObject().put("Name", "px-res-parent").put("CreditGranted", 5)
         .put("Resources", "/v1/chat/completions")));
-    String kid = key(child(parent, "px-res-kid"));
+    String kid = TestCluster.secretOf(child(parent, "px-res-kid"));
     assertThat(chat(1, kid, "gpt-4o-mini").statusCode()).isEqualTo(200);
     assertThat(embed(1, kid, "/v1/embeddings").statusCode()).as("the parent's list binds the child").isEqualTo(403);
     assertThat(update(0, parent, "px-res-kid", new JsonObject().put("Resources", "/v1/embeddings")).statusCode())
@@ -312,7 +308,7 @@ class ProxyXaiRoutesTest {
 
   @Test
   void xConfigSetsTheGlobalMappersAndResourcesForEveryNode() throws Exception {
-    String key = key(create(new JsonObject().put("Name", "px-config")));
+    String key = TestCluster.secretOf(create(new JsonObject().put("Name", "px-config")));
     try {
       HttpResponse<String> set = config(0, "POST", new JsonObject().put("MODEL_MAPPER", "px-alias=gpt-4o-mini")
           .put("RESOURCES", "/v1/chat/completions"));
@@ -359,7 +355,7 @@ class ProxyXaiRoutesTest {
       }
     }
     assertThat(configs(1)).isEqualTo(before);
-    String key = key(create(new JsonObject().put("Name", "px-config-user")));
+    String key = TestCluster.secretOf(create(new JsonObject().put("Name", "px-config-user")));
     assertThat(c.call(0, "GET", "/x-config", key, null).statusCode()).isEqualTo(403);
     assertThat(c.call(0, "POST", "/x-config", key, "{\"RESOURCES\":\"\"}").statusCode()).isEqualTo(403);
   }
@@ -368,7 +364,7 @@ class ProxyXaiRoutesTest {
 
   @Test
   void xGkeyHandsOutAFreshKeyThatOnlyWorksOnceImported() throws Exception {
-    String mine = key(create(new JsonObject().put("Name", "px-gkey")));
+    String mine = TestCluster.secretOf(create(new JsonObject().put("Name", "px-gkey")));
     HttpResponse<String> r = c.call(1, "GET", "/x-gkey", mine, null);
     assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
     String fresh = new JsonObject(r.body()).getString("SecretKey");

@@ -34,10 +34,7 @@ class ProxyXaiRoutingTest {
     c = TestCluster.start(2, new MockOptions(), Map.of());
     c.addKey(0, LEVEL1, null);
     c.addKey(0, LEVEL2, new JsonObject().put("level", 2));
-    HttpResponse<String> r = c.call(0, "POST", "/x-config", c.adminKey,
-        new JsonObject().put("MODEL_MAPPER", "gpt-4.1=gpt-4.1-mini").encode());
-    assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
-    c.awaitSettings(); // node 1 applies the change when the announcement reaches it
+    c.configure(0, new JsonObject().put("MODEL_MAPPER", "gpt-4.1=gpt-4.1-mini"));
   }
 
   @AfterAll
@@ -49,10 +46,6 @@ class ProxyXaiRoutingTest {
 
   private JsonObject create(JsonObject fields) throws Exception {
     return c.createAccount(0, fields.put("CreditGranted", fields.getValue("CreditGranted", "2")));
-  }
-
-  private static String key(JsonObject created) {
-    return created.getJsonObject("User").getString("SecretKey");
   }
 
   private JsonObject child(String parentKey, JsonObject fields) throws Exception {
@@ -86,27 +79,27 @@ class ProxyXaiRoutingTest {
     JsonObject mine = create(new JsonObject().put("Name", "route-mapper")
         .put("ModelMapper", "gpt-4.1=gpt-4.1-nano,gpt-4o=gpt-4o-mini"));
     assertThat(mine.getJsonObject("User").getString("ModelMapper")).isEqualTo("gpt-4.1=gpt-4.1-nano,gpt-4o=gpt-4o-mini");
-    String other = key(create(new JsonObject().put("Name", "route-global")));
-    assertThat(served(1, key(mine), "gpt-4.1").model()).isEqualTo("gpt-4.1-nano");
-    assertThat(served(0, key(mine), "gpt-4o").model()).isEqualTo("gpt-4o-mini");
+    String other = TestCluster.secretOf(create(new JsonObject().put("Name", "route-global")));
+    assertThat(served(1, TestCluster.secretOf(mine), "gpt-4.1").model()).isEqualTo("gpt-4.1-nano");
+    assertThat(served(0, TestCluster.secretOf(mine), "gpt-4o").model()).isEqualTo("gpt-4o-mini");
     assertThat(served(1, other, "gpt-4.1").model()).as("the global MODEL_MAPPER").isEqualTo("gpt-4.1-mini");
     assertThat(served(1, other, "gpt-4o").model()).isEqualTo("gpt-4o");
 
     c.settled(); // the charges on the node's credit slice are written behind
-    JsonObject ledger = new JsonObject(c.call(1, "GET", "/dashboard/x_user/ledger", key(mine), null).body());
+    JsonObject ledger = new JsonObject(c.call(1, "GET", "/dashboard/x_user/ledger", TestCluster.secretOf(mine), null).body());
     assertThat(ledger.encode()).as("charged as the model served").contains("gpt-4.1-nano").doesNotContain("\"gpt-4.1\"");
 
     HttpResponse<String> cleared = c.call(0, "PUT", "/x-users/route-mapper", c.adminKey,
         new JsonObject().put("ModelMapper", "").encode());
     assertThat(cleared.statusCode()).as(cleared.body()).isEqualTo(200);
-    assertThat(served(1, key(mine), "gpt-4.1").model()).as("cleared: the global one again, on the other node")
+    assertThat(served(1, TestCluster.secretOf(mine), "gpt-4.1").model()).as("cleared: the global one again, on the other node")
         .isEqualTo("gpt-4.1-mini");
   }
 
   @Test
   void anAccountsAliasesAreItsModelsAndOnlyItsOwn() throws Exception {
-    String mine = key(create(new JsonObject().put("Name", "route-alias").put("ModelMapper", "team-fast=gpt-4o-mini")));
-    String other = key(create(new JsonObject().put("Name", "route-no-alias")));
+    String mine = TestCluster.secretOf(create(new JsonObject().put("Name", "route-alias").put("ModelMapper", "team-fast=gpt-4o-mini")));
+    String other = TestCluster.secretOf(create(new JsonObject().put("Name", "route-no-alias")));
     HttpResponse<String> list = c.call(1, "GET", "/v1/models", mine, null);
     assertThat(list.body()).contains("\"team-fast\"");
     assertThat(c.call(0, "GET", "/v1/models/team-fast", mine, null).statusCode()).isEqualTo(200);
@@ -117,10 +110,10 @@ class ProxyXaiRoutingTest {
 
   @Test
   void aSubAccountInheritsItsParentsMapperAndItsOwnRuleWins() throws Exception {
-    String parent = key(create(new JsonObject().put("Name", "route-parent").put("CreditGranted", 5)
+    String parent = TestCluster.secretOf(create(new JsonObject().put("Name", "route-parent").put("CreditGranted", 5)
         .put("ModelMapper", "o3-mini=o4-mini")));
-    String plain = key(child(parent, new JsonObject().put("Name", "route-heir")));
-    String own = key(child(parent, new JsonObject().put("Name", "route-own").put("ModelMapper", "o3-mini=gpt-4.1-nano")));
+    String plain = TestCluster.secretOf(child(parent, new JsonObject().put("Name", "route-heir")));
+    String own = TestCluster.secretOf(child(parent, new JsonObject().put("Name", "route-own").put("ModelMapper", "o3-mini=gpt-4.1-nano")));
     assertThat(served(0, plain, "o3-mini").model()).isEqualTo("o4-mini");
     assertThat(served(1, own, "o3-mini").model()).isEqualTo("gpt-4.1-nano");
     assertThat(served(1, parent, "o3-mini").model()).isEqualTo("o4-mini");
@@ -128,9 +121,9 @@ class ProxyXaiRoutingTest {
 
   @Test
   void aMappingCannotReachAModelTheTreeDenies() throws Exception {
-    String parent = key(create(new JsonObject().put("Name", "route-strict").put("CreditGranted", 5)
+    String parent = TestCluster.secretOf(create(new JsonObject().put("Name", "route-strict").put("CreditGranted", 5)
         .put("DenyModels", "gpt-4o")));
-    String sneaky = key(child(parent, new JsonObject().put("Name", "route-sneaky").put("ModelMapper", "gpt-4o-mini=gpt-4o")));
+    String sneaky = TestCluster.secretOf(child(parent, new JsonObject().put("Name", "route-sneaky").put("ModelMapper", "gpt-4o-mini=gpt-4o")));
     int before = c.mock.control().requests().size();
     HttpResponse<String> r = chat(1, sneaky, "gpt-4o-mini");
     assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
@@ -143,12 +136,12 @@ class ProxyXaiRoutingTest {
 
   @Test
   void aLevelMapperChoosesTheKeysAndAllowLevelsLimitsThem() throws Exception {
-    String premium = key(create(new JsonObject().put("Name", "route-level2").put("LevelMapper", "gpt-4o-mini=2")));
+    String premium = TestCluster.secretOf(create(new JsonObject().put("Name", "route-level2").put("LevelMapper", "gpt-4o-mini=2")));
     assertThat(served(1, premium, "gpt-4o-mini").apiKey()).isEqualTo(LEVEL2);
-    String plain = key(create(new JsonObject().put("Name", "route-level1")));
+    String plain = TestCluster.secretOf(create(new JsonObject().put("Name", "route-level1")));
     assertThat(served(1, plain, "gpt-4o-mini").apiKey()).isEqualTo(LEVEL1);
 
-    String onlyTwo = key(create(new JsonObject().put("Name", "route-only2").put("AllowLevels", "2")
+    String onlyTwo = TestCluster.secretOf(create(new JsonObject().put("Name", "route-only2").put("AllowLevels", "2")
         .put("LevelMapper", "*=2")));
     assertThat(served(0, onlyTwo, "gpt-4o").apiKey()).isEqualTo(LEVEL2);
     HttpResponse<String> update = c.call(0, "PUT", "/x-users/route-only2", c.adminKey,
@@ -159,18 +152,18 @@ class ProxyXaiRoutingTest {
     assertThat(error(refused).getString("code")).isEqualTo("level_not_allowed");
 
     // along the tree: the child's AllowLevels cannot widen its parent's
-    String parent = key(create(new JsonObject().put("Name", "route-lv-parent").put("CreditGranted", 5)
+    String parent = TestCluster.secretOf(create(new JsonObject().put("Name", "route-lv-parent").put("CreditGranted", 5)
         .put("AllowLevels", List.of(1))));
-    String wider = key(child(parent, new JsonObject().put("Name", "route-lv-wider").put("AllowLevels", "1,2")
+    String wider = TestCluster.secretOf(child(parent, new JsonObject().put("Name", "route-lv-wider").put("AllowLevels", "1,2")
         .put("LevelMapper", "*=2")));
     HttpResponse<String> r = chat(1, wider, "gpt-4o-mini");
     assertThat(r.statusCode()).as(r.body()).isEqualTo(403);
     assertThat(error(r).getString("code")).isEqualTo("level_not_allowed");
-    String none = key(child(parent, new JsonObject().put("Name", "route-lv-none").put("AllowLevels", "2")));
+    String none = TestCluster.secretOf(child(parent, new JsonObject().put("Name", "route-lv-none").put("AllowLevels", "2")));
     HttpResponse<String> n = chat(0, none, "gpt-4o-mini");
     assertThat(n.statusCode()).as(n.body()).isEqualTo(403);
     assertThat(error(n).getString("code")).isEqualTo("level_not_allowed");
-    String inherits = key(child(parent, new JsonObject().put("Name", "route-lv-heir")));
+    String inherits = TestCluster.secretOf(child(parent, new JsonObject().put("Name", "route-lv-heir")));
     assertThat(served(1, inherits, "gpt-4o-mini").apiKey()).isEqualTo(LEVEL1);
   }
 

@@ -55,7 +55,7 @@ final class HostileKit {
   }
 
   static String secret(JsonObject created) {
-    return created.getJsonObject("User").getString("SecretKey");
+    return io.yugong.testing.TestCluster.secretOf(created);
   }
 
   static String id(JsonObject created) {

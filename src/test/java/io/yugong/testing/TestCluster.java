@@ -212,6 +212,20 @@ public final class TestCluster implements AutoCloseable {
     }
   }
 
+  /** The customer key a create answer ({@code POST /x-users}) shows once. */
+  public static String secretOf(JsonObject created) {
+    return created.getJsonObject("User").getString("SecretKey");
+  }
+
+  /** Stores global settings through node i ({@code POST /x-config}) and waits until every node holds them. */
+  public void configure(int node, JsonObject settings) throws Exception {
+    HttpResponse<String> r = call(node, "POST", "/x-config", adminKey, settings.encode());
+    if (r.statusCode() != 200) {
+      throw new IllegalStateException("storing settings failed: " + r.statusCode() + " " + r.body());
+    }
+    awaitSettings();
+  }
+
   /** Creates an account under the root (through node i); returns the create response. */
   public JsonObject createAccount(int node, JsonObject request) throws Exception {
     HttpResponse<String> r = call(node, "POST", "/x-users", adminKey, request.encode());
