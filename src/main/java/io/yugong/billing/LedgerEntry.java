@@ -1,5 +1,6 @@
 package io.yugong.billing;
 
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,12 +84,62 @@ public record LedgerEntry(String requestId, String accountId, String kind, Strin
       "cachedTokens", "completionTokens", "cost", "upstreamKeyId", "latencyMs", "status", "node", "at",
       "amount", "uncovered", "balanceAfter");
 
-  /** A field value safe in a compact entry: no tab (a model name is the client's). */
+  /** A field value safe in a compact or batch entry: no tab, no line break (a model name is the client's). */
   static String compactSafe(String s) {
-    return s == null ? "" : s.indexOf('\t') < 0 ? s : s.replace('\t', ' ');
+    if (s == null) {
+      return "";
+    }
+    for (int i = 0; i < s.length(); i++) {
+      char ch = s.charAt(i);
+      if (ch == '\t' || ch == '\n' || ch == '\r') {
+        return s.replace('\t', ' ').replace('\n', ' ').replace('\r', ' ');
+      }
+    }
+    return s;
   }
 
-  /** An entry read back from account {@code accountId}'s stream, compact or not. */
+  /**
+   * The field of a batch entry that holds its charges: one stream entry for a whole write-behind
+   * batch whose charges the balance covered (flush.lua). Its lines, joined by newlines, are
+   * {@link #BATCH_PARTS} joined by tabs; the entry's other fields are {@code k} (the count),
+   * {@code n} (the node), {@code at} and {@code l} (the balance before the batch). Each charge
+   * took all it asked: amount {@code -cost}, nothing uncovered, the balance after it counted
+   * down from {@code l}.
+   */
+  public static final String BATCH = "b";
+  static final List<String> BATCH_PARTS = List.of("requestId", "model", "promptTokens",
+      "cachedTokens", "completionTokens", "cost", "upstreamKeyId", "latencyMs", "status");
+
+  /** How many ledger entries one stream entry holds. */
+  public static int count(Map<String, String> f) {
+    String k = f.get("k");
+    return k == null || f.get(BATCH) == null ? 1 : Integer.parseInt(k);
+  }
+
+  /** The ledger entries of one stream entry of account {@code accountId}, oldest first. */
+  public static List<LedgerEntry> entries(Map<String, String> f, String accountId) {
+    String lines = f.get(BATCH);
+    if (lines == null) {
+      return List.of(fromFields(f, accountId));
+    }
+    String node = orEmpty(f.get("n"));
+    long at = num(orEmpty(f.get("at")));
+    long balance = num(orEmpty(f.get("l")));
+    List<LedgerEntry> out = new ArrayList<>(count(f));
+    for (String line : lines.split("\n", -1)) {
+      String[] p = line.split("\t", -1);
+      if (p.length != BATCH_PARTS.size()) {
+        throw new IllegalStateException("a batch ledger line with " + p.length + " parts");
+      }
+      long cost = num(p[5]);
+      balance -= cost;
+      out.add(new LedgerEntry(p[0], accountId, "charge", p[1], num(p[2]), num(p[3]), num(p[4]),
+          cost, p[6], node, num(p[7]), (int) num(p[8]), at, -cost, 0, balance, "slice"));
+    }
+    return out;
+  }
+
+  /** An entry read back from account {@code accountId}'s stream, compact or not (not a batch). */
   public static LedgerEntry fromFields(Map<String, String> f, String accountId) {
     String packed = f.get(COMPACT);
     if (packed == null) {

@@ -5,7 +5,9 @@ import java.util.List;
 /**
  * How long the per-request state of the wallet scripts lives in Redis. The durable state of a
  * request is its ledger entry and its share of the usage aggregates; the ledger keeps the latest
- * {@code ledgerEntries} entries per account (approximately: Redis trims whole stream nodes). The
+ * {@code ledgerEntries} entries per account, and at most a tenth (up to 1,000) more: the oldest
+ * stream entries are dropped whole, and one entry of a write-behind flush holds its whole batch
+ * (lib.lua, {@code trimLedger}). The
  * idempotency markers live only as long as a retry can arrive, derived from the settle retry
  * schedule ({@link #SETTLE_RETRY_MS}) and the hold TTL:
  *

@@ -2,7 +2,9 @@ package io.yugong.billing;
 
 import io.vertx.core.Future;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /** The Redis side of credit slices: slice.lua (take, renew, return) and flush.lua. */
 final class SliceStore {
@@ -33,13 +35,74 @@ final class SliceStore {
         "0", "0", "")).mapEmpty();
   }
 
-  /** Applies batch {@code seq} of the account; true when it was applied before (a retry). */
+  /**
+   * Applies batch {@code seq} of the account; true when it was applied before (a retry). The
+   * batch goes whole (one ledger entry, its usage summed here); when the balance does not cover
+   * it, or the account's Rates changed since it was priced, flush.lua leaves it and it goes again
+   * charge by charge.
+   */
   Future<Boolean> flush(String accountId, long seq, String rate, List<SliceCharge> batch) {
-    List<String> args = new ArrayList<>(4 + batch.size() * 7);
+    return scripts.run(Scripts.FLUSH, Keys.account(accountId), whole(seq, rate, batch))
+        .compose(r -> {
+          int answer = r.get(0).toInteger();
+          if (answer != 2) {
+            return Future.succeededFuture(answer == 1);
+          }
+          return scripts.run(Scripts.FLUSH, Keys.account(accountId), byCharge(seq, rate, batch))
+              .map(again -> again.get(0).toInteger() == 1);
+        });
+  }
+
+  private List<String> head(long seq, String rate, String mode, int size) {
+    List<String> args = new ArrayList<>(size);
     args.add(node);
     args.add(run);
     args.add(Long.toString(seq));
     args.add(rate);
+    args.add(mode);
+    return args;
+  }
+
+  /** The batch as one ledger entry's lines (LedgerEntry.BATCH) and its usage per model. */
+  private List<String> whole(long seq, String rate, List<SliceCharge> batch) {
+    Map<String, long[]> byModel = new LinkedHashMap<>();
+    StringBuilder lines = new StringBuilder(batch.size() * 120);
+    long sum = 0;
+    for (SliceCharge c : batch) {
+      LedgerEntry e = c.entry();
+      String model = LedgerEntry.compactSafe(e.model());
+      sum = Money.saturatingAdd(sum, c.charge());
+      long[] u = byModel.computeIfAbsent(model, m -> new long[5]);
+      u[0] = Money.saturatingAdd(u[0], c.charge());
+      u[1]++;
+      u[2] += e.promptTokens();
+      u[3] += e.cachedTokens();
+      u[4] += e.completionTokens();
+      if (lines.length() > 0) {
+        lines.append('\n');
+      }
+      lines.append(LedgerEntry.compactSafe(c.requestId())).append('\t').append(model).append('\t')
+          .append(e.promptTokens()).append('\t').append(e.cachedTokens()).append('\t')
+          .append(e.completionTokens()).append('\t').append(c.charge()).append('\t')
+          .append(LedgerEntry.compactSafe(e.upstreamKeyId())).append('\t').append(e.latencyMs())
+          .append('\t').append(e.status());
+    }
+    List<String> args = head(seq, rate, "b", 9 + byModel.size() * 6);
+    args.add(Integer.toString(batch.size()));
+    args.add(Long.toString(sum));
+    args.add(Integer.toString(byModel.size()));
+    for (Map.Entry<String, long[]> m : byModel.entrySet()) {
+      args.add(m.getKey());
+      for (long v : m.getValue()) {
+        args.add(Long.toString(v));
+      }
+    }
+    args.add(lines.toString());
+    return args;
+  }
+
+  private List<String> byCharge(long seq, String rate, List<SliceCharge> batch) {
+    List<String> args = head(seq, rate, "c", 5 + batch.size() * 7);
     for (SliceCharge c : batch) {
       LedgerEntry e = c.entry();
       args.add(LedgerEntry.compactSafe(c.requestId()));
@@ -51,7 +114,6 @@ final class SliceStore {
       // the compact entry's upstreamKeyId, latencyMs and status, as written (see LedgerEntry.COMPACT)
       args.add(LedgerEntry.compactSafe(e.upstreamKeyId()) + '\t' + e.latencyMs() + '\t' + e.status());
     }
-    return scripts.run(Scripts.FLUSH, Keys.account(accountId), args)
-        .map(r -> r.get(0).toInteger() == 1);
+    return args;
   }
 }

@@ -452,7 +452,10 @@ public final class Wallets {
             List<LedgerEntry> out = new ArrayList<>();
             if (r != null) {
               for (Response e : r) {
-                out.add(LedgerEntry.fromFields(Replies.pairs(e.get(1)), accountId));
+                List<LedgerEntry> in = LedgerEntry.entries(Replies.pairs(e.get(1)), accountId);
+                for (int i = in.size() - 1; i >= 0 && out.size() < limit; i--) {
+                  out.add(in.get(i));
+                }
               }
             }
             return out;

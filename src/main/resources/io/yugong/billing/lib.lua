@@ -19,7 +19,9 @@ local MARKER_MS = SETTLED_MS          -- settle.lua's settled:<req> marker
 local DAY_TTL_S = 400 * 86400          -- day:YYYYMMDD usage hashes
 local MONTH_TTL_S = 800 * 86400        -- month:YYYYMM usage hashes
 local MAX_GRANTS = 20                  -- more than this and all grants merge into one
-local LEDGER_MAXLEN = '${ledgerEntries}' -- the latest N entries per account (YUGONG_LEDGER_ENTRIES)
+local LEDGER_MAXLEN = ${ledgerEntries} -- the latest N entries per account (YUGONG_LEDGER_ENTRIES)
+-- entries past the cap before the oldest are dropped (trimming reads the stream's oldest end)
+local LEDGER_SLACK = math.max(1, math.min(1000, math.floor(LEDGER_MAXLEN / 10)))
 
 -- exact decimal string of an integer-valued Lua number (|x| < 2^53)
 local function s(x)
@@ -147,6 +149,39 @@ local LEDGER_NUMERIC = { promptTokens = true, cachedTokens = true, completionTok
   cost = true, latencyMs = true, status = true, at = true, amount = true, uncovered = true,
   balanceAfter = true }
 
+-- The ledger keeps at least the latest LEDGER_MAXLEN entries and at most LEDGER_SLACK more
+-- (plus, for a moment, the batch just added). A batch entry of the write-behind flush (its first
+-- field is k) counts as its k charges, any other stream entry as one; the wallet's ledgerLen
+-- keeps the count (absent: a stream of single entries, XLEN). Past the slack, whole stream
+-- entries go from the oldest end while what is left still holds the cap.
+local function trimLedger(A, added)
+  local n = redis.call('HGET', A.wallet, 'ledgerLen')
+  if n then
+    n = tonumber(n) + added
+  else
+    n = redis.call('XLEN', A.ledger) - 1 + added
+  end
+  if n > LEDGER_MAXLEN + LEDGER_SLACK then
+    local from, keep, counted = '-', nil, 0
+    while true do
+      local e = redis.call('XRANGE', A.ledger, from, '+', 'COUNT', 1)[1]
+      if not e then break end
+      local k = 1
+      if e[2][1] == 'k' then k = tonumber(e[2][2]) end
+      if n - counted - k < LEDGER_MAXLEN then keep = e[1]; break end
+      counted = counted + k
+      from = '(' .. e[1]
+    end
+    if keep then
+      redis.call('XTRIM', A.ledger, 'MINID', keep)
+      n = n - counted
+    else
+      n = counted  -- the count had drifted from the stream: it is what was just counted
+    end
+  end
+  redis.call('HSET', A.wallet, 'ledgerLen', s(n))
+end
+
 -- Appends one entry; call it after the balance change it records, or give its balanceAfter.
 local function ledger(A, e, now)
   e.accountId = A.id
@@ -154,7 +189,7 @@ local function ledger(A, e, now)
   if e.balanceAfter == nil then
     e.balanceAfter = redis.call('HGET', A.wallet, 'balance') or '0'
   end
-  local args = { 'XADD', A.ledger, 'MAXLEN', '~', LEDGER_MAXLEN, '*' }
+  local args = { 'XADD', A.ledger, '*' }
   for _, f in ipairs(LEDGER_FIELDS) do
     local v = e[f]
     if v == nil or v == false then
@@ -166,6 +201,7 @@ local function ledger(A, e, now)
     args[#args + 1] = v
   end
   redis.call(unpack(args))
+  trimLedger(A, 1)
 end
 
 local function dropGrant(A, g)

@@ -63,12 +63,28 @@ final class RedisMemoryKit implements AutoCloseable {
     return send(Request.cmd(Command.XLEN).arg(key)).toLong();
   }
 
+  /** How many ledger entries each stream entry of the account's ledger holds, oldest first. */
+  List<Integer> ledgerEntryCounts(String accountId) throws Exception {
+    Response r = send(Request.cmd(Command.XRANGE).arg("yg:{a:" + accountId + "}:ledger")
+        .arg("-").arg("+"));
+    List<Integer> out = new ArrayList<>();
+    for (Response e : r) {
+      java.util.Map<String, String> f = new java.util.HashMap<>();
+      for (int i = 0; i + 1 < e.get(1).size(); i += 2) {
+        f.put(e.get(1).get(i).toString(), e.get(1).get(i + 1).toString());
+      }
+      out.add(io.yugong.billing.LedgerEntry.count(f));
+    }
+    return out;
+  }
+
   /** The newest ledger entry's fields. */
   JsonObject newestLedgerEntry(String accountId) throws Exception {
     Response r = send(Request.cmd(Command.XREVRANGE).arg("yg:{a:" + accountId + "}:ledger")
         .arg("+").arg("-").arg("COUNT").arg(1));
     Response fields = r.get(0).get(1);
-    return StoreReader.entry(fields, accountId);
+    List<JsonObject> in = StoreReader.entries(fields, accountId);
+    return in.get(in.size() - 1);
   }
 
   /** The ledger entry of one request (null: none). */

@@ -72,11 +72,16 @@ public final class StoreReader implements AutoCloseable {
         .mapToLong(Map.Entry::getValue).sum();
   }
 
+  /** How many ledger entries the account's stream holds (a write-behind batch counts its charges). */
   public long ledgerLength(String accountId) throws Exception {
     settled();
-    Response r = TestCluster.await(redis.send(Request.cmd(Command.XLEN)
-        .arg("yg:{a:" + accountId + "}:ledger")));
-    return r == null ? 0 : r.toLong();
+    Response r = TestCluster.await(redis.send(Request.cmd(Command.XRANGE)
+        .arg("yg:{a:" + accountId + "}:ledger").arg("-").arg("+")));
+    long n = 0;
+    for (Response entry : r) {
+      n += io.yugong.billing.LedgerEntry.count(fields(entry.get(1)));
+    }
+    return n;
   }
 
   /** Every ledger entry of an account, oldest first, as field maps. */
@@ -86,24 +91,31 @@ public final class StoreReader implements AutoCloseable {
         .arg("yg:{a:" + accountId + "}:ledger").arg("-").arg("+")));
     List<JsonObject> out = new ArrayList<>();
     for (Response entry : r) {
-      Response fields = entry.get(1);
-      out.add(entry(fields, accountId));
+      out.addAll(entries(entry.get(1), accountId));
     }
     return out;
   }
 
   /**
-   * A ledger entry's stream fields as the product reads them (a compact entry written behind by
-   * a slice flush is expanded), by their full names.
+   * The ledger entries of one stream entry as the product reads them (a compact entry or a
+   * batch written behind by a slice flush is expanded), by their full names, oldest first.
    */
-  public static JsonObject entry(Response fields, String accountId) {
+  public static List<JsonObject> entries(Response fields, String accountId) {
+    List<JsonObject> out = new ArrayList<>();
+    for (io.yugong.billing.LedgerEntry e : io.yugong.billing.LedgerEntry.entries(fields(fields), accountId)) {
+      JsonObject o = new JsonObject();
+      e.toFields().forEach(o::put);
+      out.add(o);
+    }
+    return out;
+  }
+
+  private static java.util.Map<String, String> fields(Response fields) {
     java.util.Map<String, String> raw = new java.util.LinkedHashMap<>();
     for (int i = 0; i + 1 < fields.size(); i += 2) {
       raw.put(fields.get(i).toString(), fields.get(i + 1).toString());
     }
-    JsonObject o = new JsonObject();
-    io.yugong.billing.LedgerEntry.fromFields(raw, accountId).toFields().forEach(o::put);
-    return o;
+    return raw;
   }
 
   /** The account's "charge" entries, oldest first. */
