@@ -89,13 +89,10 @@ public record LedgerEntry(String requestId, String accountId, String kind, Strin
     if (s == null) {
       return "";
     }
-    for (int i = 0; i < s.length(); i++) {
-      char ch = s.charAt(i);
-      if (ch == '\t' || ch == '\n' || ch == '\r') {
-        return s.replace('\t', ' ').replace('\n', ' ').replace('\r', ' ');
-      }
+    if (s.indexOf('\t') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) {
+      return s;
     }
-    return s;
+    return s.replace('\t', ' ').replace('\n', ' ').replace('\r', ' ');
   }
 
   /**

@@ -68,6 +68,11 @@ final class HeaderRules {
     if (connection == null) {
       return Set.of();
     }
+    if (connection.indexOf(',') < 0) {
+      // one token, as nearly every peer sends ("keep-alive", "close")
+      String one = lower(connection.trim());
+      return HOP_BY_HOP.contains(one) || one.equals("close") ? Set.of() : Set.of(one);
+    }
     Set<String> out = new HashSet<>();
     for (String t : connection.split(",")) {
       out.add(lower(t.trim()));

@@ -10,6 +10,8 @@ import io.yugong.keypool.Verdict;
 import io.yugong.billing.Money;
 import io.yugong.billing.Usage;
 import io.vertx.core.Future;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import io.vertx.core.Promise;
 import java.util.List;
 import java.util.function.Consumer;
@@ -39,6 +41,13 @@ final class ResponsePump {
   /** The recording of the objects the answer created, once begun (null: not yet). */
   private Future<Void> recorded;
   private Buffer body;
+  /** The last chunk of an answer that is not an event stream, not yet written (null: none). */
+  private Buffer held;
+  /** An event stream's output of the read in progress, sent after it (null: none). */
+  private Buffer pending;
+  private boolean ownsPending;
+  private boolean tick;
+  private final Context ctx = Vertx.currentContext();
   private boolean done;
   private final Promise<Void> finished = Promise.promise();
 
@@ -77,10 +86,49 @@ final class ResponsePump {
     up.exceptionHandler(this::onUpstreamFailure);
     up.endHandler(v -> onEnd());
     if (sse != null) {
-      // Send the head now so the client sees the stream open even before the first event.
+      // The client sees the stream open before the first event: the head goes with the events
+      // that came in the same read as upstream's head, or alone right after that read.
       x.committed = true;
-      down.writeHead();
+      later();
     }
+  }
+
+  /** Sends what the stream has for the client after the read in progress (one write per read). */
+  private void later() {
+    if (ctx == null) {
+      sendPending(); // not on a Vert.x thread: nothing to wait for
+    } else if (!tick) {
+      tick = true;
+      ctx.runOnContext(v -> sendPending());
+    }
+  }
+
+  private void sendPending() {
+    tick = false;
+    if (down.ended() || down.closed() || x.clientGone) {
+      takePending();
+      return;
+    }
+    Buffer p = takePending();
+    if (p == null) {
+      if (!down.headWritten()) {
+        down.writeHead();
+      }
+      return;
+    }
+    down.write(p);
+    if (down.writeQueueFull()) {
+      up.pause();
+      down.drainHandler(v -> up.resume());
+    }
+  }
+
+  /** The stream's output not sent yet, and nothing more (null: none). */
+  private Buffer takePending() {
+    Buffer p = pending;
+    pending = null;
+    ownsPending = false;
+    return p;
   }
 
   private void onChunk(Buffer chunk) {
@@ -115,6 +163,21 @@ final class ResponsePump {
       return;
     }
     x.committed = true;
+    if (sse == null) {
+      // an answer's last chunk goes out with its end (one write, and the whole of a one-chunk
+      // answer with its length): hold each chunk until the next one comes
+      Buffer before = held;
+      held = out;
+      if (before == null) {
+        return;
+      }
+      out = before;
+    } else {
+      // the events of one read go out together, after it
+      pending = pending == null ? out : copyOf(pending).appendBuffer(out);
+      later();
+      return;
+    }
     down.write(out);
     if (down.writeQueueFull()) {
       up.pause();
@@ -122,14 +185,45 @@ final class ResponsePump {
     }
   }
 
-  private void onEnd() {
-    if (sse != null) {
-      Buffer rest = sse.flush();
-      if (rest.length() > 0) {
-        down.write(rest);
-      }
+  /** A buffer of its own (a chunk's output may be a view of upstream's buffer). */
+  private Buffer copyOf(Buffer b) {
+    if (!ownsPending) {
+      ownsPending = true;
+      return Buffer.buffer(Math.max(256, b.length() * 2)).appendBuffer(b);
     }
-    finish(up.statusCode()).compose(v -> record()).onComplete(v -> down.end());
+    return b;
+  }
+
+  private void onEnd() {
+    if (sse == null) {
+      Buffer last = held;
+      held = null;
+      finish(up.statusCode()).compose(v -> record()).onComplete(v -> end(last));
+      return;
+    }
+    Buffer rest = sse.flush();
+    if (rest.length() > 0) {
+      write(rest);
+    }
+    Future<Void> settled = finish(up.statusCode()).compose(v -> record());
+    if (!settled.isComplete()) {
+      sendPending(); // the events need not wait for the settlement; the end does
+    }
+    settled.onComplete(v -> end(takePending()));
+  }
+
+  /** Ends the answer with its last bytes (null: none left), once it is settled. */
+  private void end(Buffer last) {
+    if (last == null) {
+      down.end();
+      return;
+    }
+    if (sse == null && !down.headWritten() && down.isChunked()) {
+      // nothing of the answer is out yet: it goes whole, with its length
+      down.setChunked(false);
+      down.putHeader(HttpHeaders.CONTENT_LENGTH, Integer.toString(last.length()));
+    }
+    down.end(last);
   }
 
   /** The objects a served answer created, recorded before its end reaches the client. */
@@ -171,7 +265,11 @@ final class ResponsePump {
           .put("message", "The upstream connection failed while streaming. The response is incomplete; "
               + "quote request id " + x.requestId + " if you ask about it.")
           .put("type", "server_error").put("param", null).put("code", "upstream_stream_interrupted"));
-      settled.onComplete(v -> down.end(Buffer.buffer("data: " + error.encode() + "\n\n")));
+      settled.onComplete(v -> {
+        Buffer before = takePending();
+        Buffer event = Buffer.buffer("data: " + error.encode() + "\n\n");
+        down.end(before == null ? event : copyOf(before).appendBuffer(event));
+      });
     } else {
       down.reset();
     }
