@@ -1,6 +1,7 @@
 package io.yugong.relay;
 
 import io.vertx.core.Future;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientAgent;
@@ -173,19 +174,28 @@ public final class Relay implements Handler<RoutingContext> {
       changed = true;
     }
     String path = x.req.path();
+    boolean usageAdded = false;
     if (x.clientStream && (path.endsWith("/chat/completions") || path.endsWith("/v1/completions"))) {
       Object opts = j.getValue("stream_options");
       JsonObject so = opts instanceof JsonObject o ? o : new JsonObject();
       if (!Boolean.TRUE.equals(so.getValue("include_usage"))) {
         x.stripUsage = true;
         j.put("stream_options", so.copy().put("include_usage", true));
-        changed = true;
+        usageAdded = opts == null;
+        changed |= opts != null;
       }
     }
     if (changed) {
       x.body = j.toBuffer();
+    } else if (usageAdded) {
+      // the body had no stream_options: the member goes in front of the others, bytes unchanged
+      Buffer with = JsonMembers.prepend(x.body, INCLUDE_USAGE);
+      x.body = with != null ? with : j.toBuffer();
     }
   }
+
+  private static final byte[] INCLUDE_USAGE =
+      "\"stream_options\":{\"include_usage\":true}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   private static long parseLong(String s) {
     try {
