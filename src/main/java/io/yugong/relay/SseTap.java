@@ -210,7 +210,10 @@ final class SseTap {
     }
     JsonObject json;
     try {
-      json = new JsonObject(Buffer.buffer(de - ds).appendBytes(data, ds, de - ds));
+      json = QuickJson.object(data, ds, de);
+      if (json == null) {
+        json = new JsonObject(Buffer.buffer(de - ds).appendBytes(data, ds, de - ds));
+      }
     } catch (DecodeException | ClassCastException e) {
       return true;
     }

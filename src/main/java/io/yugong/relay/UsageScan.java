@@ -27,7 +27,8 @@ final class UsageScan {
         int end = matching(b, i);
         if (end > i) {
           try {
-            return new JsonObject(body.slice(i, end + 1));
+            JsonObject quick = QuickJson.object(b, i, end + 1);
+            return quick != null ? quick : new JsonObject(body.slice(i, end + 1));
           } catch (RuntimeException ignored) {
             return null;
           }

@@ -1,0 +1,276 @@
+package io.yugong.relay;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads the small JSON objects metering looks at (an answer's {@code usage}, a stream's usage
+ * chunk) without Jackson's per-call setup, which costs more than such an object's parse. It reads
+ * only plain JSON: objects, arrays, strings without escapes, integers that fit a long, decimals,
+ * true, false and null, nested at most {@link #MAX_DEPTH} deep. For anything else, or anything
+ * malformed, it answers null and the caller parses with Jackson, so what it accepts it reads as
+ * Jackson would: the same values of the same types (Integer when it fits, else Long; Double),
+ * the last of duplicate names.
+ */
+final class QuickJson {
+
+  static final int MAX_DEPTH = 16;
+
+  private final byte[] b;
+  private final int to;
+  private int i;
+
+  private QuickJson(byte[] b, int from, int to) {
+    this.b = b;
+    this.i = from;
+    this.to = to;
+  }
+
+  /** The object b[from, to) (JSON whitespace around it allowed); null: not read here. */
+  static JsonObject object(byte[] b, int from, int to) {
+    QuickJson p = new QuickJson(b, from, to);
+    try {
+      p.space();
+      if (p.i >= to || b[p.i] != '{') {
+        return null;
+      }
+      Map<String, Object> m = p.object(0);
+      if (m == null) {
+        return null;
+      }
+      p.space();
+      return p.i == to ? new JsonObject(m) : null;
+    } catch (ArrayIndexOutOfBoundsException e) {
+      return null;
+    }
+  }
+
+  private void space() {
+    while (i < to) {
+      byte c = b[i];
+      if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
+        return;
+      }
+      i++;
+    }
+  }
+
+  /** At '{'. */
+  private Map<String, Object> object(int depth) {
+    if (depth >= MAX_DEPTH) {
+      return null;
+    }
+    i++;
+    Map<String, Object> m = new LinkedHashMap<>();
+    space();
+    if (i < to && b[i] == '}') {
+      i++;
+      return m;
+    }
+    while (true) {
+      space();
+      if (i >= to || b[i] != '"') {
+        return null;
+      }
+      String name = string();
+      if (name == null) {
+        return null;
+      }
+      space();
+      if (i >= to || b[i] != ':') {
+        return null;
+      }
+      i++;
+      space();
+      Object[] v = value(depth);
+      if (v == null) {
+        return null;
+      }
+      m.put(name, v[0]);
+      space();
+      if (i >= to) {
+        return null;
+      }
+      byte c = b[i++];
+      if (c == '}') {
+        return m;
+      }
+      if (c != ',') {
+        return null;
+      }
+    }
+  }
+
+  /** At '['. */
+  private List<Object> array(int depth) {
+    if (depth >= MAX_DEPTH) {
+      return null;
+    }
+    i++;
+    List<Object> l = new ArrayList<>();
+    space();
+    if (i < to && b[i] == ']') {
+      i++;
+      return l;
+    }
+    while (true) {
+      space();
+      Object[] v = value(depth);
+      if (v == null) {
+        return null;
+      }
+      l.add(v[0]);
+      space();
+      if (i >= to) {
+        return null;
+      }
+      byte c = b[i++];
+      if (c == ']') {
+        return l;
+      }
+      if (c != ',') {
+        return null;
+      }
+    }
+  }
+
+  private static final Object[] NULL = {null};
+  private static final Object[] TRUE = {Boolean.TRUE};
+  private static final Object[] FALSE = {Boolean.FALSE};
+
+  /** A value in a one-element array (its element may be null); null: not read here. */
+  private Object[] value(int depth) {
+    if (i >= to) {
+      return null;
+    }
+    byte c = b[i];
+    switch (c) {
+      case '{': {
+        Map<String, Object> m = object(depth + 1);
+        return m == null ? null : new Object[] {new JsonObject(m)};
+      }
+      case '[': {
+        List<Object> l = array(depth + 1);
+        return l == null ? null : new Object[] {new JsonArray(l)};
+      }
+      case '"': {
+        String s = string();
+        return s == null ? null : new Object[] {s};
+      }
+      case 'n':
+        return word("null") ? NULL : null;
+      case 't':
+        return word("true") ? TRUE : null;
+      case 'f':
+        return word("false") ? FALSE : null;
+      default: {
+        Object n = number();
+        return n == null ? null : new Object[] {n};
+      }
+    }
+  }
+
+  private boolean word(String w) {
+    if (i + w.length() > to) {
+      return false;
+    }
+    for (int k = 0; k < w.length(); k++) {
+      if (b[i + k] != w.charAt(k)) {
+        return false;
+      }
+    }
+    i += w.length();
+    return true;
+  }
+
+  /** At '"': a string without escapes or control characters. */
+  private String string() {
+    int start = ++i;
+    boolean ascii = true;
+    while (i < to) {
+      byte c = b[i];
+      if (c == '"') {
+        String s = new String(b, start, i - start,
+            ascii ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+        i++;
+        return s;
+      }
+      if (c == '\\' || (c >= 0 && c < 0x20)) {
+        return null;
+      }
+      if (c < 0) {
+        ascii = false;
+      }
+      i++;
+    }
+    return null;
+  }
+
+  /** An integer (Integer when it fits, else Long) or a decimal (Double), as JSON writes them. */
+  private Object number() {
+    int start = i;
+    if (i < to && b[i] == '-') {
+      i++;
+    }
+    int digits = i;
+    while (i < to && b[i] >= '0' && b[i] <= '9') {
+      i++;
+    }
+    int intDigits = i - digits;
+    if (intDigits == 0 || intDigits > 1 && b[digits] == '0') {
+      return null;
+    }
+    boolean decimal = false;
+    if (i < to && b[i] == '.') {
+      decimal = true;
+      i++;
+      int f = i;
+      while (i < to && b[i] >= '0' && b[i] <= '9') {
+        i++;
+      }
+      if (i == f) {
+        return null;
+      }
+    }
+    if (i < to && (b[i] == 'e' || b[i] == 'E')) {
+      decimal = true;
+      i++;
+      if (i < to && (b[i] == '+' || b[i] == '-')) {
+        i++;
+      }
+      int e = i;
+      while (i < to && b[i] >= '0' && b[i] <= '9') {
+        i++;
+      }
+      if (i == e) {
+        return null;
+      }
+    }
+    if (decimal) {
+      return Double.parseDouble(new String(b, start, i - start, StandardCharsets.ISO_8859_1));
+    }
+    if (intDigits > 19) {
+      return null; // does not fit a long: Jackson's BigInteger rules apply
+    }
+    if (intDigits == 19) {
+      try {
+        return Long.parseLong(new String(b, start, i - start, StandardCharsets.ISO_8859_1));
+      } catch (NumberFormatException e) {
+        return null;
+      }
+    }
+    long v = 0;
+    for (int k = digits; k < i; k++) {
+      v = v * 10 + (b[k] - '0');
+    }
+    if (b[start] == '-') {
+      v = -v;
+    }
+    return v >= Integer.MIN_VALUE && v <= Integer.MAX_VALUE ? (Object) (int) v : (Object) v;
+  }
+}
