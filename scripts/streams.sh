@@ -321,14 +321,16 @@ MOCK_REQUESTS=$(json_num "$MOCK_STATS" requests)
 MOCK_CUT=$(json_num "$MOCK_STATS" clientAbortedStreams)
 : "${NODE_REQUESTS:=0}" "${MOCK_REQUESTS:=0}" "${MOCK_CUT:=0}"
 
-# this run's request-log lines: full answers (status 200, all tokens), cut ones (200, fewer), others by status
-RL_FULL=? RL_CUT=? RL_OTHER= RL_FB=
+# this run's request-log lines: full answers (status 200, all tokens), cut ones (200, fewer),
+# late ones (499 with a cost: the client left after upstream's answer began, before its head
+# reached the client; billed for what upstream produced), others by status
+RL_FULL=? RL_CUT=? RL_LATE=0 RL_OTHER= RL_FB=
 if [ -n "$REQLOG" ] && [ -f "$REQLOG" ]; then
-  read -r RL_FULL RL_CUT RL_OTHER < <(tail -n +$((REQLOG_L0 + 1)) "$REQLOG" | awk -v k="$TOKENS" '
+  read -r RL_FULL RL_CUT RL_LATE RL_OTHER < <(tail -n +$((REQLOG_L0 + 1)) "$REQLOG" | awk -v k="$TOKENS" '
     function num(f) { return match($0, "\"" f "\":-?[0-9]+") ? substr($0, RSTART + length(f) + 3, RLENGTH - length(f) - 3) + 0 : -1 }
     { s = num("status"); c = num("completionTokens")
-      if (s == 200 && c == k) full++; else if (s == 200) cut++; else other[s]++ }
-    END { o = ""; for (s in other) o = o (o == "" ? "" : ",") s "=" other[s]; print full + 0, cut + 0, (o == "" ? "-" : o) }')
+      if (s == 200 && c == k) full++; else if (s == 200) cut++; else if (s == 499 && num("cost") > 0) late++; else other[s]++ }
+    END { o = ""; for (s in other) o = o (o == "" ? "" : ",") s "=" other[s]; print full + 0, cut + 0, late + 0, (o == "" ? "-" : o) }')
   RL_FB=$(tail -n +$((REQLOG_L0 + 1)) "$REQLOG" | grep -o '"firstByteMs":[0-9]*' | cut -d: -f2 | sort -n | awk '
     { v[NR] = $1 } END { if (NR) printf "p50 %d, p90 %d, p99 %d, max %d", v[int(NR * .5) + 1], v[int(NR * .9) + 1], v[int(NR * .99) + 1], v[NR] }')
 fi
@@ -354,18 +356,19 @@ printf '%-22s %s\n' \
   "node CPU s" "$CPU_S during the ${DURATION}s load (emulator $MOCK_CPU_S, Redis $REDIS_CPU_S, wrk $WRK_CPU_S; all $(nproc) cores ${BUSY}% busy; load average at the end $LOAD_END)" \
   "emulator" "peak RSS $MOCK_RSS MiB, most fds $MOCK_FDS, requests $MOCK_REQUESTS, client-aborted streams $MOCK_CUT"
 echo
-# Usage.Requests counts every 2xx the node answered and the streams wrk cut mid-way when its
-# time was up (billed for what they got); not requests refused or cut before their first byte
-# (499 in the request log)
+# Usage.Requests counts every 2xx the node answered, the streams wrk cut mid-way when its time
+# was up (billed for what they got), and those it left after upstream's answer began but before
+# its head reached it (499 with a cost); not requests refused or left before upstream answered
+# (499 without a cost)
 echo "account Usage.Requests during the load $NODE_REQUESTS; wrk 2xx $OK: difference $((NODE_REQUESTS - OK))"
 if [ "$RL_FULL" != "?" ]; then
-  echo "  request log ($REQLOG, this run): $RL_FULL full answers, $RL_CUT cut mid-stream (200, fewer than $TOKENS tokens), others: $RL_OTHER"
+  echo "  request log ($REQLOG, this run): $RL_FULL full answers, $RL_CUT cut mid-stream (200, fewer than $TOKENS tokens), $RL_LATE left before the head after upstream answered (499, billed), others: $RL_OTHER"
   echo "  the difference is the $RL_CUT streams cut mid-stream when wrk stopped (the emulator saw $MOCK_CUT client hang-ups)" \
        "and $((RL_FULL - OK)) full answers the node logged that wrk did not count (finished as wrk stopped, or their end not yet received)"
-  if [ "$NODE_REQUESTS" -eq $((RL_FULL + RL_CUT)) ]; then
-    echo "  => consistent: Usage.Requests = full + cut answers of the request log"
+  if [ "$NODE_REQUESTS" -eq $((RL_FULL + RL_CUT + RL_LATE)) ]; then
+    echo "  => consistent: Usage.Requests = full + cut + late answers of the request log"
   else
-    echo "  => NOT consistent: Usage.Requests $NODE_REQUESTS != $((RL_FULL + RL_CUT)) (full + cut in the request log)"
+    echo "  => NOT consistent: Usage.Requests $NODE_REQUESTS != $((RL_FULL + RL_CUT + RL_LATE)) (full + cut + late in the request log)"
   fi
 else
   echo "  the difference should be about the streams in flight when wrk stopped (the emulator saw $MOCK_CUT client hang-ups)"
