@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * Reads the small JSON objects metering looks at (an answer's {@code usage}, a stream's usage
  * chunk) without Jackson's per-call setup, which costs more than such an object's parse. It reads
- * only plain JSON: objects, arrays, strings without escapes, integers that fit a long, decimals,
+ * only plain JSON: objects, arrays, ASCII strings without escapes, integers that fit a long, decimals,
  * true, false and null, nested at most {@link #MAX_DEPTH} deep. For anything else, or anything
  * malformed, it answers null and the caller parses with Jackson, so what it accepts it reads as
  * Jackson would: the same values of the same types (Integer when it fits, else Long; Double),
@@ -188,23 +188,18 @@ final class QuickJson {
     return true;
   }
 
-  /** At '"': a string without escapes or control characters. */
+  /** At '"': an ASCII string without escapes or control characters. */
   private String string() {
     int start = ++i;
-    boolean ascii = true;
     while (i < to) {
       byte c = b[i];
       if (c == '"') {
-        String s = new String(b, start, i - start,
-            ascii ? StandardCharsets.ISO_8859_1 : StandardCharsets.UTF_8);
+        String s = new String(b, start, i - start, StandardCharsets.ISO_8859_1);
         i++;
         return s;
       }
-      if (c == '\\' || (c >= 0 && c < 0x20)) {
-        return null;
-      }
-      if (c < 0) {
-        ascii = false;
+      if (c == '\\' || c < 0x20) {
+        return null; // an escape, a control character, or beyond ASCII (Jackson checks its UTF-8)
       }
       i++;
     }

@@ -174,28 +174,22 @@ public final class Relay implements Handler<RoutingContext> {
       changed = true;
     }
     String path = x.req.path();
-    boolean usageAdded = false;
     if (x.clientStream && (path.endsWith("/chat/completions") || path.endsWith("/v1/completions"))) {
       Object opts = j.getValue("stream_options");
       JsonObject so = opts instanceof JsonObject o ? o : new JsonObject();
       if (!Boolean.TRUE.equals(so.getValue("include_usage"))) {
         x.stripUsage = true;
+        if (!changed) {
+          x.body = JsonMembers.includeUsage(j, x.body);
+          return;
+        }
         j.put("stream_options", so.copy().put("include_usage", true));
-        usageAdded = opts == null;
-        changed |= opts != null;
       }
     }
     if (changed) {
       x.body = j.toBuffer();
-    } else if (usageAdded) {
-      // the body had no stream_options: the member goes in front of the others, bytes unchanged
-      Buffer with = JsonMembers.prepend(x.body, INCLUDE_USAGE);
-      x.body = with != null ? with : j.toBuffer();
     }
   }
-
-  private static final byte[] INCLUDE_USAGE =
-      "\"stream_options\":{\"include_usage\":true}".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
   private static long parseLong(String s) {
     try {

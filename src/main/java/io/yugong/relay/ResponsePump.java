@@ -41,9 +41,9 @@ final class ResponsePump {
   /** The recording of the objects the answer created, once begun (null: not yet). */
   private Future<Void> recorded;
   private Buffer body;
-  /** The last chunk of an answer that is not an event stream, not yet written (null: none). */
-  private Buffer held;
-  /** An event stream's output of the read in progress, sent after it (null: none). */
+  /** True while upstream is paused until the answer's stored id is recorded. */
+  private boolean awaitingRecord;
+  /** The answer's bytes of the read in progress, sent after it or with the end (null: none). */
   private Buffer pending;
   private boolean ownsPending;
   private boolean tick;
@@ -111,7 +111,7 @@ final class ResponsePump {
     }
     Buffer p = takePending();
     if (p == null) {
-      if (!down.headWritten()) {
+      if (sse != null && !down.headWritten()) {
         down.writeHead();
       }
       return;
@@ -119,7 +119,11 @@ final class ResponsePump {
     down.write(p);
     if (down.writeQueueFull()) {
       up.pause();
-      down.drainHandler(v -> up.resume());
+      down.drainHandler(v -> {
+        if (!awaitingRecord) {
+          up.resume(); // else the recording's end resumes it
+        }
+      });
     }
   }
 
@@ -144,8 +148,10 @@ final class ResponsePump {
       // completion's usage chunk, even when stripped for the client) goes out once the id is
       // recorded, and nothing after it: a client that uses it at once, on any node, finds it
       up.pause();
+      awaitingRecord = true;
       recorded = affinity.remember(x, lease.keyId(), KeyAffinity.createdIds(x, sse.responseId(), sse.itemIds(),
           null)).onComplete(v -> {
+        awaitingRecord = false;
         if (!x.clientGone) {
           write(out);
         }
@@ -163,26 +169,10 @@ final class ResponsePump {
       return;
     }
     x.committed = true;
-    if (sse == null) {
-      // an answer's last chunk goes out with its end (one write, and the whole of a one-chunk
-      // answer with its length): hold each chunk until the next one comes
-      Buffer before = held;
-      held = out;
-      if (before == null) {
-        return;
-      }
-      out = before;
-    } else {
-      // the events of one read go out together, after it
-      pending = pending == null ? out : copyOf(pending).appendBuffer(out);
-      later();
-      return;
-    }
-    down.write(out);
-    if (down.writeQueueFull()) {
-      up.pause();
-      down.drainHandler(v -> up.resume());
-    }
+    // what one read of upstream brought goes out in one write, right after that read; what the
+    // last read brought goes with the end (one write for a one-piece answer, with its length)
+    pending = pending == null ? out : copyOf(pending).appendBuffer(out);
+    later();
   }
 
   /** A buffer of its own (a chunk's output may be a view of upstream's buffer). */
@@ -195,19 +185,15 @@ final class ResponsePump {
   }
 
   private void onEnd() {
-    if (sse == null) {
-      Buffer last = held;
-      held = null;
-      finish(up.statusCode()).compose(v -> record()).onComplete(v -> end(last));
-      return;
-    }
-    Buffer rest = sse.flush();
-    if (rest.length() > 0) {
-      write(rest);
+    if (sse != null) {
+      Buffer rest = sse.flush();
+      if (rest.length() > 0) {
+        write(rest);
+      }
     }
     Future<Void> settled = finish(up.statusCode()).compose(v -> record());
-    if (!settled.isComplete()) {
-      sendPending(); // the events need not wait for the settlement; the end does
+    if (!settled.isComplete() && pending != null) {
+      sendPending(); // the answer's bytes need not wait for the settlement; its end does
     }
     settled.onComplete(v -> end(takePending()));
   }

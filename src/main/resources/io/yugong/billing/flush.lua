@@ -48,7 +48,7 @@ if mode == 'b' then
   end
   redis.call('XADD', A.ledger, '*', 'k', ARGV[6], 'n', node, 'at', at, 'l', s(left), 'b', ARGV[i])
   total = sum
-  trimLedger(A, count)
+  trimLedger(A, count, 1)
 else
   -- Each charge takes what the balance still covers, in order; the balance is read once and the
   -- sum is taken from the grants once (consume takes all of it: it is at most the balance).
@@ -72,7 +72,7 @@ else
       .. '\t' .. (taken == 0 and '0' or s(-taken)) .. '\t' .. (charge == taken and '0' or s(charge - taken))
       .. '\t' .. s(left))
   end
-  trimLedger(A, (#ARGV - 5) / 7)
+  trimLedger(A, (#ARGV - 5) / 7, (#ARGV - 5) / 7)
 end
 consume(A, total)
 for model, u in pairs(byModel) do

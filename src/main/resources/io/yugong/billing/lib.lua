@@ -153,13 +153,14 @@ local LEDGER_NUMERIC = { promptTokens = true, cachedTokens = true, completionTok
 -- (plus, for a moment, the batch just added). A batch entry of the write-behind flush (its first
 -- field is k) counts as its k charges, any other stream entry as one; the wallet's ledgerLen
 -- keeps the count (absent: a stream of single entries, XLEN). Past the slack, whole stream
--- entries go from the oldest end while what is left still holds the cap.
-local function trimLedger(A, added)
+-- entries go from the oldest end while what is left still holds the cap. `added` ledger entries
+-- were just appended in `entries` stream entries.
+local function trimLedger(A, added, entries)
   local n = redis.call('HGET', A.wallet, 'ledgerLen')
   if n then
     n = tonumber(n) + added
   else
-    n = redis.call('XLEN', A.ledger) - 1 + added
+    n = redis.call('XLEN', A.ledger) - entries + added
   end
   if n > LEDGER_MAXLEN + LEDGER_SLACK then
     local from, keep, counted = '-', nil, 0
@@ -201,7 +202,7 @@ local function ledger(A, e, now)
     args[#args + 1] = v
   end
   redis.call(unpack(args))
-  trimLedger(A, 1)
+  trimLedger(A, 1, 1)
 end
 
 local function dropGrant(A, g)

@@ -134,6 +134,32 @@ class SliceFlushFormsTest {
   }
 
   @Test
+  void aLedgerFromBeforeTheCountIsCountedRightByEitherForm() {
+    for (boolean whole : new boolean[] {true, false}) {
+      String account = WalletFixture.newAccount();
+      // uncovered (the charge-by-charge form) or covered (the whole form)
+      await(f.wallets.mint(account, whole ? DOLLAR : 1_000, 30, "test"));
+      await(f.wallets.mint(account, 1_000, 30, "test 2"));
+      // a ledger written before its count was kept: no ledgerLen in the wallet
+      f.send(Request.cmd(Command.HDEL).arg(Keys.wallet(account)).arg("ledgerLen"));
+      SliceStore store = store("n1", Retention.DEFAULTS);
+      await(store.flush(account, 1, "", charges(5, 1_000_000, "legacy")));
+      long count = 0;
+      Response r = f.send(Request.cmd(Command.XRANGE).arg(Keys.ledger(account)).arg("-").arg("+"));
+      for (Response e : r) {
+        java.util.Map<String, String> fields = new java.util.HashMap<>();
+        for (int i = 0; i + 1 < e.get(1).size(); i += 2) {
+          fields.put(e.get(1).get(i).toString(), e.get(1).get(i + 1).toString());
+        }
+        count += LedgerEntry.count(fields);
+      }
+      assertThat(count).isEqualTo(7);
+      Response len = f.send(Request.cmd(Command.HGET).arg(Keys.wallet(account)).arg("ledgerLen"));
+      assertThat(len.toLong()).as(whole ? "whole" : "charge by charge").isEqualTo(count);
+    }
+  }
+
+  @Test
   void theLedgerKeepsTheLatestEntriesOfItsCapAcrossBatchesAndSingleEntries() {
     String account = WalletFixture.newAccount();
     int cap = 50;

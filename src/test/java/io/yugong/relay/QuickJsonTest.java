@@ -70,7 +70,7 @@ class QuickJsonTest {
         + "\"model\":\"gpt-4o-mini\",\"system_fingerprint\":null,\"choices\":[],"
         + "\"usage\":{\"prompt_tokens\":9007199254740993,\"completion_tokens\":-3}}");
     assertSameAsJackson(" \n{ \"a\" : [ 1 , 2.5 , -0 , 1e3 , 2E-2 , true , false , null , { } , [ ] ] ,"
-        + " \"b\":\"grüße ✓\", \"a\":\"the last one\" }\r\n");
+        + " \"b\":\"plain ascii\", \"a\":\"the last one\" }\r\n");
     assertSameAsJackson("{}");
     assertSameAsJackson("{\"big\":2147483648,\"small\":-2147483648,\"int\":2147483647,\"long\":999999999999999999}");
   }
@@ -78,13 +78,19 @@ class QuickJsonTest {
   @Test
   void leavesToJacksonWhatItDoesNotRead() {
     for (String json : new String[] {
-        "{\"a\":\"esc\\\"aped\"}", "{\"a\":\"\\u00e9\"}", "{\"a\":1234567890123456789012}", "{\"a\":9223372036854775808}",
+        "{\"a\":\"grüße ✓\"}", "{\"a\":\"esc\\\"aped\"}", "{\"a\":\"\\u00e9\"}", "{\"a\":1234567890123456789012}", "{\"a\":9223372036854775808}",
         "{\"a\":1,}", "{\"a\" 1}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":1e}",
         "{\"a\":NaN}", "{\"a\":tru}", "{\"a\":[1,2}", "{\"a\":1", "[1]", "", "  ", "{\"a\":1} x",
         "{a:1}", "{\"a\":\"tab\there\"}", "{\"a\":'x'}",
         "{\"a\":" + "[".repeat(40) + "]".repeat(40) + "}"}) {
       assertThat(quick(json)).as(json).isNull();
     }
+  }
+
+  @Test
+  void bytesBeyondAsciiAreLeftToJacksonWhichChecksTheirUtf8() {
+    byte[] invalid = {'{', '"', 'a', '"', ':', '"', (byte) 0xC3, '"', '}'};
+    assertThat(QuickJson.object(invalid, 0, invalid.length)).isNull();
   }
 
   @Test
@@ -110,7 +116,7 @@ class QuickJsonTest {
       case 0: return r.nextInt();
       case 1: return r.nextLong() >> r.nextInt(64);
       case 2: return r.nextDouble() * Math.pow(10, r.nextInt(40) - 20);
-      case 3: return "v" + r.nextInt(1000) + (r.nextBoolean() ? "é" : "");
+      case 3: return "v" + r.nextInt(1000);
       case 4: return r.nextBoolean();
       case 5: return null;
       case 6: return randomObject(r, depth);
