@@ -17,14 +17,14 @@ final class JsonMembers {
    * The request {@code body} (parsed as {@code json}) with {@code stream_options.include_usage}
    * true; {@code json} gets it too. A body without the name {@code stream_options} keeps its
    * bytes, the member in front; one with it (an object, or null) is encoded again, so the name
-   * is never there twice.
+   * is never there twice, as is {@code json} when {@code body} is null (changed already).
    */
   static Buffer includeUsage(JsonObject json, Buffer body) {
     boolean named = json.containsKey("stream_options");
     Object opts = json.getValue("stream_options");
     JsonObject so = opts instanceof JsonObject o ? o.copy() : new JsonObject();
     json.put("stream_options", so.put("include_usage", true));
-    if (!named) {
+    if (!named && body != null) {
       Buffer with = prepend(body, INCLUDE_USAGE);
       if (with != null) {
         return with;

@@ -87,11 +87,11 @@ final class QuickJson {
       }
       i++;
       space();
-      Object[] v = value(depth);
-      if (v == null) {
+      Object v = value(depth);
+      if (v == NOT_READ) {
         return null;
       }
-      m.put(name, v[0]);
+      m.put(name, v);
       space();
       if (i >= to) {
         return null;
@@ -120,11 +120,11 @@ final class QuickJson {
     }
     while (true) {
       space();
-      Object[] v = value(depth);
-      if (v == null) {
+      Object v = value(depth);
+      if (v == NOT_READ) {
         return null;
       }
-      l.add(v[0]);
+      l.add(v);
       space();
       if (i >= to) {
         return null;
@@ -139,38 +139,37 @@ final class QuickJson {
     }
   }
 
-  private static final Object[] NULL = {null};
-  private static final Object[] TRUE = {Boolean.TRUE};
-  private static final Object[] FALSE = {Boolean.FALSE};
+  /** What {@link #value} answers for a value it does not read (null is a value it reads). */
+  private static final Object NOT_READ = new Object();
 
-  /** A value in a one-element array (its element may be null); null: not read here. */
-  private Object[] value(int depth) {
+  /** A value (possibly null), or {@link #NOT_READ}. */
+  private Object value(int depth) {
     if (i >= to) {
-      return null;
+      return NOT_READ;
     }
     byte c = b[i];
     switch (c) {
       case '{': {
         Map<String, Object> m = object(depth + 1);
-        return m == null ? null : new Object[] {new JsonObject(m)};
+        return m == null ? NOT_READ : new JsonObject(m);
       }
       case '[': {
         List<Object> l = array(depth + 1);
-        return l == null ? null : new Object[] {new JsonArray(l)};
+        return l == null ? NOT_READ : new JsonArray(l);
       }
       case '"': {
         String s = string();
-        return s == null ? null : new Object[] {s};
+        return s == null ? NOT_READ : s;
       }
       case 'n':
-        return word("null") ? NULL : null;
+        return word("null") ? null : NOT_READ;
       case 't':
-        return word("true") ? TRUE : null;
+        return word("true") ? Boolean.TRUE : NOT_READ;
       case 'f':
-        return word("false") ? FALSE : null;
+        return word("false") ? Boolean.FALSE : NOT_READ;
       default: {
         Object n = number();
-        return n == null ? null : new Object[] {n};
+        return n == null ? NOT_READ : n;
       }
     }
   }

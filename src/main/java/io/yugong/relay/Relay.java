@@ -179,11 +179,8 @@ public final class Relay implements Handler<RoutingContext> {
       JsonObject so = opts instanceof JsonObject o ? o : new JsonObject();
       if (!Boolean.TRUE.equals(so.getValue("include_usage"))) {
         x.stripUsage = true;
-        if (!changed) {
-          x.body = JsonMembers.includeUsage(j, x.body);
-          return;
-        }
-        j.put("stream_options", so.copy().put("include_usage", true));
+        x.body = JsonMembers.includeUsage(j, changed ? null : x.body);
+        return;
       }
     }
     if (changed) {
