@@ -29,7 +29,8 @@ final class SseTap {
   private static final byte[] NULL_USAGE_TAIL = ",\"usage\":null}".getBytes(StandardCharsets.US_ASCII);
 
   private final boolean stripUsage;
-  private Buffer pending = Buffer.buffer(0);
+  /** The start of an event not yet whole, or null. */
+  private Buffer pending;
   private JsonObject usage;
   /** The id of the stored answer told by its usage event (see {@link #responseId()}), or null. */
   private String responseId;
@@ -62,7 +63,7 @@ final class SseTap {
   /** Takes the next bytes from upstream; returns what to forward now (possibly empty). */
   Buffer feed(Buffer chunk) {
     Buffer data;
-    if (pending.length() == 0) {
+    if (pending == null) {
       data = chunk;
     } else {
       pending.appendBuffer(chunk);
@@ -74,10 +75,7 @@ final class SseTap {
     int copied = 0;
     int start = 0;
     int firstNewline = -1;
-    for (int i = 0; i < len; i++) {
-      if (b[i] != '\n') {
-        continue;
-      }
+    for (int i = Newlines.next(b, 0, len); i >= 0; i = Newlines.next(b, i + 1, len)) {
       if (firstNewline < start) {
         firstNewline = i;
       }
@@ -104,7 +102,7 @@ final class SseTap {
         i = end - 1;
       }
     }
-    pending = start == len ? Buffer.buffer(0) : Buffer.buffer(len - start).appendBytes(b, start, len - start);
+    pending = start == len ? null : Buffer.buffer(len - start).appendBytes(b, start, len - start);
     if (out != null) {
       return out.appendBytes(b, copied, start - copied);
     }
@@ -117,9 +115,9 @@ final class SseTap {
   /** Whatever is left when upstream ends (an event without its blank line). */
   Buffer flush() {
     Buffer rest = pending;
-    pending = Buffer.buffer(0);
-    if (rest.length() == 0) {
-      return rest;
+    pending = null;
+    if (rest == null) {
+      return Buffer.buffer(0);
     }
     byte[] b = rest.getBytes();
     if (onEvent(b, 0, b.length, -1)) {
