@@ -9,17 +9,20 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Reads the small JSON objects metering looks at (an answer's {@code usage}, a stream's usage
- * chunk) without Jackson's per-call setup, which costs more than such an object's parse. It reads
- * only plain JSON: objects, arrays, ASCII strings without escapes, integers that fit a long, decimals,
- * true, false and null, nested at most {@link #MAX_DEPTH} deep. For anything else, or anything
+ * Reads JSON without Jackson's per-call setup, which costs more than the parse of the objects
+ * on the hot path (a request body, an answer's {@code usage}, a stream's usage chunk). It reads
+ * objects, arrays, strings (escapes and well-formed UTF-8 included), integers that fit a long,
+ * decimals, true, false and null, nested at most {@link #MAX_DEPTH} deep. For anything else, or anything
  * malformed, it answers null and the caller parses with Jackson, so what it accepts it reads as
  * Jackson would: the same values of the same types (Integer when it fits, else Long; Double),
  * the last of duplicate names.
  */
 final class QuickJson {
 
-  static final int MAX_DEPTH = 16;
+  static final int MAX_DEPTH = 32;
+  /** Jackson's default read constraints that a 4 MiB body can pass: past them Jackson refuses, so it is asked. */
+  private static final int MAX_NAME = 50_000;
+  private static final int MAX_NUMBER = 1_000;
 
   private final byte[] b;
   private final int to;
@@ -78,7 +81,7 @@ final class QuickJson {
         return null;
       }
       String name = string();
-      if (name == null) {
+      if (name == null || name.length() > MAX_NAME) {
         return null;
       }
       space();
@@ -187,7 +190,7 @@ final class QuickJson {
     return true;
   }
 
-  /** At '"': an ASCII string without escapes or control characters. */
+  /** At '"': a string, or null for one not read here (see {@link #escaped}). */
   private String string() {
     int start = ++i;
     while (i < to) {
@@ -198,11 +201,90 @@ final class QuickJson {
         return s;
       }
       if (c == '\\' || c < 0x20) {
-        return null; // an escape, a control character, or beyond ASCII (Jackson checks its UTF-8)
+        // an escape, a control character or a byte beyond ASCII (negative as a Java byte)
+        return c >= 0 && c < 0x20 ? null : escaped(start);
       }
       i++;
     }
     return null;
+  }
+
+  /**
+   * The string that starts at {@code start}, read with its escapes and its UTF-8; null for a
+   * control character, a malformed escape, or bytes that are not well-formed UTF-8 (their
+   * decoding would hold U+FFFD, which Jackson reports as an error or reads otherwise): the caller
+   * then asks Jackson.
+   */
+  private String escaped(int start) {
+    StringBuilder sb = new StringBuilder(i - start + 16);
+    i = start;
+    while (i < to) {
+      byte c = b[i];
+      if (c == '"') {
+        i++;
+        return sb.toString();
+      }
+      if (c < 0) {
+        int run = i;
+        while (i < to && b[i] < 0) {
+          i++;
+        }
+        String decoded = new String(b, run, i - run, StandardCharsets.UTF_8);
+        if (decoded.indexOf('\uFFFD') >= 0) {
+          return null;
+        }
+        sb.append(decoded);
+        continue;
+      }
+      if (c < 0x20) {
+        return null;
+      }
+      if (c != '\\') {
+        sb.append((char) c);
+        i++;
+        continue;
+      }
+      if (i + 1 >= to) {
+        return null;
+      }
+      byte e = b[i + 1];
+      i += 2;
+      switch (e) {
+        case '"': sb.append('"'); break;
+        case '\\': sb.append('\\'); break;
+        case '/': sb.append('/'); break;
+        case 'b': sb.append('\b'); break;
+        case 'f': sb.append('\f'); break;
+        case 'n': sb.append('\n'); break;
+        case 'r': sb.append('\r'); break;
+        case 't': sb.append('\t'); break;
+        case 'u': {
+          int code = i + 4 <= to ? hex4(i) : -1;
+          if (code < 0) {
+            return null;
+          }
+          sb.append((char) code); // a lone surrogate too, as Jackson reads it
+          i += 4;
+          break;
+        }
+        default:
+          return null;
+      }
+    }
+    return null;
+  }
+
+  /** The four hex digits at k as a number, or -1. */
+  private int hex4(int k) {
+    int v = 0;
+    for (int end = k + 4; k < end; k++) {
+      int d = Character.digit(b[k], 16);
+      if (d < 0) {
+        return -1;
+      }
+      v = v << 4 | d;
+    }
+    return v;
   }
 
   /** An integer (Integer when it fits, else Long) or a decimal (Double), as JSON writes them. */
@@ -244,6 +326,9 @@ final class QuickJson {
       if (i == e) {
         return null;
       }
+    }
+    if (i - start > MAX_NUMBER) {
+      return null;
     }
     if (decimal) {
       return Double.parseDouble(new String(b, start, i - start, StandardCharsets.ISO_8859_1));

@@ -134,7 +134,11 @@ public final class Relay implements Handler<RoutingContext> {
         return Future.succeededFuture();
       }
       try {
-        x.json = new JsonObject(body);
+        byte[] bytes = body.getBytes();
+        x.json = QuickJson.object(bytes, 0, bytes.length);
+        if (x.json == null) {
+          x.json = new JsonObject(body); // what QuickJson does not read, and every malformed body
+        }
       } catch (DecodeException | ClassCastException e) {
         return Future.failedFuture(ApiError.invalidRequest("We could not parse the JSON body of your "
             + "request. (HINT: This likely means you aren't using your HTTP library correctly. The "

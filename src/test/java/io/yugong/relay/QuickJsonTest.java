@@ -78,19 +78,77 @@ class QuickJsonTest {
   @Test
   void leavesToJacksonWhatItDoesNotRead() {
     for (String json : new String[] {
-        "{\"a\":\"grüße ✓\"}", "{\"a\":\"esc\\\"aped\"}", "{\"a\":\"\\u00e9\"}", "{\"a\":1234567890123456789012}", "{\"a\":9223372036854775808}",
+        "{\"a\":1234567890123456789012}", "{\"a\":9223372036854775808}",
         "{\"a\":1,}", "{\"a\" 1}", "{\"a\":01}", "{\"a\":1.}", "{\"a\":.5}", "{\"a\":1e}",
         "{\"a\":NaN}", "{\"a\":tru}", "{\"a\":[1,2}", "{\"a\":1", "[1]", "", "  ", "{\"a\":1} x",
-        "{a:1}", "{\"a\":\"tab\there\"}", "{\"a\":'x'}",
+        "{a:1}", "{\"a\":\"tab\there\"}", "{\"a\":'x'}", "{\"a\":\"\\x41\"}", "{\"a\":\"\\u12G4\"}",
+        "{\"a\":\"\\u12\"}", "{\"a\":\"ends in \\\"}",
+        "{\"a\":1." + "5".repeat(1000) + "}", "{\"" + "n".repeat(50_001) + "\":1}",
         "{\"a\":" + "[".repeat(40) + "]".repeat(40) + "}"}) {
       assertThat(quick(json)).as(json).isNull();
     }
   }
 
   @Test
-  void bytesBeyondAsciiAreLeftToJacksonWhichChecksTheirUtf8() {
-    byte[] invalid = {'{', '"', 'a', '"', ':', '"', (byte) 0xC3, '"', '}'};
-    assertThat(QuickJson.object(invalid, 0, invalid.length)).isNull();
+  void readsEscapesAndUtf8AsJacksonDoes() {
+    assertSameAsJackson("{\"a\":\"grüße ✓ 愚公移山 \uD83D\uDE00\"}");
+    assertSameAsJackson("{\"a\":\"esc\\\"aped \\\\ \\/ \\b\\f\\n\\r\\t \\u00e9\\u00E9 \\ud83d\\ude00\"}");
+    assertSameAsJackson("{\"lone\":\"\\ud800 and \\udc00\", \"nämé\":[\"ü\",\"\\n\"]}");
+  }
+
+  @Test
+  void bytesThatAreNotWellFormedUtf8AreLeftToJackson() {
+    byte[][] strings = {
+        {(byte) 0xC3}, // cut short
+        {(byte) 0xC3, 'x'},
+        {(byte) 0xC0, (byte) 0xAF}, // overlong
+        {(byte) 0xED, (byte) 0xA0, (byte) 0x80}, // an encoded surrogate
+        {(byte) 0xF8, (byte) 0x88, (byte) 0x80, (byte) 0x80, (byte) 0x80},
+        {(byte) 0xFF},
+        {'o', 'k', (byte) 0xE2, (byte) 0x9C}};
+    for (byte[] inner : strings) {
+      byte[] json = new byte[inner.length + 8];
+      System.arraycopy(new byte[] {'{', '"', 'a', '"', ':', '"'}, 0, json, 0, 6);
+      System.arraycopy(inner, 0, json, 6, inner.length);
+      json[json.length - 2] = '"';
+      json[json.length - 1] = '}';
+      assertThat(QuickJson.object(json, 0, json.length)).as(java.util.Arrays.toString(inner)).isNull();
+    }
+  }
+
+  @Test
+  void aReplacementCharacterIsLeftToJackson() {
+    // it is also what a malformed sequence decodes to, so QuickJson does not tell the two apart
+    assertThat(quick("{\"a\":\"\uFFFD\"}")).isNull();
+  }
+
+  /** Whatever QuickJson reads of damaged JSON, Jackson reads the same; the rest Jackson judges. */
+  @Test
+  void damagedJsonIsReadAsJacksonReadsItOrLeftToIt() {
+    Random r = new Random(7);
+    byte[] damage = {'"', '\\', '{', '}', '[', ']', ',', ':', '0', '-', '.', 'e', 'u', 'n', ' ', '\n', 1,
+        (byte) 0x80, (byte) 0xC3, (byte) 0xE2, (byte) 0xF0, (byte) 0xBF};
+    int read = 0;
+    for (int n = 0; n < 5000; n++) {
+      byte[] b = randomObject(r, 0).encode().getBytes(StandardCharsets.UTF_8);
+      for (int k = 1 + r.nextInt(2); k > 0 && b.length > 0; k--) {
+        b[r.nextInt(b.length)] = damage[r.nextInt(damage.length)];
+      }
+      JsonObject q = QuickJson.object(b, 0, b.length);
+      if (q == null) {
+        continue;
+      }
+      read++;
+      String shown = new String(b, StandardCharsets.UTF_8);
+      JsonObject j;
+      try {
+        j = new JsonObject(Buffer.buffer(b));
+      } catch (RuntimeException e) {
+        throw new AssertionError("QuickJson read what Jackson refuses: " + shown, e);
+      }
+      assertSame(q.getMap(), j.getMap(), shown);
+    }
+    assertThat(read).as("damaged objects still read (the test reaches its assertion)").isGreaterThan(500);
   }
 
   @Test
@@ -102,11 +160,22 @@ class QuickJsonTest {
     }
   }
 
+  /** Text with what Jackson's writer escapes (quotes, backslashes, control characters) and beyond ASCII. */
+  private static String randomText(Random r) {
+    String[] pieces = {"a", "\"", "\\", "/", "\n", "\t", "\u0001", "\u001f", "é", "✓", "愚公", "\uD83D\uDE00", " ", "\u007f"};
+    StringBuilder sb = new StringBuilder();
+    for (int k = r.nextInt(8); k > 0; k--) {
+      sb.append(pieces[r.nextInt(pieces.length)]);
+    }
+    return sb.toString();
+  }
+
   private static JsonObject randomObject(Random r, int depth) {
     JsonObject o = new JsonObject();
     int size = r.nextInt(depth > 3 ? 2 : 6);
     for (int i = 0; i < size; i++) {
-      o.put("k" + r.nextInt(8) + (r.nextBoolean() ? "_tokens_details" : ""), randomValue(r, depth + 1));
+      o.put(r.nextInt(10) == 0 ? randomText(r) : "k" + r.nextInt(8) + (r.nextBoolean() ? "_tokens_details" : ""),
+          randomValue(r, depth + 1));
     }
     return o;
   }
@@ -116,7 +185,7 @@ class QuickJsonTest {
       case 0: return r.nextInt();
       case 1: return r.nextLong() >> r.nextInt(64);
       case 2: return r.nextDouble() * Math.pow(10, r.nextInt(40) - 20);
-      case 3: return "v" + r.nextInt(1000);
+      case 3: return r.nextBoolean() ? "v" + r.nextInt(1000) : randomText(r);
       case 4: return r.nextBoolean();
       case 5: return null;
       case 6: return randomObject(r, depth);
