@@ -165,7 +165,13 @@ public final class RequestLog {
       return;
     }
     b.append('"');
-    for (int i = 0; i < value.length(); i++) {
+    int plain = 0;
+    while (plain < value.length() && plain(value.charAt(plain))) {
+      plain++;
+    }
+    // nearly every value (ids, model names) needs no escape: one copy, not a char at a time
+    b.append(value, 0, plain);
+    for (int i = plain; i < value.length(); i++) {
       char ch = value.charAt(i);
       switch (ch) {
         case '"' -> b.append("\\\"");
@@ -183,6 +189,10 @@ public final class RequestLog {
       }
     }
     b.append('"');
+  }
+
+  private static boolean plain(char ch) {
+    return ch >= 0x20 && ch != '"' && ch != '\\' && ch != 0x2028 && ch != 0x2029;
   }
 
   /** ISO-8601 UTC instants with milliseconds, the second's text cached per thread. */
