@@ -16,6 +16,8 @@
 # Environment: BENCH_THREADS (wrk threads, 2), BENCH_WARMUP (seconds of load on the node before
 # each of its measured runs, 60: its JIT is not done sooner on 2 cores; 5 s for the others), BENCH_CREDIT (the account's USD, 1000000: a
 # funded account; a small one, e.g. 0.02, exercises the exact per-request path),
+# BENCH_FLOOR=1 (also measure scripts/vertx-floor.java, the same Vert.x HTTP stack as a bare proxy
+# with none of Yugong's work: the floor under the node's figures),
 # BENCH_JFR=FILE (record the node with JFR during the non-streaming run), BENCH_SERVE=1 (set
 # everything up, print where it is, and wait: for profiling by hand), and any YUGONG_*
 # setting, passed to the node as is. See docs/benchmarks.md.
@@ -145,6 +147,17 @@ if [ -n "${BENCH_SERVE:-}" ]; then # set up, then wait: for profiling by hand
   exit 0
 fi
 
+# --- the Vert.x floor (BENCH_FLOOR=1): the same HTTP stack with none of Yugong's work ----------
+FLOOR_PID=
+if [ -n "${BENCH_FLOOR:-}" ]; then
+  FLOOR_PORT=$(free_port $((PROXY_PORT + 1)))
+  java -Xms1g -Xmx1g -cp target/yugong.jar scripts/vertx-floor.java "$UP_PORT" "$FLOOR_PORT" \
+    >data/logs/bench-floor.log 2>&1 &
+  FLOOR_PID=$!
+  PIDS+=("$FLOOR_PID")
+  wait_http "http://127.0.0.1:$FLOOR_PORT/v1/chat/completions" 60
+fi
+
 # --- measuring -------------------------------------------------------------------------------
 HZ=$(getconf CLK_TCK)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
@@ -154,20 +167,21 @@ to_us() { # wrk latency (e.g. 812.00us, 1.20ms, 2.01s) -> µs
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) f = 1; else if (v ~ /ms$/) f = 1000; else if (v ~ /s$/) f = 1000000; else f = 1; printf "%.0f", n * f }'
 }
 
-# run NAME URL KEY LUA CONNS THREADS -> "rps p50us p99us non2xx requests nodeus redisus redisbytes"
+# run NAME URL KEY LUA CONNS THREADS [PID] -> "rps p50us p99us non2xx requests cpuus redisus redisbytes"
+# (cpuus: the CPU per request of process PID, the node by default)
 run() {
-  local name=$1 url=$2 key=$3 lua=$4 conns=$5 threads=$6 out
+  local name=$1 url=$2 key=$3 lua=$4 conns=$5 threads=$6 pid=${7:-$NODE_PID} out
   local warm=5
   # the node's JIT needs about a minute of load on 2 cores before its figures settle
-  case $name in yugong-plain|yugong-stream) warm=$WARMUP ;; esac
+  case $name in yugong-plain|yugong-stream) warm=$WARMUP ;; floor-*) warm=60 ;; esac
   BENCH_KEY=$key wrk -t"$threads" -c"$conns" -d"${warm}s" -s "$lua" "$url" >/dev/null 2>&1 || true
   local c0 r0 m0 c1 r1 m1
-  c0=$(cpu_ticks "$NODE_PID"); r0=$(redis_cpu); m0=$(redis_info memory used_memory)
+  c0=$(cpu_ticks "$pid"); r0=$(redis_cpu); m0=$(redis_info memory used_memory)
   if [ -n "${BENCH_JFR:-}" ] && [ "$name" = yugong-plain ]; then
     jcmd "$NODE_PID" JFR.start name=bench duration="${DURATION}s" filename="$BENCH_JFR" settings=profile >/dev/null
   fi
   out=$(BENCH_KEY=$key wrk -t"$threads" -c"$conns" -d"${DURATION}s" --latency -s "$lua" "$url")
-  c1=$(cpu_ticks "$NODE_PID"); r1=$(redis_cpu); m1=$(redis_info memory used_memory)
+  c1=$(cpu_ticks "$pid"); r1=$(redis_cpu); m1=$(redis_info memory used_memory)
   echo "$out" >"data/logs/bench-$name.txt"
   local rps p50 p99 errors n
   rps=$(echo "$out" | awk '/Requests\/sec/ {print $2}')
@@ -191,6 +205,11 @@ for mode in plain stream; do
   printf '%-8s %-8s %11s %9s %9s %7s %7s %11s %12s %12s\n' "$mode" nginx "$P_RPS" "$P_P50" "$P_P99" "$P_ERR" "1.00" "" "" ""
   printf '%-8s %-8s %11s %9s %9s %7s %7.2f %11s %12s %12s\n' "$mode" yugong "$Y_RPS" "$Y_P50" "$Y_P99" "$Y_ERR" \
     "$(awk -v y="$Y_RPS" -v p="$P_RPS" 'BEGIN {print y / p}')" "$Y_CPU" "$R_CPU" "$R_MEM"
+  if [ -n "$FLOOR_PID" ]; then
+    read -r F_RPS F_P50 F_P99 F_ERR _ F_CPU _ < <(run "floor-$mode" "http://127.0.0.1:$FLOOR_PORT/v1/chat/completions" x "$WORK/$mode.lua" "$CONNECTIONS" "$THREADS" "$FLOOR_PID")
+    printf '%-8s %-8s %11s %9s %9s %7s %7.2f %11s %12s %12s\n' "$mode" vertx "$F_RPS" "$F_P50" "$F_P99" "$F_ERR" \
+      "$(awk -v y="$F_RPS" -v p="$P_RPS" 'BEGIN {print y / p}')" "$F_CPU" "" ""
+  fi
 done
 
 echo
