@@ -1,7 +1,11 @@
 package io.yugong.relay;
 
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.json.jackson.JacksonCodec;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -19,10 +23,20 @@ import java.util.Map;
  */
 final class QuickJson {
 
-  static final int MAX_DEPTH = 32;
-  /** Jackson's default read constraints that a 4 MiB body can pass: past them Jackson refuses, so it is asked. */
-  private static final int MAX_NAME = 50_000;
-  private static final int MAX_NUMBER = 1_000;
+  /** Jackson's read limits as Vert.x configured them: past one, Jackson refuses, so it is asked. */
+  private static final StreamReadConstraints LIMITS = jacksonLimits();
+  static final int MAX_DEPTH = Math.min(32, LIMITS.getMaxNestingDepth());
+  private static final int MAX_NAME = LIMITS.getMaxNameLength();
+  private static final int MAX_NUMBER = LIMITS.getMaxNumberLength();
+  private static final int MAX_STRING = LIMITS.getMaxStringLength();
+
+  private static StreamReadConstraints jacksonLimits() {
+    try (JsonParser p = JacksonCodec.createParser("{}")) {
+      return p.streamReadConstraints();
+    } catch (IOException | RuntimeException e) {
+      return StreamReadConstraints.defaults();
+    }
+  }
 
   private final byte[] b;
   private final int to;
@@ -80,8 +94,10 @@ final class QuickJson {
       if (i >= to || b[i] != '"') {
         return null;
       }
+      int nameStart = i;
       String name = string();
-      if (name == null || name.length() > MAX_NAME) {
+      // Jackson counts a name's UTF-8 bytes; at most 3 per char, and never fewer than it was written in
+      if (name == null || Math.max(i - nameStart, 3L * name.length()) > MAX_NAME && utf8Over(name, i - nameStart)) {
         return null;
       }
       space();
@@ -190,8 +206,28 @@ final class QuickJson {
     return true;
   }
 
-  /** At '"': a string, or null for one not read here (see {@link #escaped}). */
+  /** True when a name is longer than Jackson allows, counted in its UTF-8 bytes or as written (the longer). */
+  private static boolean utf8Over(String name, int written) {
+    if (written > MAX_NAME) {
+      return true;
+    }
+    long bytes = 0;
+    for (int k = 0; k < name.length(); k++) {
+      char c = name.charAt(k);
+      bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : 3; // a surrogate counts 3: more than its pair's share
+    }
+    return bytes > MAX_NAME;
+  }
+
+  /** At '"': a string, or null for one not read here (see {@link #escaped}) or longer than Jackson allows. */
   private String string() {
+    int token = i;
+    String s = unbounded();
+    // as written, the string is at least as long as in chars or in UTF-8 bytes, however Jackson counts
+    return s != null && i - token > MAX_STRING ? null : s;
+  }
+
+  private String unbounded() {
     int start = ++i;
     while (i < to) {
       byte c = b[i];

@@ -84,6 +84,8 @@ class QuickJsonTest {
         "{a:1}", "{\"a\":\"tab\there\"}", "{\"a\":'x'}", "{\"a\":\"\\x41\"}", "{\"a\":\"\\u12G4\"}",
         "{\"a\":\"\\u12\"}", "{\"a\":\"ends in \\\"}",
         "{\"a\":1." + "5".repeat(1000) + "}", "{\"" + "n".repeat(50_001) + "\":1}",
+        // Jackson counts a name's UTF-8 bytes: 60,000 here in 20,000 chars
+        "{\"" + "愚".repeat(20_000) + "\":1}", "{\"" + "\\u00e9".repeat(25_001) + "\":1}",
         "{\"a\":" + "[".repeat(40) + "]".repeat(40) + "}"}) {
       assertThat(quick(json)).as(json).isNull();
     }
@@ -113,6 +115,18 @@ class QuickJsonTest {
       json[json.length - 2] = '"';
       json[json.length - 1] = '}';
       assertThat(QuickJson.object(json, 0, json.length)).as(java.util.Arrays.toString(inner)).isNull();
+    }
+  }
+
+  /** At the limits Jackson reads a body (as bytes, as Relay gives it), QuickJson reads too; past them both refuse. */
+  @Test
+  void namesAtJacksonsLimitAreReadAndPastItAreLeftToJackson() {
+    assertSameAsJackson("{\"" + "n".repeat(49_998) + "\":1}");
+    for (String json : new String[] {"{\"" + "愚".repeat(20_000) + "\":1}", "{\"" + "\\u00e9".repeat(25_001) + "\":1}",
+        "{\"" + "n".repeat(50_001) + "\":1}"}) {
+      assertThat(quick(json)).isNull();
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> new JsonObject(Buffer.buffer(json)))
+          .as("Jackson refuses it too").isInstanceOf(io.vertx.core.json.DecodeException.class);
     }
   }
 
