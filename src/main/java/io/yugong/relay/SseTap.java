@@ -29,8 +29,11 @@ final class SseTap {
   private static final byte[] NULL_USAGE_TAIL = ",\"usage\":null}".getBytes(StandardCharsets.US_ASCII);
 
   private final boolean stripUsage;
-  /** The start of an event not yet whole, or null. */
-  private Buffer pending;
+  /** The start of an event not yet whole: pending[0, pendingLength), or null. */
+  private byte[] pending;
+  private int pendingLength;
+  /** Where that event's first line ends (its \n), or -1. */
+  private int pendingFirstNewline;
   private JsonObject usage;
   /** The id of the stored answer told by its usage event (see {@link #responseId()}), or null. */
   private String responseId;
@@ -62,20 +65,32 @@ final class SseTap {
 
   /** Takes the next bytes from upstream; returns what to forward now (possibly empty). */
   Buffer feed(Buffer chunk) {
-    Buffer data;
+    byte[] b;
+    int len;
+    int from;
+    int firstNewline;
     if (pending == null) {
-      data = chunk;
+      b = chunk.getBytes();
+      len = b.length;
+      from = 0;
+      firstNewline = -1;
     } else {
-      pending.appendBuffer(chunk);
-      data = pending;
+      // an event that spans reads: its bytes are appended, and only the new ones are scanned
+      // (the last two old ones again: a line feed there may end the event with the new bytes)
+      int add = chunk.length();
+      if (pendingLength + add > pending.length) {
+        pending = java.util.Arrays.copyOf(pending, Math.max(pendingLength + add, 2 * pending.length));
+      }
+      chunk.getBytes(0, add, pending, pendingLength);
+      b = pending;
+      from = Math.max(0, pendingLength - 2);
+      len = pendingLength + add;
+      firstNewline = pendingFirstNewline;
     }
-    byte[] b = data.getBytes();
-    int len = b.length;
     Buffer out = null;
     int copied = 0;
     int start = 0;
-    int firstNewline = -1;
-    for (int i = Newlines.next(b, 0, len); i >= 0; i = Newlines.next(b, i + 1, len)) {
+    for (int i = Newlines.next(b, from, len); i >= 0; i = Newlines.next(b, i + 1, len)) {
       if (firstNewline < start) {
         firstNewline = i;
       }
@@ -102,24 +117,47 @@ final class SseTap {
         i = end - 1;
       }
     }
-    pending = start == len ? null : Buffer.buffer(len - start).appendBytes(b, start, len - start);
+    boolean whole = pending == null;
+    keepPending(b, start, len, firstNewline);
     if (out != null) {
       return out.appendBytes(b, copied, start - copied);
     }
-    if (start == len && data == chunk) {
+    if (start == len && whole) {
       return chunk;
     }
     return Buffer.buffer(start).appendBytes(b, 0, start);
   }
 
+  /**
+   * Keeps b[start, len), the start of an event not yet whole, for the next read. It stays in place
+   * when it is all of the pending array (no event ended in it, so no raw data refers to it);
+   * otherwise it is copied to an array of its own, since raw data may refer to the rest of b.
+   */
+  private void keepPending(byte[] b, int start, int len, int firstNewline) {
+    if (start == len) {
+      pending = null;
+      pendingLength = 0;
+      return;
+    }
+    if (b != pending || start > 0) {
+      int rest = len - start;
+      byte[] kept = new byte[Math.max(rest * 2, 1024)];
+      System.arraycopy(b, start, kept, 0, rest);
+      pending = kept;
+    }
+    pendingLength = len - start;
+    pendingFirstNewline = firstNewline >= start ? firstNewline - start : -1;
+  }
+
   /** Whatever is left when upstream ends (an event without its blank line). */
   Buffer flush() {
-    Buffer rest = pending;
-    pending = null;
-    if (rest == null) {
+    if (pending == null) {
       return Buffer.buffer(0);
     }
-    byte[] b = rest.getBytes();
+    byte[] b = java.util.Arrays.copyOf(pending, pendingLength);
+    Buffer rest = Buffer.buffer(b);
+    pending = null;
+    pendingLength = 0;
     if (onEvent(b, 0, b.length, -1)) {
       return rest;
     }

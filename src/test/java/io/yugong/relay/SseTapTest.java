@@ -22,6 +22,34 @@ class SseTapTest {
     return out.toString();
   }
 
+  /** However upstream's reads cut the stream, the tap forwards and reads what one read would give. */
+  @Test
+  void anyCutOfTheStreamIntoReadsGivesWhatOneReadGives() {
+    String big = "data: {\"type\":\"response.output_text.delta\",\"delta\":\"" + "x".repeat(200_000) + "\"}\n\n";
+    String all = CHUNK1 + CHUNK2.replace("\n", "\r\n") + "event: response.output_text.delta\ndata: {\"type\":"
+        + "\"response.output_text.delta\",\"delta\":\"ab\"}\n\n" + big + "data: {\"choices\":[{\"delta\":\n"
+        + "data: {\"content\":\"two lines\"}}]}\n\n" + USAGE + DONE;
+    java.util.Random random = new java.util.Random(3);
+    for (boolean strip : new boolean[] {false, true}) {
+      SseTap whole = new SseTap(strip);
+      String expected = whole.feed(Buffer.buffer(all)).toString() + whole.flush().toString();
+      for (int round = 0; round < 40; round++) {
+        SseTap tap = new SseTap(strip);
+        StringBuilder out = new StringBuilder();
+        for (int i = 0; i < all.length(); ) {
+          int n = 1 + random.nextInt(round % 2 == 0 ? 9 : 70_000);
+          out.append(tap.feed(Buffer.buffer(all.substring(i, Math.min(all.length(), i + n)))).toString());
+          i += n;
+        }
+        out.append(tap.flush().toString());
+        assertThat(out.toString()).as("round %d, strip %s", round, strip).isEqualTo(expected);
+        assertThat(tap.usage()).isEqualTo(whole.usage());
+        assertThat(tap.text()).isEqualTo(whole.text());
+        assertThat(tap.done()).isTrue();
+      }
+    }
+  }
+
   @Test
   void forwardsEveryByteAndReadsUsageWhenTheClientAskedForIt() {
     SseTap tap = new SseTap(false);
