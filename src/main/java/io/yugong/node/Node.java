@@ -96,9 +96,20 @@ public final class Node {
             hz.shutdown();
             return Future.failedFuture(e);
           })
-          .compose(vertx -> boot(vertx, hz, cfg, nodeId, metrics, options).onFailure(e -> LOG.error("node {} failed to start",
-              nodeId, e)).recover(e -> vertx.close()
-              .transform(x -> shutdown(hz)).transform(x -> Future.failedFuture(e))));
+          .compose(vertx -> {
+            // Completed from no Vert.x context: a failed start closes this Vert.x, and a future
+            // bound to it would never tell its caller (a node whose port is taken hung).
+            Promise<Node> started = Promise.promise();
+            boot(vertx, hz, cfg, nodeId, metrics, options).onComplete(ar -> {
+              if (ar.succeeded()) {
+                started.complete(ar.result());
+                return;
+              }
+              LOG.error("node {} failed to start", nodeId, ar.cause());
+              vertx.close().onComplete(closed -> leaveThen(hz, () -> started.fail(ar.cause())));
+            });
+            return started.future();
+          });
     });
   }
 
@@ -228,6 +239,17 @@ public final class Node {
           RequestLog.close(services.nodeId());
           return shutdown(hz);
         });
+  }
+
+  /** Leaves the cluster on a thread of its own, then runs {@code then} there. */
+  private static void leaveThen(HazelcastInstance hz, Runnable then) {
+    new Thread(() -> {
+      try {
+        hz.shutdown();
+      } finally {
+        then.run();
+      }
+    }, "yugong-cluster-leave").start();
   }
 
   private static Future<Void> shutdown(HazelcastInstance hz) {
