@@ -254,13 +254,7 @@ public final class Node {
 
   private static Future<Void> shutdown(HazelcastInstance hz) {
     Promise<Void> done = Promise.promise();
-    new Thread(() -> {
-      try {
-        hz.shutdown();
-      } finally {
-        done.complete();
-      }
-    }, "yugong-cluster-leave").start();
+    leaveThen(hz, done::complete);
     return done.future();
   }
 }

@@ -96,8 +96,7 @@ final class QuickJson {
       }
       int nameStart = i;
       String name = string();
-      // Jackson counts a name's UTF-8 bytes; at most 3 per char, and never fewer than it was written in
-      if (name == null || Math.max(i - nameStart, 3L * name.length()) > MAX_NAME && utf8Over(name, i - nameStart)) {
+      if (name == null || tooLong(name, i - nameStart)) {
         return null;
       }
       space();
@@ -206,15 +205,22 @@ final class QuickJson {
     return true;
   }
 
-  /** True when a name is longer than Jackson allows, counted in its UTF-8 bytes or as written (the longer). */
-  private static boolean utf8Over(String name, int written) {
+  /**
+   * True when a name is longer than Jackson allows. Jackson counts a body's names in UTF-8 bytes:
+   * at most 3 per char here (a surrogate counts 3, more than its pair's share), and never fewer
+   * than the name was written in. Over-counting only leaves more names to Jackson.
+   */
+  private static boolean tooLong(String name, int written) {
     if (written > MAX_NAME) {
       return true;
+    }
+    if (3L * name.length() <= MAX_NAME) {
+      return false;
     }
     long bytes = 0;
     for (int k = 0; k < name.length(); k++) {
       char c = name.charAt(k);
-      bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : 3; // a surrogate counts 3: more than its pair's share
+      bytes += c < 0x80 ? 1 : c < 0x800 ? 2 : 3;
     }
     return bytes > MAX_NAME;
   }
