@@ -3,6 +3,7 @@ package io.yugong.gateway;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.http.HttpHeaders;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.ext.web.RoutingContext;
 import io.yugong.accounts.Account;
 import io.yugong.accounts.Accounts;
@@ -39,12 +40,12 @@ final class ClientAuth implements Handler<RoutingContext> {
    * (ProxyXAI's clients send it), or Azure's {@code api-key: KEY}; null when there is none.
    * Another scheme (Basic, ...) is no key.
    */
-  static String bearer(RoutingContext ctx) {
-    String h = ctx.request().getHeader(HttpHeaders.AUTHORIZATION);
+  static String bearer(HttpServerRequest req) {
+    String h = req.getHeader(HttpHeaders.AUTHORIZATION);
     if (h == null) {
-      h = ctx.request().getHeader(API_KEY);
+      h = req.getHeader(API_KEY);
       if (h == null) {
-        return subprotocolKey(ctx);
+        return subprotocolKey(req);
       }
       return h.isBlank() || h.trim().indexOf(' ') >= 0 ? null : h.trim();
     }
@@ -64,12 +65,12 @@ final class ClientAuth implements Handler<RoutingContext> {
    * The key a WebSocket upgrade offers as the subprotocol {@code openai-insecure-api-key.KEY}
    * (OpenAI's form for browsers), or null. Only for upgrades; the header is never logged or echoed.
    */
-  private static String subprotocolKey(RoutingContext ctx) {
-    String upgrade = ctx.request().getHeader(HttpHeaders.UPGRADE);
+  private static String subprotocolKey(HttpServerRequest req) {
+    String upgrade = req.getHeader(HttpHeaders.UPGRADE);
     if (upgrade == null || !upgrade.trim().equalsIgnoreCase("websocket")) {
       return null;
     }
-    for (String offered : ctx.request().headers().getAll(SEC_WEBSOCKET_PROTOCOL)) {
+    for (String offered : req.headers().getAll(SEC_WEBSOCKET_PROTOCOL)) {
       for (String p : offered.split(",", 64)) {
         String t = p.trim();
         if (t.regionMatches(true, 0, KEY_SUBPROTOCOL, 0, KEY_SUBPROTOCOL.length())
@@ -83,9 +84,17 @@ final class ClientAuth implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    String key = bearer(ctx);
+    check(ctx.request(), RequestIds.of(ctx), a -> {
+      ctx.put("account", a);
+      ctx.next();
+    });
+  }
+
+  /** Gives {@code req}'s account to {@code then}, or sends the refusal (401, 403, 503) instead. */
+  void check(HttpServerRequest req, String requestId, Handler<Account> then) {
+    String key = bearer(req);
     if (key == null) {
-      ApiError.missingKey().send(ctx.response());
+      ApiError.missingKey().send(req.response());
       return;
     }
     // A cache hit completes at once; a miss waits for Redis while the health check says it is up.
@@ -94,31 +103,29 @@ final class ClientAuth implements Handler<RoutingContext> {
       if (ar.failed()) {
         ApiError refused = storeHealth.refusal(ar.cause());
         if (ar.cause() instanceof StoreHealth.Down) {
-          LOG.warn("{} cannot authenticate: Redis is down ({})", RequestIds.of(ctx), ar.cause().getMessage());
+          LOG.warn("{} cannot authenticate: Redis is down ({})", requestId, ar.cause().getMessage());
         } else if (refused.status() >= 500) {
-          LOG.error("{} cannot authenticate: {} ({})", RequestIds.of(ctx), refused.getMessage(),
-              ar.cause().toString());
+          LOG.error("{} cannot authenticate: {} ({})", requestId, refused.getMessage(), ar.cause().toString());
         }
-        refused.send(ctx.response());
+        refused.send(req.response());
         return;
       }
       Account a = ar.result();
-      ApiError refusal = a == null ? ApiError.invalidKey() : refusal(ctx, a);
+      ApiError refusal = a == null ? ApiError.invalidKey() : refusal(req, a);
       if (refusal != null) {
-        refusal.send(ctx.response());
+        refusal.send(req.response());
       } else if (rootOnly && !a.isRoot()) {
-        ApiError.forbidden("This route needs the admin key.", "admin_only").send(ctx.response());
+        ApiError.forbidden("This route needs the admin key.", "admin_only").send(req.response());
       } else {
-        ctx.put("account", a);
-        ctx.next();
+        then.handle(a);
       }
     });
   }
 
   /** Why the account may not make this request (IP or status along its ancestry), or null. */
-  private ApiError refusal(RoutingContext ctx, Account a) {
+  private ApiError refusal(HttpServerRequest req, Account a) {
     if (a.restrictsIps()) {
-      InetAddress ip = clientAddress.of(ctx.request());
+      InetAddress ip = clientAddress.of(req);
       if (ip == null || !a.allowsIp(ip)) {
         return ApiError.forbidden("Requests from " + (ip == null ? "an unknown address" : ip.getHostAddress())
             + " are not allowed for this key.", "ip_not_allowed");

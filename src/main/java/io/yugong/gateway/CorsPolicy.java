@@ -102,8 +102,14 @@ final class CorsPolicy {
    * (relay.HeaderRules drops them).
    */
   void mark(RoutingContext ctx, MultiMap headers) {
-    HttpServerRequest req = ctx.request();
-    if (ctx.get(PREFLIGHT) != null || admin(req.path())) {
+    if (ctx.get(PREFLIGHT) == null) {
+      mark(ctx.request(), headers);
+    }
+  }
+
+  /** {@link #mark(RoutingContext, MultiMap)} for an answer to {@code req}, which is no preflight. */
+  void mark(HttpServerRequest req, MultiMap headers) {
+    if (admin(req.path())) {
       return;
     }
     if (!anyOrigin && !varies(headers)) {

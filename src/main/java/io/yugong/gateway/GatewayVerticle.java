@@ -5,7 +5,6 @@ import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.core.http.HttpClientOptions;
-import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.WebSocketClient;
@@ -32,8 +31,6 @@ public final class GatewayVerticle extends VerticleBase {
   private static final long ACCOUNT_BODY_LIMIT = 64L * 1024;
   /** A client connection silent in both directions this long is closed (slow models included). */
   private static final int SERVER_IDLE_TIMEOUT_S = 900;
-  private static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
-  private static final CharSequence X_YUGONG_REQUEST_ID = HttpHeaders.createOptimized("x-yugong-request-id");
 
   /** The largest WebSocket frame either side of a Realtime session may send (see docs/api.md). */
   static final int MAX_WEBSOCKET_FRAME = 2 * 1024 * 1024;
@@ -107,10 +104,7 @@ public final class GatewayVerticle extends VerticleBase {
       // and, for browsers, Yugong's CORS headers.
       ctx.addHeadersEndHandler(v -> {
         MultiMap headers = ctx.response().headers();
-        if (!headers.contains(X_REQUEST_ID)) {
-          headers.set(X_REQUEST_ID, rid);
-        }
-        headers.set(X_YUGONG_REQUEST_ID, rid);
+        RequestIds.stamp(headers, rid);
         cors.mark(ctx, headers);
       });
       ApiError refused = TargetCheck.refusal(ctx);
@@ -157,7 +151,10 @@ public final class GatewayVerticle extends VerticleBase {
 
     // The API before the console and admin routes: a /v1 request is matched once, not tried against
     // every admin pattern first. Yugong's own /v1/dashboard routes are excluded here (below).
+    // (Most of the API never reaches the router: HotPath takes a POST to a canonical /v1 path
+    // before it. These routes serve the rest of /v1 the same way.)
     Relay relay = new Relay(vertx, upstream, services);
+    HotPath hotPath = new HotPath(vertx, services.stats(), cors, anyAccount, relay, maxUploadBody);
     // A Realtime upgrade is taken before the generic /v1 route reads any body.
     router.get("/v1/realtime").handler(anyAccount).handler(relay.realtime(upstreamSockets));
     router.routeWithRegex("/v1(?:/(?!dashboard(?:/|$)).*)?").handler(anyAccount)
@@ -215,7 +212,11 @@ public final class GatewayVerticle extends VerticleBase {
           RequestDecoder.install(conn, serverOptions, headerTimeoutMs);
         })
         .invalidRequestHandler(InvalidRequests::answer)
-        .requestHandler(router)
+        .requestHandler(req -> {
+          if (!hotPath.take(req)) {
+            router.handle(req);
+          }
+        })
         .listen();
   }
 

@@ -1,5 +1,7 @@
 package io.yugong.gateway;
 
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.ext.web.RoutingContext;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -11,6 +13,8 @@ import java.util.concurrent.ThreadLocalRandom;
 public final class RequestIds {
 
   static final String KEY = "yugong.rid";
+  private static final CharSequence X_REQUEST_ID = HttpHeaders.createOptimized("x-request-id");
+  private static final CharSequence X_YUGONG_REQUEST_ID = HttpHeaders.createOptimized("x-yugong-request-id");
 
   private RequestIds() {
   }
@@ -18,11 +22,27 @@ public final class RequestIds {
   public static String of(RoutingContext ctx) {
     String id = ctx.get(KEY);
     if (id == null) {
-      ThreadLocalRandom r = ThreadLocalRandom.current();
-      id = "req_" + hex(r.nextLong(), 16) + hex(r.nextLong(), 8);
+      id = fresh();
       ctx.put(KEY, id);
     }
     return id;
+  }
+
+  /** A new request id. */
+  static String fresh() {
+    ThreadLocalRandom r = ThreadLocalRandom.current();
+    return "req_" + hex(r.nextLong(), 16) + hex(r.nextLong(), 8);
+  }
+
+  /**
+   * Marks an answer with its request id: {@code x-yugong-request-id} always, {@code x-request-id}
+   * unless the answer has one (upstream's, on a relayed answer).
+   */
+  static void stamp(MultiMap headers, String id) {
+    if (!headers.contains(X_REQUEST_ID)) {
+      headers.set(X_REQUEST_ID, id);
+    }
+    headers.set(X_YUGONG_REQUEST_ID, id);
   }
 
   private static String hex(long v, int digits) {

@@ -5,7 +5,6 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.RoutingContext;
 import io.yugong.accounts.Account;
 import io.yugong.billing.Endpoint;
 import io.yugong.billing.LedgerEntry;
@@ -16,7 +15,6 @@ import java.util.Set;
 /** The state of one relayed request across its attempts. Confined to one event loop. */
 final class Exchange {
 
-  final RoutingContext ctx;
   final HttpServerRequest req;
   final HttpServerResponse resp;
   final String requestId;
@@ -90,10 +88,9 @@ final class Exchange {
   String lastFailure;
   int shortestCooldownSeconds = 1;
 
-  Exchange(RoutingContext ctx, String requestId, Account account, long deadlineMs) {
-    this.ctx = ctx;
-    this.req = ctx.request();
-    this.resp = ctx.response();
+  Exchange(HttpServerRequest req, String requestId, Account account, long deadlineMs) {
+    this.req = req;
+    this.resp = req.response();
     this.requestId = requestId;
     this.account = account;
     this.deadlineNanos = startNanos + deadlineMs * 1_000_000L;

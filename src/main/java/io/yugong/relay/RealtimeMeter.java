@@ -194,7 +194,7 @@ final class RealtimeMeter {
 
   private Exchange next() {
     responses++;
-    Exchange x = new Exchange(ctx, sessionId + "-" + responses, account, deadlineMs);
+    Exchange x = new Exchange(ctx.request(), sessionId + "-" + responses, account, deadlineMs);
     x.endpoint = Endpoint.REALTIME;
     x.model = model;
     x.upstreamModel = upstreamModel;

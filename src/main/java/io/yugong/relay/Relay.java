@@ -1,5 +1,6 @@
 package io.yugong.relay;
 
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.Handler;
@@ -9,6 +10,7 @@ import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
@@ -25,6 +27,7 @@ import io.yugong.node.RequestLog;
 import io.yugong.node.Services;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -81,9 +84,18 @@ public final class Relay implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    Account account = ctx.get("account");
-    Exchange x = new Exchange(ctx, RequestIds.of(ctx), account, deadlineMs);
-    ctx.addEndHandler(ar -> {
+    serve(ctx.request(), RequestIds.of(ctx), ctx.get("account"), ctx::addEndHandler);
+  }
+
+  /**
+   * Relays {@code req} (authenticated as {@code account}, still paused) upstream. What the end of
+   * its answer does is given to {@code onEnd} before anything else happens: the hook that runs it
+   * once the answer has ended (succeeded) or its connection has closed first (failed).
+   */
+  public void serve(HttpServerRequest req, String requestId, Account account,
+      Consumer<Handler<AsyncResult<Void>>> onEnd) {
+    Exchange x = new Exchange(req, requestId, account, deadlineMs);
+    onEnd.accept(ar -> {
       if (ar.failed() && !x.finished) {
         clientGone(x);
       }
