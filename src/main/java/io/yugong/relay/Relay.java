@@ -51,6 +51,8 @@ public final class Relay implements Handler<RoutingContext> {
   private final long maxUploadBody;
   private final int connectTimeoutMs;
   private final int firstByteTimeoutMs;
+  /** This event loop's attempts waiting for upstream's response head. */
+  private final HeadDeadlines headDeadlines;
   private final int attempts;
   private final Accounting accounting;
   private final KeyAffinity affinity;
@@ -67,6 +69,7 @@ public final class Relay implements Handler<RoutingContext> {
     this.maxUploadBody = config.maxUploadBody();
     this.connectTimeoutMs = config.upstreamConnectTimeoutMs();
     this.firstByteTimeoutMs = config.firstByteTimeoutMs();
+    this.headDeadlines = new HeadDeadlines(vertx);
     this.attempts = config.attempts();
     this.accounting = new Accounting(vertx, services);
     this.affinity = new KeyAffinity(services.objectOwners(), pool, services.storeHealth());
@@ -274,7 +277,9 @@ public final class Relay implements Handler<RoutingContext> {
       return Future.failedFuture("the client went away");
     }
     TimeoutException[] timedOut = {null};
-    long timer = vertx.setTimer(firstByteMs, id -> {
+    long now = System.nanoTime();
+    long due = Math.max(now + 1_000_000L, Math.min(now + firstByteTimeoutMs * 1_000_000L, x.deadlineNanos));
+    HeadDeadlines.Deadline deadline = headDeadlines.start(due, () -> {
       timedOut[0] = new TimeoutException("no answer from upstream within " + firstByteMs + " ms");
       creq.reset(0, timedOut[0]);
     });
@@ -288,7 +293,7 @@ public final class Relay implements Handler<RoutingContext> {
       response = creq.send();
     }
     // The reset fails the request with Vert.x's own StreamResetException; report the time-out.
-    return response.andThen(ar -> vertx.cancelTimer(timer))
+    return response.andThen(ar -> deadline.cancel())
         .recover(e -> Future.failedFuture(timedOut[0] != null ? timedOut[0] : e));
   }
 

@@ -1,12 +1,13 @@
 package io.yugong.relay;
 
 import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.SocketAddress;
 import java.net.MalformedURLException;
 import java.net.URL;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * A key's base URL parsed once (scheme, host, port, path) instead of on every request: the
+ * A key's base URL parsed once (scheme, host, port, path, address) instead of on every request: the
  * request then only appends its origin form. Behaves as {@link RequestOptions#setAbsoluteURI}
  * on the concatenation; a base URL with a query or fragment is left to that method.
  */
@@ -19,12 +20,15 @@ final class UpstreamTarget {
   private final int port;
   private final boolean ssl;
   private final String path;
+  /** Where the client connects (the address Vert.x would otherwise build from host and port per request). */
+  private final SocketAddress server;
 
   private UpstreamTarget(String host, int port, boolean ssl, String path) {
     this.host = host;
     this.port = port;
     this.ssl = ssl;
     this.path = path;
+    this.server = SocketAddress.inetSocketAddress(port, host);
   }
 
   /** Points {@code options} at {@code baseUrl + originForm}. */
@@ -40,7 +44,7 @@ final class UpstreamTarget {
       }
       CACHE.put(baseUrl, t);
     }
-    return options.setHost(t.host).setPort(t.port).setSsl(t.ssl).setURI(t.path + originForm);
+    return options.setServer(t.server).setHost(t.host).setPort(t.port).setSsl(t.ssl).setURI(t.path + originForm);
   }
 
   private static UpstreamTarget parse(String baseUrl) {
