@@ -81,11 +81,23 @@ final class HotPath {
           RequestIds.stamp(resp.headers(), rid);
           cors.mark(req, resp.headers());
         });
+    // What the router's failure handler does for a stage that throws, here for each stage: the
+    // authentication (which may complete later, from Redis) and the relay it hands the request to.
+    guarded(req, rid, () -> auth.check(req, rid, account -> guarded(req, rid,
+        () -> relay.serve(req, rid, account, h -> ending.relay = h))));
+  }
+
+  private static void guarded(HttpServerRequest req, String rid, Runnable stage) {
     try {
-      auth.check(req, rid, account -> relay.serve(req, rid, account, h -> ending.relay = h));
+      stage.run();
     } catch (RuntimeException e) {
       LOG.error("{} {} {} failed", rid, req.method(), req.path(), e);
+      HttpServerResponse resp = req.response();
+      if (resp.ended() || resp.closed()) {
+        return;
+      }
       if (resp.headWritten()) {
+        // an answer cut short must not look complete
         resp.reset();
       } else {
         ApiError.internal(rid).send(resp);

@@ -1,6 +1,8 @@
 package io.yugong.relay;
 
 import io.vertx.core.Vertx;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * How long each upstream attempt may wait for its response head, kept by one Vert.x timer for all
@@ -13,11 +15,13 @@ import io.vertx.core.Vertx;
  */
 final class HeadDeadlines {
 
+  private static final Logger LOG = LoggerFactory.getLogger(HeadDeadlines.class);
   private final Vertx vertx;
   private Deadline first;
   private Deadline last;
-  /** The timer set for the list (-1: none). */
+  /** The timer set for the list (-1: none), and the time it was set for. */
   private long timer = -1;
+  private long armedDue;
 
   HeadDeadlines(Vertx vertx) {
     this.vertx = vertx;
@@ -40,9 +44,7 @@ final class HeadDeadlines {
       last.next = d;
     }
     last = d;
-    if (timer == -1) {
-      arm(d.due);
-    }
+    armForFirst();
     return d;
   }
 
@@ -50,8 +52,19 @@ final class HeadDeadlines {
     return Math.max(1, (dueNanos - System.nanoTime() + 999_999L) / 1_000_000L);
   }
 
-  private void arm(long due) {
-    timer = vertx.setTimer(millisUntil(due), t -> fire());
+  /**
+   * Makes sure the timer fires no later than the first deadline in the list. A timer set for an
+   * earlier time (a deadline since cancelled) stays: it fires early, and is set again.
+   */
+  private void armForFirst() {
+    if (first == null || timer != -1 && armedDue - first.due <= 0) {
+      return;
+    }
+    if (timer != -1) {
+      vertx.cancelTimer(timer);
+    }
+    armedDue = first.due;
+    timer = vertx.setTimer(millisUntil(first.due), t -> fire());
   }
 
   private void fire() {
@@ -60,9 +73,7 @@ final class HeadDeadlines {
     while (first != null && first.due - now <= 0) {
       first.expire();
     }
-    if (first != null && timer == -1) {
-      arm(first.due);
-    }
+    armForFirst();
   }
 
   private void unlink(Deadline d) {
@@ -115,7 +126,12 @@ final class HeadDeadlines {
       if (!over) {
         over = true;
         leave();
-        onExpiry.run();
+        try {
+          onExpiry.run();
+        } catch (RuntimeException e) {
+          // one attempt's failure to stop must not keep the others from expiring
+          LOG.error("an upstream attempt's head deadline failed to act", e);
+        }
       }
     }
 

@@ -126,4 +126,45 @@ class HeadDeadlinesTest {
     });
     assertThat(waited).isGreaterThanOrEqualTo(20_000_000L);
   }
+
+  @Test
+  void aTimerLeftForACancelledDeadlineDoesNotDelayAnEarlierOne() throws Exception {
+    long waited = onLoop(deadlines -> {
+      CompletableFuture<Long> done = new CompletableFuture<>();
+      long now = System.nanoTime();
+      // the list's timer is set for 30 s, then its only deadline is cancelled: the list is empty
+      deadlines.start(now + TimeUnit.SECONDS.toNanos(30), () -> done.complete(-1L)).cancel();
+      deadlines.start(now + TimeUnit.MILLISECONDS.toNanos(50), () -> done.complete(System.nanoTime() - now));
+      return done;
+    });
+    assertThat(waited).isBetween(TimeUnit.MILLISECONDS.toNanos(50), TimeUnit.SECONDS.toNanos(5));
+  }
+
+  @Test
+  void anExpiryThatStartsALaterDeadlineDoesNotDelayTheOnesWaiting() throws Exception {
+    long waited = onLoop(deadlines -> {
+      CompletableFuture<Long> done = new CompletableFuture<>();
+      long now = System.nanoTime();
+      // the first expiry starts a retry's deadline, 30 s on, while the second still waits
+      deadlines.start(now + TimeUnit.MILLISECONDS.toNanos(20),
+          () -> deadlines.start(System.nanoTime() + TimeUnit.SECONDS.toNanos(30), () -> done.complete(-1L)));
+      deadlines.start(now + TimeUnit.MILLISECONDS.toNanos(80), () -> done.complete(System.nanoTime() - now));
+      return done;
+    });
+    assertThat(waited).isBetween(TimeUnit.MILLISECONDS.toNanos(80), TimeUnit.SECONDS.toNanos(5));
+  }
+
+  @Test
+  void anExpiryThatFailsDoesNotStopTheOthers() throws Exception {
+    long waited = onLoop(deadlines -> {
+      CompletableFuture<Long> done = new CompletableFuture<>();
+      long now = System.nanoTime();
+      deadlines.start(now + TimeUnit.MILLISECONDS.toNanos(20), () -> {
+        throw new IllegalStateException("an attempt that cannot be stopped");
+      });
+      deadlines.start(now + TimeUnit.MILLISECONDS.toNanos(20), () -> done.complete(System.nanoTime() - now));
+      return done;
+    });
+    assertThat(waited).isBetween(TimeUnit.MILLISECONDS.toNanos(20), TimeUnit.SECONDS.toNanos(5));
+  }
 }
