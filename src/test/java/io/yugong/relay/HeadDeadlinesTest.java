@@ -127,44 +127,53 @@ class HeadDeadlinesTest {
     assertThat(waited).isGreaterThanOrEqualTo(20_000_000L);
   }
 
-  @Test
-  void aTimerLeftForACancelledDeadlineDoesNotDelayAnEarlierOne() throws Exception {
-    long waited = onLoop(deadlines -> {
+  /** Starts deadlines on the loop: {@code awaited} is the one whose run is timed; {@code wrong} must not run. */
+  private interface Scene {
+    void start(HeadDeadlines deadlines, long now, Runnable awaited, Runnable wrong);
+  }
+
+  /** How long after the scene began its awaited deadline ran (-1: a wrong one ran first). */
+  private long awaitedAfter(Scene scene) throws Exception {
+    return onLoop(deadlines -> {
       CompletableFuture<Long> done = new CompletableFuture<>();
       long now = System.nanoTime();
-      // the list's timer is set for 30 s, then its only deadline is cancelled: the list is empty
-      deadlines.start(now + TimeUnit.SECONDS.toNanos(30), () -> done.complete(-1L)).cancel();
-      deadlines.start(now + TimeUnit.MILLISECONDS.toNanos(50), () -> done.complete(System.nanoTime() - now));
+      scene.start(deadlines, now, () -> done.complete(System.nanoTime() - now), () -> done.complete(-1L));
       return done;
     });
-    assertThat(waited).isBetween(TimeUnit.MILLISECONDS.toNanos(50), TimeUnit.SECONDS.toNanos(5));
+  }
+
+  private static long ms(long n) {
+    return TimeUnit.MILLISECONDS.toNanos(n);
+  }
+
+  @Test
+  void aTimerLeftForACancelledDeadlineDoesNotDelayAnEarlierOne() throws Exception {
+    // the list's timer is set for 30 s, then its only deadline is cancelled: the list is empty
+    long waited = awaitedAfter((deadlines, now, awaited, wrong) -> {
+      deadlines.start(now + ms(30_000), wrong).cancel();
+      deadlines.start(now + ms(50), awaited);
+    });
+    assertThat(waited).isBetween(ms(50), ms(5_000));
   }
 
   @Test
   void anExpiryThatStartsALaterDeadlineDoesNotDelayTheOnesWaiting() throws Exception {
-    long waited = onLoop(deadlines -> {
-      CompletableFuture<Long> done = new CompletableFuture<>();
-      long now = System.nanoTime();
-      // the first expiry starts a retry's deadline, 30 s on, while the second still waits
-      deadlines.start(now + TimeUnit.MILLISECONDS.toNanos(20),
-          () -> deadlines.start(System.nanoTime() + TimeUnit.SECONDS.toNanos(30), () -> done.complete(-1L)));
-      deadlines.start(now + TimeUnit.MILLISECONDS.toNanos(80), () -> done.complete(System.nanoTime() - now));
-      return done;
+    // the first expiry starts a retry's deadline, 30 s on, while the second still waits
+    long waited = awaitedAfter((deadlines, now, awaited, wrong) -> {
+      deadlines.start(now + ms(20), () -> deadlines.start(System.nanoTime() + ms(30_000), wrong));
+      deadlines.start(now + ms(80), awaited);
     });
-    assertThat(waited).isBetween(TimeUnit.MILLISECONDS.toNanos(80), TimeUnit.SECONDS.toNanos(5));
+    assertThat(waited).isBetween(ms(80), ms(5_000));
   }
 
   @Test
   void anExpiryThatFailsDoesNotStopTheOthers() throws Exception {
-    long waited = onLoop(deadlines -> {
-      CompletableFuture<Long> done = new CompletableFuture<>();
-      long now = System.nanoTime();
-      deadlines.start(now + TimeUnit.MILLISECONDS.toNanos(20), () -> {
+    long waited = awaitedAfter((deadlines, now, awaited, wrong) -> {
+      deadlines.start(now + ms(20), () -> {
         throw new IllegalStateException("an attempt that cannot be stopped");
       });
-      deadlines.start(now + TimeUnit.MILLISECONDS.toNanos(20), () -> done.complete(System.nanoTime() - now));
-      return done;
+      deadlines.start(now + ms(20), awaited);
     });
-    assertThat(waited).isBetween(TimeUnit.MILLISECONDS.toNanos(20), TimeUnit.SECONDS.toNanos(5));
+    assertThat(waited).isBetween(ms(20), ms(5_000));
   }
 }
