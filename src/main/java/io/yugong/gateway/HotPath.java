@@ -73,7 +73,7 @@ final class HotPath {
     stats.begin();
     String rid = RequestIds.fresh();
     HttpServerResponse resp = req.response();
-    Ending ending = new Ending(req, RequestEnd.of(stats::end));
+    Ending ending = new Ending(req);
     resp.endHandler(v -> ending.ended(Future.succeededFuture()))
         .exceptionHandler(e -> ending.ended(Future.failedFuture(e)))
         .closeHandler(v -> ending.ended(Future.failedFuture("Connection closed")))
@@ -105,16 +105,18 @@ final class HotPath {
     }
   }
 
-  /** The end of one request, run once: the relay's part, then the node's (counted, the unread body dropped). */
+  /**
+   * The end of one request, run once: the relay's part, then the node's (no longer in flight, the
+   * unread body dropped). A hot-path request is never upgraded, so this is all of
+   * {@link RequestEnd}'s work for it.
+   */
   private final class Ending {
     private final HttpServerRequest req;
-    private final RequestEnd end;
     private Handler<AsyncResult<Void>> relay;
     private boolean done;
 
-    Ending(HttpServerRequest req, RequestEnd end) {
+    Ending(HttpServerRequest req) {
       this.req = req;
-      this.end = end;
     }
 
     void ended(AsyncResult<Void> ar) {
@@ -125,7 +127,7 @@ final class HotPath {
       if (relay != null) {
         relay.handle(ar);
       }
-      end.run();
+      stats.end();
       if (ar.succeeded()) {
         UnreadBody.discard(vertx, req, req.response(), maxUploadBody);
       }

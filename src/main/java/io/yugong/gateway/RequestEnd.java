@@ -25,11 +25,6 @@ public final class RequestEnd {
     return end;
   }
 
-  /** What ending a request that is never upgraded does (a {@link HotPath} request). */
-  static RequestEnd of(Runnable action) {
-    return new RequestEnd(action);
-  }
-
   /** Ends the request behind {@code ctx} (a WebSocket session that is over). Idempotent. */
   public static void upgradedEnded(RoutingContext ctx) {
     RequestEnd end = ctx.get(KEY);

@@ -111,10 +111,6 @@ final class Exchange {
     return System.nanoTime() > deadlineNanos;
   }
 
-  long remainingMs() {
-    return Math.max(0, (deadlineNanos - System.nanoTime()) / 1_000_000L);
-  }
-
   long elapsedMs() {
     return (System.nanoTime() - startNanos) / 1_000_000L;
   }

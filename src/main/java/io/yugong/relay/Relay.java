@@ -249,9 +249,8 @@ public final class Relay implements Handler<RoutingContext> {
       onAttemptFailed(x, lease, e);
       return;
     }
-    long firstByteMs = Math.max(1, Math.min(firstByteTimeoutMs, x.remainingMs()));
     client.request(options)
-        .compose(creq -> send(x, creq, firstByteMs))
+        .compose(creq -> send(x, creq))
         .onComplete(ar -> {
           if (ar.succeeded()) {
             onResponse(x, lease, ar.result());
@@ -270,17 +269,20 @@ public final class Relay implements Handler<RoutingContext> {
     return query == null ? x.req.path() : x.req.path() + "?" + query;
   }
 
-  private Future<HttpClientResponse> send(Exchange x, HttpClientRequest creq, long firstByteMs) {
+  private Future<HttpClientResponse> send(Exchange x, HttpClientRequest creq) {
     x.upstream = creq;
     if (x.clientGone) {
       creq.reset();
       return Future.failedFuture("the client went away");
     }
     TimeoutException[] timedOut = {null};
+    // upstream's head is awaited until the request's deadline or the first-byte time-out, whichever
+    // is sooner (at least 1 ms)
     long now = System.nanoTime();
     long due = Math.max(now + 1_000_000L, Math.min(now + firstByteTimeoutMs * 1_000_000L, x.deadlineNanos));
     HeadDeadlines.Deadline deadline = headDeadlines.start(due, () -> {
-      timedOut[0] = new TimeoutException("no answer from upstream within " + firstByteMs + " ms");
+      timedOut[0] = new TimeoutException("no answer from upstream within "
+          + (due - now + 999_999L) / 1_000_000L + " ms");
       creq.reset(0, timedOut[0]);
     });
     Future<HttpClientResponse> response;
