@@ -31,6 +31,7 @@ public final class NodeConfig {
     this.values = values;
     this.masterKey = decodeMasterKey(values.get("YUGONG_MASTER_KEY"));
     billingZone(); // a zone that is none stops the node at boot, not at the first charge
+    upstreamHttp2(); // so is an HTTP/2 mode that is none
     if (adminKey().isBlank()) {
       throw new Invalid("YUGONG_ADMIN_KEY is not set: choose the bearer key of the root (admin) account, "
           + "for example: export YUGONG_ADMIN_KEY=sk-admin-$(openssl rand -hex 24)");
@@ -255,6 +256,38 @@ public final class NodeConfig {
 
   /** Upstream connections per host a node holds by default, over all its HTTP instances. */
   public static final int UPSTREAM_CONNECTIONS = 10_240;
+
+  /** How a node speaks to upstream hosts (YUGONG_UPSTREAM_HTTP2). */
+  public enum UpstreamHttp2 {
+    /** HTTP/2 where a host offers it: by ALPN over TLS, and to a cleartext host that answers an HTTP/2 probe. */
+    AUTO,
+    /** HTTP/2 by ALPN over TLS only; cleartext hosts get HTTP/1.1. */
+    TLS,
+    /** HTTP/1.1 to every host. */
+    OFF
+  }
+
+  /** YUGONG_UPSTREAM_HTTP2: auto (the default), tls or off. */
+  public UpstreamHttp2 upstreamHttp2() {
+    String v = get("YUGONG_UPSTREAM_HTTP2", "auto").trim().toLowerCase(java.util.Locale.ROOT);
+    return switch (v) {
+      case "auto" -> UpstreamHttp2.AUTO;
+      case "tls" -> UpstreamHttp2.TLS;
+      case "off" -> UpstreamHttp2.OFF;
+      default -> throw new Invalid("YUGONG_UPSTREAM_HTTP2 must be auto, tls or off, not '" + v + "'");
+    };
+  }
+
+  /**
+   * HTTP/2 connections per upstream host and HTTP instance (YUGONG_UPSTREAM_HTTP2_POOL_SIZE). The
+   * default carries {@link #UPSTREAM_CONNECTIONS} streams in all at 100 streams per connection (what
+   * most servers allow; one that allows more needs fewer), at least 8.
+   */
+  public int upstreamHttp2PoolSize() {
+    int instances = Math.max(1, httpInstances());
+    int perInstance = (UPSTREAM_CONNECTIONS / 100 + instances - 1) / instances;
+    return getInt("YUGONG_UPSTREAM_HTTP2_POOL_SIZE", Math.max(8, perInstance));
+  }
 
   /** Attempts per request across keys (YUGONG_ATTEMPTS, default 4). */
   public int attempts() {

@@ -3,10 +3,7 @@ package io.yugong.gateway;
 import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.http.HttpClientAgent;
-import io.vertx.core.http.HttpClientOptions;
 import io.vertx.core.http.HttpServerOptions;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.http.WebSocketClientOptions;
 import io.vertx.core.json.JsonObject;
@@ -18,6 +15,7 @@ import io.yugong.apidocs.ApiDocs;
 import io.yugong.config.NodeConfig;
 import io.yugong.node.Services;
 import io.yugong.relay.Relay;
+import io.yugong.relay.UpstreamClients;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +38,7 @@ public final class GatewayVerticle extends VerticleBase {
   private static final List<String> WEBSOCKET_SUBPROTOCOLS = List.of("realtime", "openai-beta.realtime-v1");
 
   private final Services services;
-  private HttpClientAgent upstream;
+  private UpstreamClients upstream;
   private WebSocketClient upstreamSockets;
   private Router router;
 
@@ -51,23 +49,8 @@ public final class GatewayVerticle extends VerticleBase {
   @Override
   public Future<?> start() {
     NodeConfig cfg = services.config();
-    HttpClientOptions upstreamOptions = new HttpClientOptions()
-        .setKeepAlive(true)
-        .setKeepAliveTimeout(30)
-        .setTcpNoDelay(true)
-        .setDecompressionSupported(false)
-        .setConnectTimeout(cfg.upstreamConnectTimeoutMs())
-        // The longest silence inside an upstream response, kept by the connection (one idle
-        // handler per connection) rather than by a timer per request.
-        .setIdleTimeout(cfg.idleTimeoutMs())
-        .setIdleTimeoutUnit(java.util.concurrent.TimeUnit.MILLISECONDS);
-    if (services.upstreamTrust() != null) {
-      upstreamOptions.setTrustOptions(services.upstreamTrust());
-    }
-    upstream = vertx.httpClientBuilder().with(upstreamOptions)
-        .with(new PoolOptions().setHttp1MaxSize(cfg.upstreamPoolSize()).setMaxWaitQueueSize(-1))
-        .withConnectHandler(services.metrics().connections()::upstream)
-        .build();
+    upstream = UpstreamClients.build(vertx, cfg, services.upstreamTrust(), services.h2cProbe(),
+        services.metrics().connections()::upstream);
 
     WebSocketClientOptions socketOptions = new WebSocketClientOptions()
         .setConnectTimeout(cfg.upstreamConnectTimeoutMs())

@@ -110,9 +110,21 @@ final class Exchange {
     head(status, contentType);
     if (cutAfter() >= 0 && status < 400) {
       resp.putHeader(Hdr.CONTENT_LENGTH, Integer.toString(body.length()));
-      resp.write(body.slice(0, body.length() / 2)).onComplete(ar -> req.connection().close());
+      resp.write(body.slice(0, body.length() / 2)).onComplete(ar -> drop(req));
     } else {
       resp.end(body);
+    }
+  }
+
+  /**
+   * Ends the answer to {@code req} unfinished: its connection closes (HTTP/1.1), or only its stream
+   * is reset (HTTP/2, where the connection carries other answers), as a failing upstream does.
+   */
+  static void drop(io.vertx.core.http.HttpServerRequest req) {
+    if (req.version() == io.vertx.core.http.HttpVersion.HTTP_2) {
+      req.response().reset();
+    } else {
+      req.connection().close();
     }
   }
 

@@ -115,7 +115,7 @@ final class MockVerticle extends VerticleBase {
 
   private void failure(RoutingContext ctx) {
     if (ctx.response().headWritten()) {
-      ctx.request().connection().close();
+      Exchange.drop(ctx.request());
       return;
     }
     int status = ctx.statusCode() > 0 ? ctx.statusCode() : 500;

@@ -85,9 +85,9 @@ final class Pump {
   private void cut() {
     finished = true;
     if (lastWrite == null) {
-      ex.req.connection().close();
+      Exchange.drop(ex.req);
     } else {
-      lastWrite.onComplete(ar -> ex.req.connection().close());
+      lastWrite.onComplete(ar -> Exchange.drop(ex.req));
     }
   }
 

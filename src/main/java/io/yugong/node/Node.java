@@ -22,6 +22,7 @@ import io.yugong.billing.Wallets;
 import io.yugong.config.NodeConfig;
 import io.yugong.config.RuntimeConfig;
 import io.yugong.keypool.RoutingRules;
+import io.yugong.relay.H2cProbe;
 import io.yugong.relay.ObjectOwners;
 import io.yugong.gateway.GatewayVerticle;
 import io.yugong.keypool.KeyPool;
@@ -156,7 +157,8 @@ public final class Node {
     ClusterView view = new ClusterView(vertx, hz, nodeId, identity, stats);
     RuntimeConfig runtime = new RuntimeConfig(vertx, redis);
     Services services = new Services(cfg, runtime, nodeId, redis, keyPool, accounts, wallets, tariff, stats, view,
-        upstreamTrust, storeHealth, new ObjectOwners(redis, storeHealth, cfg.storedObjectTtlSeconds()), metrics);
+        upstreamTrust, storeHealth, new ObjectOwners(redis, storeHealth, cfg.storedObjectTtlSeconds()), metrics,
+        new H2cProbe(vertx));
     metrics.bind(vertx, keyPool, wallets, tariff, stats, storeHealth);
     runtime.onChange((name, doc) -> {
       if (name.equals("routing")) {

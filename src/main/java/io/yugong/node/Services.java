@@ -9,6 +9,7 @@ import io.yugong.config.NodeConfig;
 import io.yugong.config.RuntimeConfig;
 import io.yugong.keypool.KeyPool;
 import io.yugong.metrics.Metrics;
+import io.yugong.relay.H2cProbe;
 import io.yugong.relay.ObjectOwners;
 
 /**
@@ -17,6 +18,7 @@ import io.yugong.relay.ObjectOwners;
  * {@code objectOwners} knows which upstream key holds each stored object an account created.
  * {@code metrics} is the node's registry and the request path's meters.
  * {@code upstreamTrust} is null when the JDK's CAs are all that is trusted upstream.
+ * {@code h2cProbe} learns which cleartext upstream hosts speak HTTP/2.
  */
 public record Services(
     NodeConfig config,
@@ -32,5 +34,6 @@ public record Services(
     TrustOptions upstreamTrust,
     StoreHealth storeHealth,
     ObjectOwners objectOwners,
-    Metrics metrics) {
+    Metrics metrics,
+    H2cProbe h2cProbe) {
 }

@@ -42,7 +42,7 @@ public final class Relay implements Handler<RoutingContext> {
   private static final Logger LOG = LoggerFactory.getLogger(Relay.class);
 
   private final Vertx vertx;
-  private final HttpClientAgent client;
+  private final UpstreamClients clients;
   private final KeyPool pool;
   private final NodeConfig config;
   /** The settings read on every request, read once (NodeConfig parses on each call). */
@@ -51,6 +51,7 @@ public final class Relay implements Handler<RoutingContext> {
   private final long maxUploadBody;
   private final int connectTimeoutMs;
   private final int firstByteTimeoutMs;
+  private final long idleTimeoutMs;
   /** This event loop's attempts waiting for upstream's response head. */
   private final HeadDeadlines headDeadlines;
   private final int attempts;
@@ -59,9 +60,9 @@ public final class Relay implements Handler<RoutingContext> {
   private final RequestLine requestLog;
   private final RequestLog log;
 
-  public Relay(Vertx vertx, HttpClientAgent client, Services services) {
+  public Relay(Vertx vertx, UpstreamClients clients, Services services) {
     this.vertx = vertx;
-    this.client = client;
+    this.clients = clients;
     this.pool = services.keyPool();
     this.config = services.config();
     this.deadlineMs = config.deadlineMs();
@@ -69,6 +70,7 @@ public final class Relay implements Handler<RoutingContext> {
     this.maxUploadBody = config.maxUploadBody();
     this.connectTimeoutMs = config.upstreamConnectTimeoutMs();
     this.firstByteTimeoutMs = config.firstByteTimeoutMs();
+    this.idleTimeoutMs = config.idleTimeoutMs();
     this.headDeadlines = new HeadDeadlines(vertx);
     this.attempts = config.attempts();
     this.accounting = new Accounting(vertx, services);
@@ -239,11 +241,13 @@ public final class Relay implements Handler<RoutingContext> {
     x.triedKeys.add(lease.keyId());
     x.attempts++;
     RequestOptions options;
+    HttpClientAgent client;
     try {
       options = UpstreamTarget.apply(new RequestOptions(), lease.baseUrl(), originForm(x))
           .setMethod(x.req.method())
           .setHeaders(HeaderRules.upstream(x.req.headers(), lease.authorization(), x.requestId))
           .setConnectTimeout(connectTimeoutMs);
+      client = clients.choose(options);
     } catch (RuntimeException e) {
       // A key whose base URL cannot make a request is the key's fault: take the next one.
       onAttemptFailed(x, lease, e);
@@ -255,6 +259,9 @@ public final class Relay implements Handler<RoutingContext> {
           if (ar.succeeded()) {
             onResponse(x, lease, ar.result());
           } else {
+            if (!(ar.cause() instanceof TimeoutException) && !x.clientGone) {
+              clients.failed(options, client);
+            }
             onAttemptFailed(x, lease, ar.cause());
           }
         });
@@ -311,7 +318,7 @@ public final class Relay implements Handler<RoutingContext> {
     if (!Verdict.needsBody(status, model)) {
       x.keyId = lease.keyId();
       x.firstByteNanos = System.nanoTime();
-      x.pump = new ResponsePump(x, lease, resp, accounting, affinity, this::finished);
+      x.pump = new ResponsePump(x, lease, resp, accounting, affinity, idleTimeoutMs, this::finished);
       x.pump.start();
       return;
     }

@@ -71,6 +71,21 @@ class NodeConfigTest {
   }
 
   @Test
+  void upstreamHttp2IsAutoUnlessSetAndAModeThatIsNoneStopsTheNodeAtBoot() {
+    assertThat(NodeConfig.from(Map.of("YUGONG_MASTER_KEY", MASTER, "YUGONG_ADMIN_KEY", "k")).upstreamHttp2())
+        .isEqualTo(NodeConfig.UpstreamHttp2.AUTO);
+    assertThat(NodeConfig.from(Map.of("YUGONG_MASTER_KEY", MASTER, "YUGONG_ADMIN_KEY", "k",
+        "YUGONG_UPSTREAM_HTTP2", " OFF ")).upstreamHttp2()).isEqualTo(NodeConfig.UpstreamHttp2.OFF);
+    assertThat(NodeConfig.from(Map.of("YUGONG_MASTER_KEY", MASTER, "YUGONG_ADMIN_KEY", "k",
+        "YUGONG_UPSTREAM_HTTP2", "tls")).upstreamHttp2()).isEqualTo(NodeConfig.UpstreamHttp2.TLS);
+    for (String bad : new String[] {"on", "h2c", "true", "2"}) {
+      assertThatThrownBy(() -> NodeConfig.from(Map.of("YUGONG_MASTER_KEY", MASTER, "YUGONG_ADMIN_KEY", "k",
+          "YUGONG_UPSTREAM_HTTP2", bad))).as(bad)
+          .isInstanceOf(NodeConfig.Invalid.class).hasMessageContaining("auto, tls or off");
+    }
+  }
+
+  @Test
   void aFileMayHoldSettingsAndTheEnvironmentWins(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("yugong.properties");
     Files.writeString(file, "YUGONG_PORT=9000\nYUGONG_MAX_JSON_BODY=64KB\nYUGONG_UPSTREAM=http://up:1/v1/\n"

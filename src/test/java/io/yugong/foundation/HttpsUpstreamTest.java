@@ -21,8 +21,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
 /**
- * Upstreams over HTTPS, as api.openai.com is: certificates are verified, and a private CA can be
- * added with YUGONG_UPSTREAM_CA_FILE. Two local TLS servers stand in for upstreams: one with a
+ * Upstreams over HTTPS, as api.openai.com is: certificates are verified, a private CA can be
+ * added with YUGONG_UPSTREAM_CA_FILE, and HTTP/2 is offered by ALPN (an upstream that does not
+ * take it is spoken to in HTTP/1.1). Two local TLS servers stand in for upstreams: one with a
  * certificate the node trusts through that file, one with a certificate nobody vouches for.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
@@ -40,7 +41,11 @@ class HttpsUpstreamTest {
   private Path dir;
   private Vertx vertx;
   private HttpServer trusted;
+  private HttpServer trustedHttp11;
   private HttpServer untrusted;
+  /** The protocol of each request a trusted server answered, by server. */
+  private final java.util.Map<HttpServer, java.util.List<io.vertx.core.http.HttpVersion>> versions =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private TestCluster cluster;
 
   @BeforeAll
@@ -52,8 +57,9 @@ class HttpsUpstreamTest {
     keytool("-exportcert", "-rfc", "-alias", "trusted", "-keystore", trustedStore.toString(),
         "-storepass", PASSWORD, "-file", ca.toString());
     vertx = Vertx.vertx();
-    trusted = tlsServer(trustedStore);
-    untrusted = tlsServer(untrustedStore);
+    trusted = tlsServer(trustedStore, true);
+    trustedHttp11 = tlsServer(trustedStore, false);
+    untrusted = tlsServer(untrustedStore, false);
     cluster = TestCluster.start(1, new MockOptions(), Map.of("YUGONG_UPSTREAM_CA_FILE", ca.toString()));
   }
 
@@ -81,12 +87,18 @@ class HttpsUpstreamTest {
     assertThat(p.exitValue()).as("keytool: " + out).isZero();
   }
 
-  private HttpServer tlsServer(Path store) throws Exception {
-    return TestCluster.await(vertx.createHttpServer(new HttpServerOptions().setSsl(true)
+  /** A TLS upstream; {@code alpn}: it offers HTTP/2 (and HTTP/1.1) by ALPN, else it speaks HTTP/1.1 only. */
+  private HttpServer tlsServer(Path store, boolean alpn) throws Exception {
+    java.util.List<io.vertx.core.http.HttpVersion> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    HttpServer server = TestCluster.await(vertx.createHttpServer(new HttpServerOptions().setSsl(true).setUseAlpn(alpn)
             .setKeyCertOptions(new PfxOptions().setPath(store.toString()).setPassword(PASSWORD)))
-        .requestHandler(req -> req.body().onSuccess(b -> req.response()
-            .putHeader("content-type", "application/json").end(ANSWER)))
+        .requestHandler(req -> {
+          seen.add(req.version());
+          req.body().onSuccess(b -> req.response().putHeader("content-type", "application/json").end(ANSWER));
+        })
         .listen(0, "127.0.0.1"));
+    versions.put(server, seen);
+    return server;
   }
 
   private HttpResponse<String> chat(String key, String model) throws Exception {
@@ -108,6 +120,15 @@ class HttpsUpstreamTest {
     assertThat(ok.statusCode()).isEqualTo(200);
     assertThat(new JsonObject(ok.body()).getJsonArray("choices").getJsonObject(0)
         .getJsonObject("message").getString("content")).isEqualTo("over TLS");
+
+    cluster.addKey(0, "sk-tls-trusted-h1-0000001", new JsonObject()
+        .put("baseUrl", "https://localhost:" + trustedHttp11.actualPort()).put("models", new JsonArray().add("gpt-4.1")));
+    HttpResponse<String> overHttp11 = chat(key, "gpt-4.1");
+    assertThat(overHttp11.statusCode()).isEqualTo(200);
+    assertThat(versions.get(trusted)).as("a TLS upstream offering HTTP/2 by ALPN gets it")
+        .containsExactly(io.vertx.core.http.HttpVersion.HTTP_2);
+    assertThat(versions.get(trustedHttp11)).as("one that does not gets HTTP/1.1")
+        .containsExactly(io.vertx.core.http.HttpVersion.HTTP_1_1);
 
     HttpResponse<String> refused = chat(key, "gpt-4o");
     assertThat(refused.statusCode()).as("a certificate nobody vouches for is not talked to").isEqualTo(503);

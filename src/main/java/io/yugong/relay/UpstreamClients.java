@@ -1,0 +1,115 @@
+package io.yugong.relay;
+
+import io.vertx.core.Future;
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpConnection;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.PoolOptions;
+import io.vertx.core.http.RequestOptions;
+import io.vertx.core.net.Address;
+import io.vertx.core.net.SocketAddress;
+import io.vertx.core.net.TrustOptions;
+import io.yugong.config.NodeConfig;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The HTTP clients one gateway instance speaks to upstream hosts with, and which one a request
+ * takes ({@code YUGONG_UPSTREAM_HTTP2}). HTTP/2 carries many streams on one connection, so a node
+ * holds tens of thousands of concurrent streams to a host in a few hundred sockets; HTTP/1.1 needs
+ * one socket per stream. A TLS host is offered HTTP/2 by ALPN and may choose HTTP/1.1 (the pool
+ * then keeps that connection as HTTP/1.1); a cleartext host gets HTTP/2 only once {@link H2cProbe}
+ * has seen it speak HTTP/2, since a request sent with prior knowledge to an HTTP/1.1 server fails.
+ *
+ * <p>An HTTP/1.1 connection carries one response at a time, so the connection's idle time-out is
+ * the longest silence inside a response (one idle handler per connection, no timer per request).
+ * An HTTP/2 connection carries others that keep it busy, so an HTTP/2 answer keeps its own
+ * ({@link ResponsePump}).
+ */
+public final class UpstreamClients {
+
+  private final HttpClientAgent http1;
+  /** Null when HTTP/2 is off. */
+  private final HttpClientAgent http2;
+  /** Null unless cleartext hosts are probed (auto). */
+  private final H2cProbe probe;
+
+  private UpstreamClients(HttpClientAgent http1, HttpClientAgent http2, H2cProbe probe) {
+    this.http1 = http1;
+    this.http2 = http2;
+    this.probe = probe;
+  }
+
+  /**
+   * The clients of one gateway instance, on its event loop; {@code probe} is the node's (used when
+   * the mode is auto), {@code onConnect} sees every new upstream connection.
+   */
+  public static UpstreamClients build(Vertx vertx, NodeConfig cfg, TrustOptions trust, H2cProbe probe,
+      Handler<HttpConnection> onConnect) {
+    PoolOptions pool = new PoolOptions()
+        .setHttp1MaxSize(cfg.upstreamPoolSize())
+        .setHttp2MaxSize(cfg.upstreamHttp2PoolSize())
+        .setMaxWaitQueueSize(-1);
+    HttpClientAgent http1 = vertx.httpClientBuilder().with(options(cfg, trust)).with(pool)
+        .withConnectHandler(onConnect).build();
+    NodeConfig.UpstreamHttp2 mode = cfg.upstreamHttp2();
+    if (mode == NodeConfig.UpstreamHttp2.OFF) {
+      return new UpstreamClients(http1, null, null);
+    }
+    HttpClientOptions h2 = options(cfg, trust)
+        .setProtocolVersion(HttpVersion.HTTP_2)
+        .setUseAlpn(true)
+        // cleartext: prior knowledge, never the h2c upgrade (only hosts the probe has heard speak it)
+        .setHttp2ClearTextUpgrade(false)
+        .setHttp2KeepAliveTimeout(30)
+        // Room for every stream's window in the connection's: one stream whose client reads slowly
+        // holds back only itself, not the others on its connection.
+        .setHttp2ConnectionWindowSize(16 * 1024 * 1024);
+    HttpClientAgent http2 = vertx.httpClientBuilder().with(h2).with(pool).withConnectHandler(onConnect).build();
+    return new UpstreamClients(http1, http2, mode == NodeConfig.UpstreamHttp2.AUTO ? probe : null);
+  }
+
+  private static HttpClientOptions options(NodeConfig cfg, TrustOptions trust) {
+    HttpClientOptions o = new HttpClientOptions()
+        .setKeepAlive(true)
+        .setKeepAliveTimeout(30)
+        .setTcpNoDelay(true)
+        .setDecompressionSupported(false)
+        .setConnectTimeout(cfg.upstreamConnectTimeoutMs())
+        .setIdleTimeout(cfg.idleTimeoutMs())
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS);
+    if (trust != null) {
+      o.setTrustOptions(trust);
+    }
+    return o;
+  }
+
+  /** The client for the request {@code options} describe. */
+  HttpClientAgent choose(RequestOptions options) {
+    if (http2 != null && (Boolean.TRUE.equals(options.isSsl()) || probe != null && probe.speaks(address(options)))) {
+      return http2;
+    }
+    return http1;
+  }
+
+  /**
+   * An attempt with {@code client} to the host of {@code options} failed: a cleartext host spoken to
+   * in HTTP/2 is probed again before it is again (it may have become an HTTP/1.1 server).
+   */
+  void failed(RequestOptions options, HttpClientAgent client) {
+    if (client == http2 && probe != null && !Boolean.TRUE.equals(options.isSsl())) {
+      probe.forget(address(options));
+    }
+  }
+
+  private static SocketAddress address(RequestOptions options) {
+    Address server = options.getServer();
+    return server instanceof SocketAddress s ? s : SocketAddress.inetSocketAddress(options.getPort(), options.getHost());
+  }
+
+  public Future<?> close() {
+    return http2 == null ? http1.close() : Future.all(http1.close(), http2.close());
+  }
+}
