@@ -18,7 +18,7 @@ if [ -z "${YUGONG_MASTER_KEY:-}" ] && [ -z "${YUGONG_CONFIG:-}" ]; then
   exit 2
 fi
 # Hazelcast runs faster with access to these JDK internals.
-exec java ${JAVA_OPTS:--Xms512m -Xmx2g} \
+exec java ${JAVA_OPTS:--Xms256m -Xmx768m} \
   --add-modules java.se --add-exports java.base/jdk.internal.ref=ALL-UNNAMED \
   --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/sun.nio.ch=ALL-UNNAMED \
   --add-opens java.management/sun.management=ALL-UNNAMED \

@@ -280,12 +280,14 @@ public final class NodeConfig {
 
   /**
    * HTTP/2 connections per upstream host and HTTP instance (YUGONG_UPSTREAM_HTTP2_POOL_SIZE). The
-   * default carries {@link #UPSTREAM_CONNECTIONS} streams in all at 100 streams per connection (what
-   * most servers allow; one that allows more needs fewer), at least 8.
+   * default carries twice {@link #UPSTREAM_CONNECTIONS} streams in all at 100 streams per
+   * connection (what most servers allow; one that allows more needs fewer): clients are not spread
+   * evenly over the instances, and a stream's slot is free only once upstream has ended it. At
+   * least 8.
    */
   public int upstreamHttp2PoolSize() {
     int instances = Math.max(1, httpInstances());
-    int perInstance = (UPSTREAM_CONNECTIONS / 100 + instances - 1) / instances;
+    int perInstance = (2 * UPSTREAM_CONNECTIONS / 100 + instances - 1) / instances;
     return getInt("YUGONG_UPSTREAM_HTTP2_POOL_SIZE", Math.max(8, perInstance));
   }
 

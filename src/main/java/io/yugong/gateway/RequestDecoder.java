@@ -12,7 +12,7 @@ import io.netty.util.AsciiString;
 import io.vertx.core.http.HttpConnection;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.http.impl.HttpServerConnection;
-import io.vertx.core.http.impl.VertxHttpRequestDecoder;
+import io.vertx.core.http.impl.http1.VertxHttpRequestDecoder;
 import java.util.List;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -73,7 +73,7 @@ final class RequestDecoder extends VertxHttpRequestDecoder {
   private boolean folded;
 
   private RequestDecoder(HttpServerOptions options, long headTimeoutMs) {
-    super(options);
+    super(options.getHttp1Config());
     this.headTimeoutNanos = TimeUnit.MILLISECONDS.toNanos(headTimeoutMs);
   }
 

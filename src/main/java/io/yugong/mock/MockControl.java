@@ -30,6 +30,9 @@ public final class MockControl {
   private final ArrayDeque<ServedRequest> records = new ArrayDeque<>();
   private final AtomicLong total = new AtomicLong();
   private final AtomicInteger abortedStreams = new AtomicInteger();
+  /** Streamed answers being sent now, and the most there were at once. */
+  private final AtomicInteger openStreams = new AtomicInteger();
+  private final AtomicInteger mostOpenStreams = new AtomicInteger();
   private final List<Promise<Void>> abortWaiters = new ArrayList<>();
   /** Files, stored responses and stored chat completions, kept per API key. */
   final StoredObjects stored = new StoredObjects();
@@ -136,6 +139,7 @@ public final class MockControl {
     }
     total.set(0);
     abortedStreams.set(0);
+    mostOpenStreams.set(openStreams.get());
     realtime.clear();
     stored.clear();
     realtimeDeltaDelayMs = 0;
@@ -184,6 +188,14 @@ public final class MockControl {
   }
 
   /** Summary: totals, per key counts by status, aborted streams. */
+  void streamOpened() {
+    mostOpenStreams.accumulateAndGet(openStreams.incrementAndGet(), Math::max);
+  }
+
+  void streamClosed() {
+    openStreams.decrementAndGet();
+  }
+
   public JsonObject stats() {
     JsonObject keys = new JsonObject();
     new TreeMap<>(statusCounts).forEach((key, byStatus) -> {
@@ -199,6 +211,8 @@ public final class MockControl {
     return new JsonObject()
         .put("requests", total.get())
         .put("clientAbortedStreams", abortedStreams.get())
+        .put("openStreams", openStreams.get())
+        .put("mostOpenStreams", mostOpenStreams.get())
         .put("keys", keys);
   }
 

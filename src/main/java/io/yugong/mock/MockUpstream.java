@@ -14,7 +14,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class MockUpstream {
 
-  private static final AtomicInteger RANDOM_PORT_KEYS = new AtomicInteger();
 
   private final Vertx vertx;
   private final List<String> deployments;
@@ -34,11 +33,26 @@ public final class MockUpstream {
     MockControl control = new MockControl();
     MockEnv env = new MockEnv(vertx, opts, control);
     AtomicInteger bound = new AtomicInteger();
-    // A negative port makes Vert.x pick one free port shared by every server listening with that same negative
-    // value; a distinct value per emulator keeps two emulators in one Vertx from sharing a port.
-    int port = opts.port() == 0 ? -(1 + RANDOM_PORT_KEYS.getAndIncrement() % 30_000) : opts.port();
-    return deploy(env, port, opts.instances(), bound)
+    if (opts.port() != 0 || opts.instances() == 1) {
+      return deploy(env, opts.port(), opts.instances(), bound)
+          .map(id -> new MockUpstream(vertx, List.of(id), bound.get(), control));
+    }
+    // every instance listens on one free port (Vert.x shares one server among the verticles
+    // listening on the same port); another socket may take the port between the choice and the
+    // bind: then another one
+    return deployOnFreePort(env, opts.instances(), bound, 3)
         .map(id -> new MockUpstream(vertx, List.of(id), bound.get(), control));
+  }
+
+  private static Future<String> deployOnFreePort(MockEnv env, int instances, AtomicInteger bound, int tries) {
+    int port;
+    try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getByName(env.options().host()))) {
+      port = s.getLocalPort();
+    } catch (java.io.IOException e) {
+      return Future.failedFuture(e);
+    }
+    return deploy(env, port, instances, bound).recover(e -> tries > 1 && String.valueOf(e.getMessage()).contains("Address already in use")
+        ? deployOnFreePort(env, instances, bound, tries - 1) : Future.failedFuture(e));
   }
 
   private static Future<String> deploy(MockEnv env, int port, int instances, AtomicInteger bound) {

@@ -64,7 +64,11 @@ final class MockVerticle extends VerticleBase {
         // Realtime: audio appends of a few MB, as OpenAI takes them
         .setMaxWebSocketFrameSize(16 * 1024 * 1024)
         .setMaxWebSocketMessageSize(16 * 1024 * 1024)
-        .setTcpNoDelay(true);
+        .setTcpNoDelay(true)
+        // HTTP/2 (prior knowledge or ALPN): a proxy multiplexes its clients' streams, and resets
+        // one each time a client leaves; thousands may leave at once. Netty's rapid-reset guard
+        // (200 resets per 30 s) would close the connection under all of their neighbours.
+        .setHttp2RstFloodMaxRstFramePerWindow(1_000_000);
     HttpServer server = vertx.createHttpServer(options).requestHandler(router);
     return server.listen().onSuccess(s -> bound.accept(s.actualPort()));
   }

@@ -46,6 +46,7 @@ final class Pump {
     }
     resp.closeHandler(v -> aborted());
     resp.exceptionHandler(t -> aborted());
+    ex.env.control().streamOpened();
     startNanos = System.nanoTime();
     pump();
   }
@@ -78,12 +79,18 @@ final class Pump {
       }
       lastWrite = resp.write(frames.frame(next++));
     }
-    finished = true;
+    finish();
     resp.end();
   }
 
-  private void cut() {
+  /** The answer is over (whole, cut or left by its client): it is no longer an open stream. */
+  private void finish() {
     finished = true;
+    ex.env.control().streamClosed();
+  }
+
+  private void cut() {
+    finish();
     if (lastWrite == null) {
       Exchange.drop(ex.req);
     } else {
@@ -95,7 +102,7 @@ final class Pump {
     if (finished) {
       return;
     }
-    finished = true;
+    finish();
     if (timerId >= 0) {
       ex.env.vertx().cancelTimer(timerId);
       timerId = -1;

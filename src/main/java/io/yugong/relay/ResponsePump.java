@@ -216,6 +216,9 @@ final class ResponsePump {
   }
 
   private void onEnd() {
+    if (done) {
+      return; // a failure reported before the end (an HTTP/2 stream may tell both) ended the answer
+    }
     if (sse != null) {
       Buffer rest = sse.flush();
       if (rest.length() > 0) {
@@ -231,6 +234,9 @@ final class ResponsePump {
 
   /** Ends the answer with its last bytes (null: none left), once it is settled. */
   private void end(Buffer last) {
+    if (down.ended()) {
+      return;
+    }
     if (last == null) {
       down.end();
       return;

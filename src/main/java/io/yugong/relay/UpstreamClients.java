@@ -14,6 +14,8 @@ import io.vertx.core.net.SocketAddress;
 import io.vertx.core.net.TrustOptions;
 import io.yugong.config.NodeConfig;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The HTTP clients one gateway instance speaks to upstream hosts with, and which one a request
@@ -29,6 +31,8 @@ import java.util.concurrent.TimeUnit;
  * ({@link ResponsePump}).
  */
 public final class UpstreamClients {
+
+  private static final Logger LOG = LoggerFactory.getLogger(UpstreamClients.class);
 
   private final HttpClientAgent http1;
   /** Null when HTTP/2 is off. */
@@ -48,12 +52,16 @@ public final class UpstreamClients {
    */
   public static UpstreamClients build(Vertx vertx, NodeConfig cfg, TrustOptions trust, H2cProbe probe,
       Handler<HttpConnection> onConnect) {
+    Handler<HttpConnection> connected = conn -> {
+      conn.exceptionHandler(new ConnectionFailures(conn));
+      onConnect.handle(conn);
+    };
     PoolOptions pool = new PoolOptions()
         .setHttp1MaxSize(cfg.upstreamPoolSize())
         .setHttp2MaxSize(cfg.upstreamHttp2PoolSize())
         .setMaxWaitQueueSize(-1);
     HttpClientAgent http1 = vertx.httpClientBuilder().with(options(cfg, trust)).with(pool)
-        .withConnectHandler(onConnect).build();
+        .withConnectHandler(connected).build();
     NodeConfig.UpstreamHttp2 mode = cfg.upstreamHttp2();
     if (mode == NodeConfig.UpstreamHttp2.OFF) {
       return new UpstreamClients(http1, null, null);
@@ -67,8 +75,31 @@ public final class UpstreamClients {
         // Room for every stream's window in the connection's: one stream whose client reads slowly
         // holds back only itself, not the others on its connection.
         .setHttp2ConnectionWindowSize(16 * 1024 * 1024);
-    HttpClientAgent http2 = vertx.httpClientBuilder().with(h2).with(pool).withConnectHandler(onConnect).build();
+    HttpClientAgent http2 = vertx.httpClientBuilder().with(h2).with(pool).withConnectHandler(connected).build();
     return new UpstreamClients(http1, http2, mode == NodeConfig.UpstreamHttp2.AUTO ? probe : null);
+  }
+
+  /**
+   * What fails an upstream connection as a whole (an HTTP/2 GOAWAY, a protocol error): logged once
+   * per connection, as upstream's fault. Each request it carried reports its own end.
+   */
+  private static final class ConnectionFailures implements Handler<Throwable> {
+    private final HttpConnection conn;
+    private boolean told;
+
+    ConnectionFailures(HttpConnection conn) {
+      this.conn = conn;
+    }
+
+    @Override
+    public void handle(Throwable e) {
+      if (!told) {
+        told = true;
+        LOG.warn("upstream connection to {} failed: {}", conn.remoteAddress(), e.toString());
+      } else {
+        LOG.debug("upstream connection to {} failed again: {}", conn.remoteAddress(), e.toString());
+      }
+    }
   }
 
   private static HttpClientOptions options(NodeConfig cfg, TrustOptions trust) {

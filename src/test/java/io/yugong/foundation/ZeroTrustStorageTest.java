@@ -220,7 +220,7 @@ class ZeroTrustStorageTest {
       return;
     }
     if (r.type() == ResponseType.MULTI) {
-      if (r.size() == 0 && r.getKeys() != null) {
+      if (!r.isArray()) { // a map (RESP3): its keys and values
         for (String k : r.getKeys()) {
           out.append(k).append('=');
           flatten(r.get(k), out);
