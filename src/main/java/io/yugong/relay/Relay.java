@@ -49,7 +49,6 @@ public final class Relay implements Handler<RoutingContext> {
   private final int deadlineMs;
   private final long maxJsonBody;
   private final long maxUploadBody;
-  private final int connectTimeoutMs;
   private final int firstByteTimeoutMs;
   private final long idleTimeoutMs;
   /** This event loop's attempts waiting for upstream's response head. */
@@ -68,7 +67,6 @@ public final class Relay implements Handler<RoutingContext> {
     this.deadlineMs = config.deadlineMs();
     this.maxJsonBody = config.maxJsonBody();
     this.maxUploadBody = config.maxUploadBody();
-    this.connectTimeoutMs = config.upstreamConnectTimeoutMs();
     this.firstByteTimeoutMs = config.firstByteTimeoutMs();
     this.idleTimeoutMs = config.idleTimeoutMs();
     this.headDeadlines = new HeadDeadlines(vertx);
@@ -246,7 +244,10 @@ public final class Relay implements Handler<RoutingContext> {
       options = UpstreamTarget.apply(new RequestOptions(), lease.baseUrl(), originForm(x))
           .setMethod(x.req.method())
           .setHeaders(HeaderRules.upstream(x.req.headers(), lease.authorization(), x.requestId))
-          .setConnectTimeout(connectTimeoutMs);
+          // how long it may wait for a connection of the pool (or an HTTP/2 stream slot): the rest
+          // of its deadline, since a node under load queues rather than fails; a host that does not
+          // answer still fails its TCP connect within YUGONG_UPSTREAM_CONNECT_TIMEOUT_MS
+          .setConnectTimeout(Math.max(1L, (x.deadlineNanos - System.nanoTime()) / 1_000_000L));
       client = clients.choose(options);
     } catch (RuntimeException e) {
       // A key whose base URL cannot make a request is the key's fault: take the next one.

@@ -249,6 +249,30 @@ class Http2UpstreamTest {
   }
 
   @Test
+  void aRequestWaitsForAFullPoolWithinItsDeadlineNotOnlyTheConnectTimeOut() throws Exception {
+    // one upstream connection, 300 ms to connect: three streams queue for it one after another
+    start(Map.of("YUGONG_UPSTREAM_HTTP2", "off", "YUGONG_UPSTREAM_POOL_SIZE", "1",
+        "YUGONG_UPSTREAM_CONNECT_TIMEOUT_MS", "300", "YUGONG_HTTP_INSTANCES", "1"));
+    addKey(upstream(new HttpServerOptions().setHttp2ClearTextEnabled(false)));
+    List<CompletableFuture<HttpResponse<String>>> streams = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      streams.add(chat(true, "hold"));
+    }
+    for (int i = 0; i < 3; i++) {
+      io.yugong.testing.Eventually.eventually(Duration.ofSeconds(30), () -> assertThat(held).hasSize(1));
+      Thread.sleep(500); // no event to await: the time-out under test is the passing of time itself
+      assertThat(held).as("the others still wait for the connection").hasSize(1);
+      held.poll().complete();
+    }
+    for (CompletableFuture<HttpResponse<String>> a : streams) {
+      HttpResponse<String> r = a.get();
+      assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+      assertThat(r.body()).endsWith("data: [DONE]\n\n");
+    }
+    assertThat(versions).hasSize(3).containsOnly(HttpVersion.HTTP_1_1);
+  }
+
+  @Test
   void aStreamUpstreamResetsIsCutAloneAndItsNeighboursOnTheConnectionGoOn() throws Exception {
     start(Map.of("YUGONG_HTTP_INSTANCES", "1")); // one upstream client: the streams share its connection
     addKey(upstream(new HttpServerOptions()));
