@@ -32,6 +32,7 @@ public final class NodeConfig {
     this.masterKey = decodeMasterKey(values.get("YUGONG_MASTER_KEY"));
     billingZone(); // a zone that is none stops the node at boot, not at the first charge
     upstreamHttp2(); // so is an HTTP/2 mode that is none
+    upstreamHttp2PoolSize();
     if (adminKey().isBlank()) {
       throw new Invalid("YUGONG_ADMIN_KEY is not set: choose the bearer key of the root (admin) account, "
           + "for example: export YUGONG_ADMIN_KEY=sk-admin-$(openssl rand -hex 24)");
@@ -288,7 +289,11 @@ public final class NodeConfig {
   public int upstreamHttp2PoolSize() {
     int instances = Math.max(1, httpInstances());
     int perInstance = (2 * UPSTREAM_CONNECTIONS / 100 + instances - 1) / instances;
-    return getInt("YUGONG_UPSTREAM_HTTP2_POOL_SIZE", Math.max(8, perInstance));
+    int size = getInt("YUGONG_UPSTREAM_HTTP2_POOL_SIZE", Math.max(8, perInstance));
+    if (size < 1) {
+      throw new Invalid("YUGONG_UPSTREAM_HTTP2_POOL_SIZE must be at least 1, not " + size);
+    }
+    return size;
   }
 
   /** Attempts per request across keys (YUGONG_ATTEMPTS, default 4). */

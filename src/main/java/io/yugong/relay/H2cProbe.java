@@ -74,18 +74,26 @@ public final class H2cProbe {
       return; // another request started it
     }
     if (hosts.size() > MAX_HOSTS) {
-      hosts.clear(); // many base URLs: start over rather than grow (each is probed again)
-      hosts.put(host, PROBING);
+      // many base URLs: forget the HTTP/1.1 hosts (each is probed again when next used); if that
+      // is not enough, start over
+      hosts.values().removeIf(k -> !k.h2c() && k != PROBING);
+      if (hosts.size() > MAX_HOSTS) {
+        hosts.clear();
+        hosts.put(host, PROBING);
+      }
     }
     Answer answer = new Answer(host);
-    answer.timer = vertx.setTimer(PROBE_TIMEOUT_MS, t -> answer.decide(false, "no answer in " + PROBE_TIMEOUT_MS + " ms"));
+    answer.timer = vertx.setTimer(PROBE_TIMEOUT_MS, t -> answer.expire());
     net.connect(host).onComplete(ar -> {
       if (ar.failed()) {
         answer.unreached(ar.cause());
         return;
       }
       NetSocket socket = ar.result();
-      answer.socket = socket;
+      if (!answer.connected(socket)) {
+        socket.close(); // connected after the time was up
+        return;
+      }
       socket.handler(answer::read);
       socket.closeHandler(v -> answer.decide(false, "closed the connection"));
       socket.exceptionHandler(e -> answer.decide(false, e.getClass().getSimpleName()));
@@ -93,19 +101,38 @@ public final class H2cProbe {
     });
   }
 
-  /** One probe's answer: the first frame head the host sends. */
+  /**
+   * One probe's answer: the first frame head the host sends. The timer and the connection may run
+   * on different event loops, hence the lock.
+   */
   private final class Answer {
     private final SocketAddress host;
     private final Buffer head = Buffer.buffer(FRAME_HEAD);
     private NetSocket socket;
-    private long timer;
+    private volatile long timer;
     private boolean decided;
 
     Answer(SocketAddress host) {
       this.host = host;
     }
 
-    void read(Buffer b) {
+    synchronized boolean connected(NetSocket s) {
+      if (decided) {
+        return false;
+      }
+      socket = s;
+      return true;
+    }
+
+    synchronized void expire() {
+      if (socket == null) {
+        unreached(new java.util.concurrent.TimeoutException("no connection in " + PROBE_TIMEOUT_MS + " ms"));
+      } else {
+        decide(false, "no answer in " + PROBE_TIMEOUT_MS + " ms");
+      }
+    }
+
+    synchronized void read(Buffer b) {
       head.appendBuffer(b, 0, Math.min(b.length(), FRAME_HEAD - head.length()));
       if (head.length() == FRAME_HEAD) {
         boolean settings = head.getByte(3) == SETTINGS && (head.getInt(5) & 0x7fffffff) == 0;
@@ -113,7 +140,7 @@ public final class H2cProbe {
       }
     }
 
-    void unreached(Throwable cause) {
+    synchronized void unreached(Throwable cause) {
       if (decided) {
         return;
       }
@@ -124,7 +151,7 @@ public final class H2cProbe {
           UNREACHED_MS / 1000);
     }
 
-    void decide(boolean h2c, String why) {
+    synchronized void decide(boolean h2c, String why) {
       if (decided) {
         return;
       }

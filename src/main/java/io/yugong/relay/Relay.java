@@ -255,14 +255,14 @@ public final class Relay implements Handler<RoutingContext> {
       return;
     }
     client.request(options)
-        .compose(creq -> send(x, creq))
+        // a connection that could not be set up (or a stream refused as malformed) may mean the
+        // host no longer speaks HTTP/2: it is probed again; a stream's own end says nothing of it
+        .onFailure(e -> clients.failed(options, client, e, true))
+        .compose(creq -> send(x, creq).onFailure(e -> clients.failed(options, client, e, false)))
         .onComplete(ar -> {
           if (ar.succeeded()) {
             onResponse(x, lease, ar.result());
           } else {
-            if (!(ar.cause() instanceof TimeoutException) && !x.clientGone) {
-              clients.failed(options, client);
-            }
             onAttemptFailed(x, lease, ar.cause());
           }
         });
@@ -280,7 +280,7 @@ public final class Relay implements Handler<RoutingContext> {
   private Future<HttpClientResponse> send(Exchange x, HttpClientRequest creq) {
     x.upstream = creq;
     if (x.clientGone) {
-      creq.reset();
+      creq.reset(ResponsePump.CANCEL);
       return Future.failedFuture("the client went away");
     }
     TimeoutException[] timedOut = {null};
@@ -291,7 +291,7 @@ public final class Relay implements Handler<RoutingContext> {
     HeadDeadlines.Deadline deadline = headDeadlines.start(due, () -> {
       timedOut[0] = new TimeoutException("no answer from upstream within "
           + (due - now + 999_999L) / 1_000_000L + " ms");
-      creq.reset(0, timedOut[0]);
+      creq.reset(ResponsePump.CANCEL, timedOut[0]);
     });
     Future<HttpClientResponse> response;
     if (x.upload != null) {
@@ -311,7 +311,7 @@ public final class Relay implements Handler<RoutingContext> {
     lease.observe(resp.headers());
     int status = resp.statusCode();
     if (x.clientGone) {
-      resp.request().reset();
+      resp.request().reset(ResponsePump.CANCEL);
       lease.release(Verdict.served(status), 0);
       return;
     }
@@ -323,7 +323,7 @@ public final class Relay implements Handler<RoutingContext> {
       x.pump.start();
       return;
     }
-    Failures.readError(resp).onComplete(ar -> {
+    Failures.readError(resp, vertx, idleTimeoutMs).onComplete(ar -> {
       Verdict v = Verdict.of(status, resp.headers(), ar.result(), model);
       if (!v.retryElsewhere()) {
         passOn(x, lease, resp, ar.result(), v);
@@ -465,7 +465,7 @@ public final class Relay implements Handler<RoutingContext> {
     }
     HttpClientRequest up = x.upstream;
     if (up != null) {
-      up.reset();
+      up.reset(ResponsePump.CANCEL);
     }
   }
 

@@ -27,6 +27,8 @@ import org.slf4j.LoggerFactory;
 final class ResponsePump {
 
   private static final Logger LOG = LoggerFactory.getLogger(ResponsePump.class);
+  /** HTTP/2's CANCEL (RFC 9113 §7): the stream is no longer needed (HTTP/1.1 closes the connection). */
+  static final long CANCEL = 0x8;
 
   private final Exchange x;
   private final KeyLease lease;
@@ -160,7 +162,7 @@ final class ResponsePump {
       idleTimer = ctx.owner().setTimer(idleMs - silentMs, t -> idleCheck());
       return;
     }
-    up.request().reset(0, new java.util.concurrent.TimeoutException("no data from upstream for " + idleMs + " ms"));
+    up.request().reset(CANCEL, new java.util.concurrent.TimeoutException("no data from upstream for " + idleMs + " ms"));
   }
 
   private void onChunk(Buffer chunk) {

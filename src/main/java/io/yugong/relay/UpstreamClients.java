@@ -1,5 +1,7 @@
 package io.yugong.relay;
 
+import io.netty.handler.codec.http2.Http2Error;
+import io.netty.handler.codec.http2.Http2Exception;
 import io.vertx.core.Future;
 import io.vertx.core.Handler;
 import io.vertx.core.Vertx;
@@ -72,6 +74,9 @@ public final class UpstreamClients {
         // cleartext: prior knowledge, never the h2c upgrade (only hosts the probe has heard speak it)
         .setHttp2ClearTextUpgrade(false)
         .setHttp2KeepAliveTimeout(30)
+        // at most 100 streams on one connection, whatever the server allows: every stream's
+        // window fits the connection's, and one lost connection cuts at most 100 streams
+        .setHttp2MultiplexingLimit(100)
         // Room for every stream's window in the connection's: one stream whose client reads slowly
         // holds back only itself, not the others on its connection.
         .setHttp2ConnectionWindowSize(16 * 1024 * 1024);
@@ -126,13 +131,37 @@ public final class UpstreamClients {
   }
 
   /**
-   * An attempt with {@code client} to the host of {@code options} failed: a cleartext host spoken to
-   * in HTTP/2 is probed again before it is again (it may have become an HTTP/1.1 server).
+   * An attempt with {@code client} to the host of {@code options} failed with {@code cause}, while
+   * getting its connection ({@code setup}) or afterwards. A cleartext host spoken to in HTTP/2 is
+   * probed again (it may have become an HTTP/1.1 server) when its connection could not be set up
+   * other than by a time-out (a loaded host is still an HTTP/2 host), or when a stream broke
+   * HTTP/2's rules; a stream that was refused, reset or cut says nothing of the protocol.
    */
-  void failed(RequestOptions options, HttpClientAgent client) {
-    if (client == http2 && probe != null && !Boolean.TRUE.equals(options.isSsl())) {
+  void failed(RequestOptions options, HttpClientAgent client, Throwable cause, boolean setup) {
+    if (client != http2 || probe == null || Boolean.TRUE.equals(options.isSsl())) {
+      return;
+    }
+    if (setup ? !timedOut(cause) : protocolError(cause)) {
       probe.forget(address(options));
     }
+  }
+
+  private static boolean timedOut(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof java.util.concurrent.TimeoutException || t.getClass().getSimpleName().contains("Timeout")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static boolean protocolError(Throwable cause) {
+    for (Throwable t = cause; t != null; t = t.getCause()) {
+      if (t instanceof Http2Exception h2 && h2.error() == Http2Error.PROTOCOL_ERROR) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private static SocketAddress address(RequestOptions options) {

@@ -86,6 +86,11 @@ class Http2UpstreamTest {
     if (prompt.equals("hop")) {
       req.response().putHeader("Keep-Alive", "timeout=5"); // HTTP/1.1's: a malformed HTTP/2 answer
     }
+    if (prompt.equals("silent error")) {
+      req.response().setStatusCode(500).setChunked(true).putHeader("content-type", "application/json")
+          .write("{\"error\":"); // and nothing more
+      return;
+    }
     if (!body.getBoolean("stream", false)) {
       req.response().putHeader("content-type", "application/json").end(new JsonObject()
           .put("id", "chatcmpl-h2").put("object", "chat.completion").put("created", 1).put("model", "gpt-4o-mini")
@@ -270,6 +275,20 @@ class Http2UpstreamTest {
       assertThat(r.body()).endsWith("data: [DONE]\n\n");
     }
     assertThat(versions).hasSize(3).containsOnly(HttpVersion.HTTP_1_1);
+  }
+
+  @Test
+  void aSilentErrorAnswerTimesOutAloneWhileItsConnectionIsBusy() throws Exception {
+    start(Map.of("YUGONG_IDLE_TIMEOUT_MS", "1000", "YUGONG_HTTP_INSTANCES", "1"));
+    addKey(upstream(new HttpServerOptions()));
+    untilHttp2();
+    CompletableFuture<HttpResponse<String>> busy = chat(true, "slow");
+    HttpResponse<String> error = chat(false, "silent error").get();
+    assertThat(error.statusCode()).as(error.body()).isEqualTo(503);
+    assertThat(new JsonObject(error.body()).getJsonObject("error").getString("code")).isEqualTo("upstream_unavailable");
+    assertThat(busy.isDone()).as("the busy stream outlives the silent error's time-out").isFalse();
+    assertThat(busy.get().body()).endsWith("data: [DONE]\n\n");
+    assertThat(versions).endsWith(HttpVersion.HTTP_2, HttpVersion.HTTP_2);
   }
 
   @Test
