@@ -32,7 +32,10 @@ public final class NodeConfig {
     this.masterKey = decodeMasterKey(values.get("YUGONG_MASTER_KEY"));
     billingZone(); // a zone that is none stops the node at boot, not at the first charge
     upstreamHttp2(); // so is an HTTP/2 mode that is none
-    upstreamHttp2PoolSize();
+    if ((long) upstreamPoolSize() * upstreamHttp2PoolSize() > Integer.MAX_VALUE) { // and pool sizes out of range
+      throw new Invalid("YUGONG_UPSTREAM_POOL_SIZE × YUGONG_UPSTREAM_HTTP2_POOL_SIZE must not pass "
+          + Integer.MAX_VALUE + " (one pool holds both kinds)");
+    }
     if (adminKey().isBlank()) {
       throw new Invalid("YUGONG_ADMIN_KEY is not set: choose the bearer key of the root (admin) account, "
           + "for example: export YUGONG_ADMIN_KEY=sk-admin-$(openssl rand -hex 24)");
@@ -252,7 +255,18 @@ public final class NodeConfig {
    */
   public int upstreamPoolSize() {
     int instances = Math.max(1, httpInstances());
-    return getInt("YUGONG_UPSTREAM_POOL_SIZE", Math.max(256, (UPSTREAM_CONNECTIONS + instances - 1) / instances));
+    return poolSize("YUGONG_UPSTREAM_POOL_SIZE", Math.max(256, (UPSTREAM_CONNECTIONS + instances - 1) / instances));
+  }
+
+  /** Largest upstream pool size per host and instance (the pool keeps an array of its size, and multiplies the two). */
+  private static final int MAX_POOL_SIZE = 100_000;
+
+  private int poolSize(String name, int fallback) {
+    int size = getInt(name, fallback);
+    if (size < 1 || size > MAX_POOL_SIZE) {
+      throw new Invalid(name + " must be between 1 and " + MAX_POOL_SIZE + ", not " + size);
+    }
+    return size;
   }
 
   /** Upstream connections per host a node holds by default, over all its HTTP instances. */
@@ -289,11 +303,7 @@ public final class NodeConfig {
   public int upstreamHttp2PoolSize() {
     int instances = Math.max(1, httpInstances());
     int perInstance = (2 * UPSTREAM_CONNECTIONS / 100 + instances - 1) / instances;
-    int size = getInt("YUGONG_UPSTREAM_HTTP2_POOL_SIZE", Math.max(8, perInstance));
-    if (size < 1) {
-      throw new Invalid("YUGONG_UPSTREAM_HTTP2_POOL_SIZE must be at least 1, not " + size);
-    }
-    return size;
+    return poolSize("YUGONG_UPSTREAM_HTTP2_POOL_SIZE", Math.max(8, perInstance));
   }
 
   /** Attempts per request across keys (YUGONG_ATTEMPTS, default 4). */

@@ -2,9 +2,7 @@ package io.yugong.relay;
 
 import io.vertx.core.Future;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.HttpVersion;
 
 /** Reading upstream's error answers, which judge the key (see {@link io.yugong.keypool.Verdict}). */
 final class Failures {
@@ -15,29 +13,21 @@ final class Failures {
   }
 
   /**
-   * Reads an error answer's body, at most 64 KiB of it, never failing. Over HTTP/2 the read is
-   * bounded by {@code idleMs} (the connection's idle time-out does not see one silent stream among
-   * busy ones): past it the stream is cancelled and what came is the body. Over HTTP/1.1 the
-   * connection's idle time-out ends a silent one.
+   * Reads an error answer's body, at most 64 KiB of it, never failing. A silence inside it longer
+   * than {@code idleMs} ends it as it ends any answer ({@link AnswerIdle}): what came is the body.
    */
-  static Future<Buffer> readError(HttpClientResponse resp, Vertx vertx, long idleMs) {
+  static Future<Buffer> readError(HttpClientResponse resp, long idleMs) {
     Buffer out = Buffer.buffer();
     io.vertx.core.Promise<Buffer> done = io.vertx.core.Promise.promise();
+    AnswerIdle idle = AnswerIdle.watch(resp, idleMs);
     resp.handler(b -> {
+      idle.touch();
       if (out.length() < MAX_ERROR_BODY) {
         out.appendBuffer(b, 0, Math.min(b.length(), MAX_ERROR_BODY - out.length()));
       }
     });
     resp.exceptionHandler(e -> done.tryComplete(out));
     resp.endHandler(v -> done.tryComplete(out));
-    if (resp.version() == HttpVersion.HTTP_2 && idleMs > 0) {
-      long timer = vertx.setTimer(idleMs, t -> {
-        if (done.tryComplete(out)) {
-          resp.request().reset(ResponsePump.CANCEL);
-        }
-      });
-      done.future().onComplete(ar -> vertx.cancelTimer(timer));
-    }
-    return done.future();
+    return done.future().andThen(ar -> idle.stop());
   }
 }

@@ -255,14 +255,15 @@ public final class Relay implements Handler<RoutingContext> {
       return;
     }
     client.request(options)
-        // a connection that could not be set up (or a stream refused as malformed) may mean the
-        // host no longer speaks HTTP/2: it is probed again; a stream's own end says nothing of it
-        .onFailure(e -> clients.failed(options, client, e, true))
-        .compose(creq -> send(x, creq).onFailure(e -> clients.failed(options, client, e, false)))
+        .compose(creq -> send(x, creq), setup -> {
+          clients.failed(options, client, setup, true); // no connection: the host's protocol may have changed
+          return Future.failedFuture(setup);
+        })
         .onComplete(ar -> {
           if (ar.succeeded()) {
             onResponse(x, lease, ar.result());
           } else {
+            clients.failed(options, client, ar.cause(), false); // a stream that broke HTTP/2's rules
             onAttemptFailed(x, lease, ar.cause());
           }
         });
@@ -280,7 +281,7 @@ public final class Relay implements Handler<RoutingContext> {
   private Future<HttpClientResponse> send(Exchange x, HttpClientRequest creq) {
     x.upstream = creq;
     if (x.clientGone) {
-      creq.reset(ResponsePump.CANCEL);
+      creq.reset(UpstreamClients.CANCEL);
       return Future.failedFuture("the client went away");
     }
     TimeoutException[] timedOut = {null};
@@ -291,7 +292,7 @@ public final class Relay implements Handler<RoutingContext> {
     HeadDeadlines.Deadline deadline = headDeadlines.start(due, () -> {
       timedOut[0] = new TimeoutException("no answer from upstream within "
           + (due - now + 999_999L) / 1_000_000L + " ms");
-      creq.reset(ResponsePump.CANCEL, timedOut[0]);
+      creq.reset(UpstreamClients.CANCEL, timedOut[0]);
     });
     Future<HttpClientResponse> response;
     if (x.upload != null) {
@@ -311,7 +312,7 @@ public final class Relay implements Handler<RoutingContext> {
     lease.observe(resp.headers());
     int status = resp.statusCode();
     if (x.clientGone) {
-      resp.request().reset(ResponsePump.CANCEL);
+      resp.request().reset(UpstreamClients.CANCEL);
       lease.release(Verdict.served(status), 0);
       return;
     }
@@ -323,7 +324,7 @@ public final class Relay implements Handler<RoutingContext> {
       x.pump.start();
       return;
     }
-    Failures.readError(resp, vertx, idleTimeoutMs).onComplete(ar -> {
+    Failures.readError(resp, idleTimeoutMs).onComplete(ar -> {
       Verdict v = Verdict.of(status, resp.headers(), ar.result(), model);
       if (!v.retryElsewhere()) {
         passOn(x, lease, resp, ar.result(), v);
@@ -465,7 +466,7 @@ public final class Relay implements Handler<RoutingContext> {
     }
     HttpClientRequest up = x.upstream;
     if (up != null) {
-      up.reset(ResponsePump.CANCEL);
+      up.reset(UpstreamClients.CANCEL);
     }
   }
 

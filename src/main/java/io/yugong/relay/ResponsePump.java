@@ -4,7 +4,6 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpClientResponse;
 import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpServerResponse;
-import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonObject;
 import io.yugong.keypool.KeyLease;
 import io.yugong.keypool.Verdict;
@@ -27,8 +26,6 @@ import org.slf4j.LoggerFactory;
 final class ResponsePump {
 
   private static final Logger LOG = LoggerFactory.getLogger(ResponsePump.class);
-  /** HTTP/2's CANCEL (RFC 9113 §7): the stream is no longer needed (HTTP/1.1 closes the connection). */
-  static final long CANCEL = 0x8;
 
   private final Exchange x;
   private final KeyLease lease;
@@ -53,20 +50,14 @@ final class ResponsePump {
   private final Context ctx = Vertx.currentContext();
   private boolean done;
   private final Promise<Void> finished = Promise.promise();
-  /**
-   * The longest silence inside an HTTP/2 answer, ms (0: none kept here). An HTTP/1.1 connection
-   * carries this answer alone, so its idle time-out keeps it; an HTTP/2 connection's sees its
-   * other streams' frames, so each HTTP/2 answer has a timer of its own, set once and moved on
-   * lazily (when it fires after data came, it is set again for the rest).
-   */
+  /** YUGONG_IDLE_TIMEOUT_MS, and its keeper once the answer streams (see {@link AnswerIdle}). */
   private final long idleMs;
-  private long idleTimer = -1;
-  private long lastDataNanos;
+  private AnswerIdle idle;
 
   ResponsePump(Exchange x, KeyLease lease, HttpClientResponse up, Accounting accounting, KeyAffinity affinity,
       long idleMs, Consumer<Exchange> onDone) {
     this.x = x;
-    this.idleMs = up.version() == HttpVersion.HTTP_2 && ctx != null ? idleMs : 0;
+    this.idleMs = idleMs;
     this.lease = lease;
     this.up = up;
     this.down = x.resp;
@@ -95,13 +86,10 @@ final class ResponsePump {
     } else {
       down.setChunked(true);
     }
+    idle = AnswerIdle.watch(up, idleMs);
     up.handler(this::onChunk);
     up.exceptionHandler(this::onUpstreamFailure);
     up.endHandler(v -> onEnd());
-    if (idleMs > 0) {
-      lastDataNanos = System.nanoTime();
-      idleTimer = ctx.owner().setTimer(idleMs, t -> idleCheck());
-    }
     if (sse != null) {
       // The client sees the stream open before the first event: the head goes with the events
       // that came in the same read as upstream's head, or alone right after that read.
@@ -152,26 +140,11 @@ final class ResponsePump {
     return p;
   }
 
-  private void idleCheck() {
-    idleTimer = -1;
-    if (done) {
-      return;
-    }
-    long silentMs = (System.nanoTime() - lastDataNanos) / 1_000_000L;
-    if (silentMs < idleMs) {
-      idleTimer = ctx.owner().setTimer(idleMs - silentMs, t -> idleCheck());
-      return;
-    }
-    up.request().reset(CANCEL, new java.util.concurrent.TimeoutException("no data from upstream for " + idleMs + " ms"));
-  }
-
   private void onChunk(Buffer chunk) {
     if (done) {
       return;
     }
-    if (idleMs > 0) {
-      lastDataNanos = System.nanoTime();
-    }
+    idle.touch();
     if (body != null && body.length() + chunk.length() <= MAX_METERED_BODY) {
       body.appendBuffer(chunk);
     }
@@ -310,9 +283,8 @@ final class ResponsePump {
       return Future.succeededFuture();
     }
     done = true;
-    if (idleTimer >= 0) {
-      ctx.owner().cancelTimer(idleTimer);
-      idleTimer = -1;
+    if (idle != null) {
+      idle.stop();
     }
     Future<Void> settled;
     try {

@@ -30,11 +30,13 @@ import org.slf4j.LoggerFactory;
  * <p>An HTTP/1.1 connection carries one response at a time, so the connection's idle time-out is
  * the longest silence inside a response (one idle handler per connection, no timer per request).
  * An HTTP/2 connection carries others that keep it busy, so an HTTP/2 answer keeps its own
- * ({@link ResponsePump}).
+ * ({@link AnswerIdle}).
  */
 public final class UpstreamClients {
 
   private static final Logger LOG = LoggerFactory.getLogger(UpstreamClients.class);
+  /** HTTP/2's CANCEL (RFC 9113 §7), for a stream Yugong gives up; over HTTP/1.1 a reset closes the connection. */
+  static final long CANCEL = 0x8;
 
   private final HttpClientAgent http1;
   /** Null when HTTP/2 is off. */
@@ -74,11 +76,10 @@ public final class UpstreamClients {
         // cleartext: prior knowledge, never the h2c upgrade (only hosts the probe has heard speak it)
         .setHttp2ClearTextUpgrade(false)
         .setHttp2KeepAliveTimeout(30)
-        // at most 100 streams on one connection, whatever the server allows: every stream's
-        // window fits the connection's, and one lost connection cuts at most 100 streams
+        // at most 100 streams on one connection, whatever the server allows, and room for all
+        // their windows (64 KiB each) in the connection's: a stream whose client reads slowly
+        // holds back only itself, and one lost connection cuts at most 100 streams
         .setHttp2MultiplexingLimit(100)
-        // Room for every stream's window in the connection's: one stream whose client reads slowly
-        // holds back only itself, not the others on its connection.
         .setHttp2ConnectionWindowSize(16 * 1024 * 1024);
     HttpClientAgent http2 = vertx.httpClientBuilder().with(h2).with(pool).withConnectHandler(connected).build();
     return new UpstreamClients(http1, http2, mode == NodeConfig.UpstreamHttp2.AUTO ? probe : null);
@@ -148,7 +149,7 @@ public final class UpstreamClients {
 
   private static boolean timedOut(Throwable cause) {
     for (Throwable t = cause; t != null; t = t.getCause()) {
-      if (t instanceof java.util.concurrent.TimeoutException || t.getClass().getSimpleName().contains("Timeout")) {
+      if (t instanceof java.util.concurrent.TimeoutException || t instanceof io.netty.channel.ConnectTimeoutException) {
         return true;
       }
     }

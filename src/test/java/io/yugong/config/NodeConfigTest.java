@@ -86,6 +86,21 @@ class NodeConfigTest {
   }
 
   @Test
+  void upstreamPoolSizesOutOfRangeStopTheNodeAtBoot() {
+    for (String name : new String[] {"YUGONG_UPSTREAM_POOL_SIZE", "YUGONG_UPSTREAM_HTTP2_POOL_SIZE"}) {
+      for (String bad : new String[] {"0", "-1", "100001", "2147483647"}) {
+        assertThatThrownBy(() -> NodeConfig.from(Map.of("YUGONG_MASTER_KEY", MASTER, "YUGONG_ADMIN_KEY", "k",
+            name, bad))).as(name + "=" + bad).isInstanceOf(NodeConfig.Invalid.class).hasMessageContaining(name);
+      }
+      assertThat(NodeConfig.from(Map.of("YUGONG_MASTER_KEY", MASTER, "YUGONG_ADMIN_KEY", "k", name, "100000")))
+          .isNotNull();
+    }
+    assertThatThrownBy(() -> NodeConfig.from(Map.of("YUGONG_MASTER_KEY", MASTER, "YUGONG_ADMIN_KEY", "k",
+        "YUGONG_UPSTREAM_POOL_SIZE", "100000", "YUGONG_UPSTREAM_HTTP2_POOL_SIZE", "100000")))
+        .isInstanceOf(NodeConfig.Invalid.class).hasMessageContaining("must not pass");
+  }
+
+  @Test
   void aFileMayHoldSettingsAndTheEnvironmentWins(@TempDir Path dir) throws Exception {
     Path file = dir.resolve("yugong.properties");
     Files.writeString(file, "YUGONG_PORT=9000\nYUGONG_MAX_JSON_BODY=64KB\nYUGONG_UPSTREAM=http://up:1/v1/\n"
