@@ -10,6 +10,9 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.core.net.NetClient;
+import io.vertx.core.net.NetServer;
+import io.vertx.core.net.NetSocket;
 import io.yugong.mock.MockOptions;
 import io.yugong.testing.TestCluster;
 import java.net.URI;
@@ -218,19 +221,38 @@ class Http2UpstreamTest {
   @Test
   void aHostThatStopsSpeakingHttp2IsSpokenToInHttp11Again() throws Exception {
     start(Map.of());
+    // One address whose server is replaced: a TCP front on a port that stays bound, relaying each
+    // connection to the server of the moment. (Closing a server and listening again on its port
+    // races every other process on the machine for that port.)
     HttpServer h2 = upstream(new HttpServerOptions());
-    addKey(h2);
-    addKey(h2); // a second key to the same host: the attempt after the failed one
+    HttpServer h1 = upstream(new HttpServerOptions().setHttp2ClearTextEnabled(false));
+    AtomicInteger backend = new AtomicInteger(h2.actualPort());
+    List<NetSocket> relayed = new CopyOnWriteArrayList<>();
+    NetClient dialer = vertx.createNetClient();
+    NetServer front = TestCluster.await(vertx.createNetServer().connectHandler(in -> {
+      in.pause();
+      relayed.add(in);
+      dialer.connect(backend.get(), "127.0.0.1").onComplete(out -> {
+        if (out.failed()) {
+          in.close();
+          return;
+        }
+        relayed.add(out.result());
+        in.pipeTo(out.result());
+        out.result().pipeTo(in);
+      });
+    }).listen(0, "127.0.0.1"));
+    String frontUrl = "http://127.0.0.1:" + front.actualPort();
+    for (int i = 0; i < 2; i++) { // a second key to the same host: the attempt after the failed one
+      cluster.addKey(0, "sk-h2-" + TestCluster.randomHex(20), new JsonObject()
+          .put("baseUrl", frontUrl).put("models", new JsonArray().add("gpt-4o-mini")));
+    }
     untilHttp2();
-    int port = h2.actualPort();
-    TestCluster.await(h2.close());
+    backend.set(h1.actualPort());
+    for (NetSocket s : relayed) {
+      TestCluster.await(s.close());
+    }
     versions.clear();
-    TestCluster.await(vertx.createHttpServer(new HttpServerOptions().setHttp2ClearTextEnabled(false))
-        .requestHandler(req -> {
-          versions.add(req.version());
-          req.body().onSuccess(b -> answer(req, b.toJsonObject()));
-        })
-        .listen(port, "127.0.0.1"));
 
     for (int i = 0; i < 10; i++) {
       HttpResponse<String> r = chat(false, "hello").get();
