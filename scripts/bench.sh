@@ -116,7 +116,8 @@ wait_http "http://127.0.0.1:$UP_PORT/v1/chat/completions" 10
 wait_http "http://127.0.0.1:$PROXY_PORT/v1/chat/completions" 10
 
 # --- one Yugong node -------------------------------------------------------------------------
-start_lone_node bench "http://127.0.0.1:$UP_PORT" 8190 5951 data/logs/bench-node.log -Xms1g -Xmx1g
+# shellcheck disable=SC2086
+start_lone_node bench "http://127.0.0.1:$UP_PORT" 8190 5951 data/logs/bench-node.log ${BENCH_NODE_JVM:--Xms1g -Xmx1g}
 ADMIN=(-H "Authorization: Bearer $YUGONG_ADMIN_KEY" -H "Content-Type: application/json")
 curl -fsS "${ADMIN[@]}" -X POST "http://127.0.0.1:$NODE_PORT/admin/keys" \
   -d '[{"key":"sk-bench-upstream-0001"},{"key":"sk-bench-upstream-0002"},{"key":"sk-bench-upstream-0003"},{"key":"sk-bench-upstream-0004"}]' >/dev/null

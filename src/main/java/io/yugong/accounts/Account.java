@@ -85,18 +85,27 @@ public record Account(
     return List.of(ids).subList(0, Math.max(0, ids.length - 1));
   }
 
-  /** True when {@code ancestors} holds exactly the accounts named by {@code path}. */
+  /**
+   * True when {@code ancestors} holds exactly the accounts named by {@code path}: read in place
+   * (this is asked on every request).
+   */
   boolean ancestryComplete() {
-    List<String> ids = ancestorIds();
-    if (ids.size() != ancestors.size()) {
-      return false;
-    }
-    for (int i = 0; i < ids.size(); i++) {
-      if (!ids.get(i).equals(ancestors.get(i).id())) {
+    int at = 0;
+    for (Account ancestor : ancestors) {
+      String id = ancestor.id();
+      int end = at + id.length();
+      if (end >= path.length() || path.charAt(end) != '/' || !path.startsWith(id, at)) {
         return false;
       }
+      at = end + 1;
     }
-    return true;
+    return path.indexOf('/', at) < 0;
+  }
+
+  /** True for the root and for the accounts directly below it (no customer account above them). */
+  public boolean belowNoCustomer() {
+    int first = path.indexOf('/');
+    return first < 0 || path.indexOf('/', first + 1) < 0;
   }
 
   /**

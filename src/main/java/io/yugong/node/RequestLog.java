@@ -28,8 +28,9 @@ import org.slf4j.LoggerFactory;
  * upstream key id, node, status, attempts, tokens, cost, time to first byte, duration), never a
  * key. The archive for log shippers: Redis keeps only the latest ledger entries of an account.
  *
- * <p>The event loop only puts the line in a bounded queue: no syscall, no thread woken. A writer
- * thread of the node's drains the queue every {@link #DRAIN_MS} ms, writes the lines through
+ * <p>The event loop only puts the entry and its instant in a bounded queue: no syscall, no thread
+ * woken, no text built on the request's path. A writer thread of the node's drains the queue every
+ * {@link #DRAIN_MS} ms, writes the entries' lines through
  * logback to {@code requests-PORT.jsonl} in the configured directory, rolled daily and at 100 MB,
  * gzipped, 14 days and 5 GB kept — or to stdout — and flushes once per batch. (Logback's own
  * AsyncAppender woke its worker and wrote to the file once per line: a write and a futex per
@@ -52,7 +53,7 @@ public final class RequestLog {
   private final String nodeId;
   private final ch.qos.logback.classic.Logger logger;
   private final OutputStreamAppender<ILoggingEvent> sink;
-  private final ArrayBlockingQueue<String> queue = new ArrayBlockingQueue<>(QUEUE);
+  private final ArrayBlockingQueue<Queued> queue = new ArrayBlockingQueue<>(QUEUE);
   private final AtomicLong dropped = new AtomicLong();
   private final Thread writer;
   private volatile boolean closing;
@@ -94,25 +95,28 @@ public final class RequestLog {
     }
   }
 
+  /** An entry and the instant it was written at (its line is built by the writer). */
+  private record Queued(Entry entry, long atMs) {}
+
   /** Queues the line of one finished request; never blocks, never wakes a thread. */
   public void write(Entry e) {
     if (logger == null) {
       return;
     }
-    if (!queue.offer(line(e, nodeId, System.currentTimeMillis()))) {
+    if (!queue.offer(new Queued(e, System.currentTimeMillis()))) {
       dropped.incrementAndGet();
     }
   }
 
   private void drainUntilClosed() {
-    List<String> batch = new ArrayList<>(1024);
+    List<Queued> batch = new ArrayList<>(1024);
     while (true) {
       boolean last = closing;
       queue.drainTo(batch);
       if (!batch.isEmpty()) {
         try {
-          for (String line : batch) {
-            logger.info(line);
+          for (Queued q : batch) {
+            logger.info(line(q.entry(), nodeId, q.atMs()));
           }
           sink.getOutputStream().flush();
         } catch (IOException | RuntimeException e) {

@@ -105,7 +105,7 @@ final class Accounting {
    * per-request holds in Redis.
    */
   private static boolean sliceable(Account a) {
-    return a.ancestorIdsBelowRoot().isEmpty() && !a.rateLimited() && a.hardLimit() == 0;
+    return a.belowNoCustomer() && !a.rateLimited() && a.hardLimit() == 0;
   }
 
   /** Checks the account's rules for the request: admin key, endpoint policy, model rules. */

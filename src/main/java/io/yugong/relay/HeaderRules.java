@@ -2,7 +2,10 @@ package io.yugong.relay;
 
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
+import io.netty.util.AsciiString;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -16,16 +19,16 @@ import java.util.Set;
  */
 final class HeaderRules {
 
-  private static final Set<String> HOP_BY_HOP = names(
+  private static final NameSet HOP_BY_HOP = new NameSet(
       "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
       "te", "trailer", "transfer-encoding", "upgrade", "http2-settings");
 
-  private static final Set<String> NOT_UPSTREAM = names(
+  private static final NameSet NOT_UPSTREAM = new NameSet(
       "host", "authorization", "content-length", "accept-encoding", "openai-organization",
       "openai-project", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "forwarded",
       "x-real-ip", "cookie", "expect", "origin");
 
-  private static final Set<String> NOT_DOWNSTREAM = names(
+  private static final NameSet NOT_DOWNSTREAM = new NameSet(
       "openai-organization", "openai-project", "set-cookie", "content-length", "alt-svc",
       "cf-ray", "cf-cache-status", "strict-transport-security", "server");
 
@@ -41,8 +44,7 @@ final class HeaderRules {
     MultiMap out = MultiMap.caseInsensitiveMultiMap();
     Set<String> listed = connectionListed(client.get(HttpHeaders.CONNECTION));
     client.forEach((name, value) -> {
-      String lower = lower(name);
-      if (!HOP_BY_HOP.contains(lower) && !NOT_UPSTREAM.contains(lower) && !listed.contains(lower)) {
+      if (!HOP_BY_HOP.contains(name) && !NOT_UPSTREAM.contains(name) && !listed(listed, name)) {
         out.add(name, value);
       }
     });
@@ -55,9 +57,8 @@ final class HeaderRules {
   static void downstream(MultiMap upstream, MultiMap client) {
     Set<String> listed = connectionListed(upstream.get(HttpHeaders.CONNECTION));
     upstream.forEach((name, value) -> {
-      String lower = lower(name);
-      if (!HOP_BY_HOP.contains(lower) && !NOT_DOWNSTREAM.contains(lower) && !listed.contains(lower)
-          && !lower.startsWith(RATE_LIMIT_PREFIX) && !lower.startsWith(CORS_PREFIX)) {
+      if (!HOP_BY_HOP.contains(name) && !NOT_DOWNSTREAM.contains(name) && !listed(listed, name)
+          && !startsWith(name, RATE_LIMIT_PREFIX) && !startsWith(name, CORS_PREFIX)) {
         client.add(name, value);
       }
     });
@@ -80,6 +81,15 @@ final class HeaderRules {
     return out;
   }
 
+  /** True when the Connection header listed {@code name} (the list is nearly always empty). */
+  private static boolean listed(Set<String> listed, String name) {
+    return !listed.isEmpty() && listed.contains(lower(name));
+  }
+
+  private static boolean startsWith(String name, String lowerPrefix) {
+    return name.regionMatches(true, 0, lowerPrefix, 0, lowerPrefix.length());
+  }
+
   /** The name in lower case; the same string (no copy) when it already is, as HTTP/2 and most clients send. */
   private static String lower(String name) {
     for (int i = 0; i < name.length(); i++) {
@@ -91,8 +101,39 @@ final class HeaderRules {
     return name;
   }
 
-  /** A hashed set of lower-case names (a header name is looked up once per header). */
-  private static Set<String> names(String... names) {
-    return Set.of(names);
+  /**
+   * Header names, looked up in any case without a lower-case copy of the name asked about (a
+   * header name is looked up once per header, both ways, on every request): buckets by Netty's
+   * case-insensitive ASCII hash.
+   */
+  private static final class NameSet {
+    private final String[][] buckets;
+    private final int mask;
+
+    NameSet(String... lowerNames) {
+      int size = Integer.highestOneBit(lowerNames.length * 4 - 1) << 1;
+      mask = size - 1;
+      List<List<String>> lists = new ArrayList<>();
+      for (int i = 0; i < size; i++) {
+        lists.add(new ArrayList<>());
+      }
+      for (String n : lowerNames) {
+        lists.get(AsciiString.hashCode(n) & mask).add(n);
+      }
+      buckets = new String[size][];
+      for (int i = 0; i < size; i++) {
+        buckets[i] = lists.get(i).toArray(new String[0]);
+      }
+    }
+
+    /** Whether a listed name equals {@code name} regardless of ASCII case. */
+    boolean contains(CharSequence name) {
+      for (String n : buckets[AsciiString.hashCode(name) & mask]) {
+        if (n.length() == name.length() && AsciiString.contentEqualsIgnoreCase(n, name)) {
+          return true;
+        }
+      }
+      return false;
+    }
   }
 }
