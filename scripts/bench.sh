@@ -18,6 +18,7 @@
 # funded account; a small one, e.g. 0.02, exercises the exact per-request path),
 # BENCH_FLOOR=1 (also measure scripts/vertx-floor.java, the same Vert.x HTTP stack as a bare proxy
 # with none of Yugong's work: the floor under the node's figures),
+# BENCH_NODE_JVM (the node's JVM flags, "-Xms1g -Xmx1g"; for trials such as another GC),
 # BENCH_JFR=FILE (record the node with JFR during the non-streaming run), BENCH_SERVE=1 (set
 # everything up, print where it is, and wait: for profiling by hand), and any YUGONG_*
 # setting, passed to the node as is. See docs/benchmarks.md.

@@ -2,10 +2,7 @@ package io.yugong.relay;
 
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
-import io.netty.util.AsciiString;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 
@@ -19,16 +16,16 @@ import java.util.Set;
  */
 final class HeaderRules {
 
-  private static final NameSet HOP_BY_HOP = new NameSet(
+  private static final MultiMap HOP_BY_HOP = names(
       "connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "proxy-connection",
       "te", "trailer", "transfer-encoding", "upgrade", "http2-settings");
 
-  private static final NameSet NOT_UPSTREAM = new NameSet(
+  private static final MultiMap NOT_UPSTREAM = names(
       "host", "authorization", "content-length", "accept-encoding", "openai-organization",
       "openai-project", "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto", "forwarded",
       "x-real-ip", "cookie", "expect", "origin");
 
-  private static final NameSet NOT_DOWNSTREAM = new NameSet(
+  private static final MultiMap NOT_DOWNSTREAM = names(
       "openai-organization", "openai-project", "set-cookie", "content-length", "alt-svc",
       "cf-ray", "cf-cache-status", "strict-transport-security", "server");
 
@@ -103,37 +100,14 @@ final class HeaderRules {
 
   /**
    * Header names, looked up in any case without a lower-case copy of the name asked about (a
-   * header name is looked up once per header, both ways, on every request): buckets by Netty's
-   * case-insensitive ASCII hash.
+   * header name is looked up once per header, both ways, on every request): Vert.x's headers map,
+   * hashed by Netty's case-insensitive ASCII hash; filled once, only read after.
    */
-  private static final class NameSet {
-    private final String[][] buckets;
-    private final int mask;
-
-    NameSet(String... lowerNames) {
-      int size = Integer.highestOneBit(lowerNames.length * 4 - 1) << 1;
-      mask = size - 1;
-      List<List<String>> lists = new ArrayList<>();
-      for (int i = 0; i < size; i++) {
-        lists.add(new ArrayList<>());
-      }
-      for (String n : lowerNames) {
-        lists.get(AsciiString.hashCode(n) & mask).add(n);
-      }
-      buckets = new String[size][];
-      for (int i = 0; i < size; i++) {
-        buckets[i] = lists.get(i).toArray(new String[0]);
-      }
+  private static MultiMap names(String... lowerNames) {
+    MultiMap m = HttpHeaders.headers();
+    for (String n : lowerNames) {
+      m.add(n, "");
     }
-
-    /** Whether a listed name equals {@code name} regardless of ASCII case. */
-    boolean contains(CharSequence name) {
-      for (String n : buckets[AsciiString.hashCode(name) & mask]) {
-        if (n.length() == name.length() && AsciiString.contentEqualsIgnoreCase(n, name)) {
-          return true;
-        }
-      }
-      return false;
-    }
+    return m;
   }
 }
