@@ -18,6 +18,7 @@
 # funded account; a small one, e.g. 0.02, exercises the exact per-request path),
 # BENCH_FLOOR=1 (also measure scripts/vertx-floor.java, the same Vert.x HTTP stack as a bare proxy
 # with none of Yugong's work: the floor under the node's figures),
+# BENCH_C1_ROUNDS (rounds of the one-connection latency, 3; each figure is the median),
 # BENCH_NODE_JVM (the node's JVM flags, "-Xms1g -Xmx1g"; for trials such as another GC),
 # BENCH_JFR=FILE (record the node with JFR during the non-streaming run), BENCH_SERVE=1 (set
 # everything up, print where it is, and wait: for profiling by hand), and any YUGONG_*
@@ -215,12 +216,23 @@ for mode in plain stream; do
 done
 
 echo
-echo "latency added over direct at 1 connection (non-streaming):"
-read -r _ D1_P50 D1_P99 _ < <(run direct-c1 "http://127.0.0.1:$UP_PORT/v1/chat/completions" x "$WORK/plain.lua" 1 1)
-read -r _ P1_P50 P1_P99 _ < <(run nginx-c1 "http://127.0.0.1:$PROXY_PORT/v1/chat/completions" x "$WORK/plain.lua" 1 1)
-read -r _ Y1_P50 Y1_P99 _ < <(run yugong-c1 "http://127.0.0.1:$NODE_PORT/v1/chat/completions" "$KEY" "$WORK/plain.lua" 1 1)
-printf '  %-8s p50 +%s µs, p99 +%s µs\n' nginx $((P1_P50 - D1_P50)) $((P1_P99 - D1_P99))
-printf '  %-8s p50 +%s µs, p99 +%s µs\n' yugong $((Y1_P50 - D1_P50)) $((Y1_P99 - D1_P99))
+C1_ROUNDS=${BENCH_C1_ROUNDS:-3}
+echo "latency added over direct at 1 connection (non-streaming), $C1_ROUNDS rounds of direct, nginx, yugong:"
+# one connection's tail is the machine's scheduling jitter as much as the proxy's, so direct is
+# measured again next to each proxy in every round, and each figure is its median over the rounds
+NG_P50=() NG_P99=() YG_P50=() YG_P99=()
+for round in $(seq 1 "$C1_ROUNDS"); do
+  read -r _ D1_P50 D1_P99 _ < <(run direct-c1 "http://127.0.0.1:$UP_PORT/v1/chat/completions" x "$WORK/plain.lua" 1 1)
+  read -r _ P1_P50 P1_P99 _ < <(run nginx-c1 "http://127.0.0.1:$PROXY_PORT/v1/chat/completions" x "$WORK/plain.lua" 1 1)
+  read -r _ Y1_P50 Y1_P99 _ < <(run yugong-c1 "http://127.0.0.1:$NODE_PORT/v1/chat/completions" "$KEY" "$WORK/plain.lua" 1 1)
+  NG_P50+=($((P1_P50 - D1_P50))) NG_P99+=($((P1_P99 - D1_P99)))
+  YG_P50+=($((Y1_P50 - D1_P50))) YG_P99+=($((Y1_P99 - D1_P99)))
+  printf '  round %s: direct p50 %s µs, p99 %s µs; nginx p50 %+d µs, p99 %+d µs; yugong p50 %+d µs, p99 %+d µs\n' \
+    "$round" "$D1_P50" "$D1_P99" $((P1_P50 - D1_P50)) $((P1_P99 - D1_P99)) $((Y1_P50 - D1_P50)) $((Y1_P99 - D1_P99))
+done
+median() { printf '%s\n' "$@" | sort -n | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+printf '  %-8s p50 %+d µs, p99 %+d µs (median of the rounds)\n' nginx "$(median "${NG_P50[@]}")" "$(median "${NG_P99[@]}")"
+printf '  %-8s p50 %+d µs, p99 %+d µs (median of the rounds)\n' yugong "$(median "${YG_P50[@]}")" "$(median "${YG_P99[@]}")"
 
 INFO=$(curl -fsS "http://127.0.0.1:$NODE_PORT/dashboard/x_user/info" -H "Authorization: Bearer $KEY")
 echo
