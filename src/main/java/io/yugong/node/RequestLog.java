@@ -48,7 +48,7 @@ public final class RequestLog {
   private static final int QUEUE = 16_384;
   /** How often the writer drains the queue: a line reaches the file within about this. */
   static final long DRAIN_MS = 100;
-  /** Lines per logback event: about 85 KB, the most a file can outgrow its 100 MB by. */
+  /** Lines per logback event: about 85 KB of usual lines, the most a file outgrows its 100 MB by. */
   private static final int CHUNK_LINES = 256;
   private static final Map<String, RequestLog> OPEN = new ConcurrentHashMap<>();
 
@@ -119,7 +119,7 @@ public final class RequestLog {
         try {
           // a few hundred lines per logback event: its event, encoder and rollover check once per
           // chunk, not per line (the appender's pattern adds nothing; each line ends itself)
-          StringBuilder chunk = new StringBuilder(CHUNK_LINES * 352);
+          StringBuilder chunk = new StringBuilder(Math.min(batch.size(), CHUNK_LINES) * 352);
           int lines = 0;
           for (Queued q : batch) {
             append(chunk, q.entry(), nodeId, q.atMs()).append('\n');
