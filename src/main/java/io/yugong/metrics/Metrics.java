@@ -1,6 +1,7 @@
 package io.yugong.metrics;
 
 import io.micrometer.core.instrument.binder.MeterBinder;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -42,6 +43,8 @@ import java.util.List;
  */
 public final class Metrics {
 
+  private static final String UNTAGGED_WORKERS = "netty.eventexecutor.workers";
+
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final String registryName;
   private final List<MeterBinder> jvm = List.of(new JvmMemoryMetrics(), new JvmGcMetrics(), new JvmThreadMetrics(),
@@ -55,6 +58,11 @@ public final class Metrics {
 
   private Metrics(String nodeId) {
     this.registryName = "yugong-" + nodeId;
+    // Micrometer's Netty binder gives each event-loop group a workers gauge of the same name and no
+    // tags: the second group's (Vert.x binds its acceptor's and its event loops') is ignored with a
+    // WARN at every start, and the one kept counts one group only. The count is the number of
+    // netty_eventexecutor_tasks_pending series, one per executor.
+    registry.config().meterFilter(MeterFilter.deny(id -> UNTAGGED_WORKERS.equals(id.getName())));
   }
 
   /** The metrics of node {@code nodeId}; call {@link #vertxOptions} and {@link #factory} before Vert.x starts. */
