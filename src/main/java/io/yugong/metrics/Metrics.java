@@ -1,13 +1,13 @@
 package io.yugong.metrics;
 
 import io.micrometer.core.instrument.binder.MeterBinder;
-import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Future;
@@ -59,8 +59,8 @@ public final class Metrics {
   private Metrics(String nodeId) {
     this.registryName = "yugong-" + nodeId;
     // Micrometer's Netty binder gives each event-loop group a workers gauge of the same name and no
-    // tags: the second group's (Vert.x binds its acceptor's and its event loops') is ignored with a
-    // WARN at every start, and the one kept counts one group only. The count is the number of
+    // tags: Vert.x binds more than one group, so every one after the first is ignored with a WARN
+    // at every start, and the gauge kept counts one group only. The count is the number of
     // netty_eventexecutor_tasks_pending series, one per executor.
     registry.config().meterFilter(MeterFilter.deny(id -> UNTAGGED_WORKERS.equals(id.getName())));
   }
