@@ -2,9 +2,6 @@ package io.yugong.relay;
 
 import io.vertx.core.MultiMap;
 import io.vertx.core.http.HttpHeaders;
-import java.util.HashSet;
-import java.util.Locale;
-import java.util.Set;
 
 /**
  * Which headers cross the relay. Hop-by-hop headers (RFC 9110 §7.6.1) never do; the client's
@@ -39,7 +36,7 @@ final class HeaderRules {
   /** Headers for the upstream request: the client's, filtered, with the upstream key's. */
   static MultiMap upstream(MultiMap client, String authorization, String requestId) {
     MultiMap out = MultiMap.caseInsensitiveMultiMap();
-    Set<String> listed = connectionListed(client.get(HttpHeaders.CONNECTION));
+    MultiMap listed = connectionListed(client.get(HttpHeaders.CONNECTION));
     client.forEach((name, value) -> {
       if (!HOP_BY_HOP.contains(name) && !NOT_UPSTREAM.contains(name) && !listed(listed, name)) {
         out.add(name, value);
@@ -52,7 +49,7 @@ final class HeaderRules {
 
   /** Copies upstream's response headers that may reach the client. */
   static void downstream(MultiMap upstream, MultiMap client) {
-    Set<String> listed = connectionListed(upstream.get(HttpHeaders.CONNECTION));
+    MultiMap listed = connectionListed(upstream.get(HttpHeaders.CONNECTION));
     upstream.forEach((name, value) -> {
       if (!HOP_BY_HOP.contains(name) && !NOT_DOWNSTREAM.contains(name) && !listed(listed, name)
           && !startsWith(name, RATE_LIMIT_PREFIX) && !startsWith(name, CORS_PREFIX)) {
@@ -61,50 +58,48 @@ final class HeaderRules {
     });
   }
 
-  /** The header names a Connection header lists (they are hop-by-hop too), parsed once. */
-  private static Set<String> connectionListed(String connection) {
+  /**
+   * The header names a Connection header lists (they are hop-by-hop too), parsed once into the
+   * same case-insensitive map as the fixed rules; null when it lists none to drop, as nearly
+   * every peer's "keep-alive" or "close".
+   */
+  private static MultiMap connectionListed(String connection) {
     if (connection == null) {
-      return Set.of();
+      return null;
     }
-    if (connection.indexOf(',') < 0) {
-      // one token, as nearly every peer sends ("keep-alive", "close")
-      String one = lower(connection.trim());
-      return HOP_BY_HOP.contains(one) || one.equals("close") ? Set.of() : Set.of(one);
-    }
-    Set<String> out = new HashSet<>();
-    for (String t : connection.split(",")) {
-      out.add(lower(t.trim()));
+    MultiMap out = null;
+    int from = 0;
+    while (from <= connection.length()) {
+      int comma = connection.indexOf(',', from);
+      int to = comma < 0 ? connection.length() : comma;
+      // a peer's token, unvalidated: the map takes it as a name to look up, never as a header sent
+      String name = connection.substring(from, to).trim();
+      if (!name.isEmpty() && !HOP_BY_HOP.contains(name) && !name.equalsIgnoreCase("close")) {
+        out = out == null ? MultiMap.caseInsensitiveMultiMap() : out;
+        out.add(name, "");
+      }
+      from = to + 1;
     }
     return out;
   }
 
-  /** True when the Connection header listed {@code name} (the list is nearly always empty). */
-  private static boolean listed(Set<String> listed, String name) {
-    return !listed.isEmpty() && listed.contains(lower(name));
+  /** True when the Connection header listed {@code name}. */
+  private static boolean listed(MultiMap listed, String name) {
+    return listed != null && listed.contains(name);
   }
 
   private static boolean startsWith(String name, String lowerPrefix) {
     return name.regionMatches(true, 0, lowerPrefix, 0, lowerPrefix.length());
   }
 
-  /** The name in lower case; the same string (no copy) when it already is, as HTTP/2 and most clients send. */
-  private static String lower(String name) {
-    for (int i = 0; i < name.length(); i++) {
-      char c = name.charAt(i);
-      if (c >= 'A' && c <= 'Z' || c > 0x7f) {
-        return name.toLowerCase(Locale.ROOT);
-      }
-    }
-    return name;
-  }
-
   /**
    * Header names, looked up in any case without a lower-case copy of the name asked about (a
-   * header name is looked up once per header, both ways, on every request): Vert.x's headers map,
-   * hashed by Netty's case-insensitive ASCII hash; filled once, only read after.
+   * header name is looked up once per header, both ways, on every request): Vert.x's
+   * case-insensitive headers map, hashed by Netty's case-insensitive ASCII hash; filled once, only
+   * read after.
    */
   private static MultiMap names(String... lowerNames) {
-    MultiMap m = HttpHeaders.headers();
+    MultiMap m = MultiMap.caseInsensitiveMultiMap();
     for (String n : lowerNames) {
       m.add(n, "");
     }

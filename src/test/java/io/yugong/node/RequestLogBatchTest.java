@@ -26,9 +26,8 @@ class RequestLogBatchTest {
   @Test
   void aBurstLeavesOneWholeLinePerRequestInOrder() throws Exception {
     String node = "batch-" + UUID.randomUUID();
-    int port = 40_000 + (int) (Math.random() * 20_000);
-    NodeConfig cfg = NodeConfig.from(Map.of("YUGONG_REQUEST_LOG", dir.toString(), "YUGONG_PORT",
-        Integer.toString(port), "YUGONG_MASTER_KEY", Base64.getEncoder().encodeToString(new byte[32]),
+    NodeConfig cfg = NodeConfig.from(Map.of("YUGONG_REQUEST_LOG", dir.toString(),
+        "YUGONG_MASTER_KEY", Base64.getEncoder().encodeToString(new byte[32]),
         "YUGONG_ADMIN_KEY", "sk-admin-request-log-batch-test"));
     RequestLog log = RequestLog.of(cfg, node);
     int n = 2_000; // more than one chunk of lines, and not a multiple of one
@@ -38,7 +37,7 @@ class RequestLogBatchTest {
     }
     RequestLog.close(node);
 
-    List<String> lines = Files.readAllLines(dir.resolve("requests-" + port + ".jsonl"), StandardCharsets.UTF_8);
+    List<String> lines = Files.readAllLines(dir.resolve("requests-" + cfg.port() + ".jsonl"), StandardCharsets.UTF_8);
     assertThat(lines).hasSize(n);
     for (int i = 0; i < n; i++) {
       JsonObject j = new JsonObject(lines.get(i));

@@ -40,4 +40,20 @@ class HeaderRulesTest {
     assertThat(client.names()).map(String::toLowerCase)
         .containsExactlyInAnyOrder("content-type", "openai-processing-ms", "x-request-id");
   }
+
+  @Test
+  void aConnectionHeaderListingOddTokensDropsTheNamesItListsAndNothingElse() {
+    // tokens no header could be named (a space, a colon, empty ones) are only names not to send
+    MultiMap client = HttpHeaders.headers()
+        .add("Connection", " ,x-hop-one ,bad token,:, close,,KEEP-ALIVE, X-Hop-Two,")
+        .add("X-HOP-ONE", "1").add("x-hop-two", "2").add("X-Kept", "3");
+    MultiMap out = HeaderRules.upstream(client, "Bearer sk-upstream", "req_2");
+    assertThat(out.names()).map(String::toLowerCase)
+        .containsExactlyInAnyOrder("x-kept", "authorization", "x-request-id");
+
+    MultiMap upstream = HttpHeaders.headers().add("Connection", "keep-alive").add("X-Kept", "1");
+    MultiMap down = HttpHeaders.headers();
+    HeaderRules.downstream(upstream, down);
+    assertThat(down.names()).map(String::toLowerCase).containsExactly("x-kept");
+  }
 }
