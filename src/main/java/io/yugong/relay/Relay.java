@@ -254,12 +254,34 @@ public final class Relay implements Handler<RoutingContext> {
       onAttemptFailed(x, lease, e);
       return;
     }
+    request(x, lease, options, client, true);
+  }
+
+  /**
+   * Sends the attempt with {@code client}. When an HTTP/2 connection to a cleartext host cannot be
+   * set up because the host no longer speaks HTTP/2, nothing has reached upstream, so the same
+   * attempt goes again once over HTTP/1.1 ({@code mayFallBack}), not to the next key.
+   */
+  private void request(Exchange x, KeyLease lease, RequestOptions options, HttpClientAgent client,
+      boolean mayFallBack) {
     client.request(options)
         .compose(creq -> send(x, creq), setup -> {
-          clients.failed(options, client, setup, true); // no connection: the host's protocol may have changed
+          // no connection: the host's protocol may have changed
+          if (clients.failed(options, client, setup, true) && mayFallBack && !x.clientGone) {
+            HttpClientAgent now = clients.choose(options);
+            if (now != client) {
+              LOG.info("{} the host of key {} no longer speaks HTTP/2; the attempt goes over HTTP/1.1",
+                  x.requestId, lease.keyId());
+              request(x, lease, options, now, false);
+              return Future.failedFuture(FellBack.INSTANCE);
+            }
+          }
           return Future.failedFuture(setup);
         })
         .onComplete(ar -> {
+          if (ar.failed() && ar.cause() == FellBack.INSTANCE) {
+            return; // the HTTP/1.1 request carries the attempt on
+          }
           if (ar.succeeded()) {
             onResponse(x, lease, ar.result());
           } else {
@@ -267,6 +289,15 @@ public final class Relay implements Handler<RoutingContext> {
             onAttemptFailed(x, lease, ar.cause());
           }
         });
+  }
+
+  /** The outcome of an HTTP/2 attempt handed on to HTTP/1.1 (no stack: it is never thrown). */
+  private static final class FellBack extends RuntimeException {
+    static final FellBack INSTANCE = new FellBack();
+
+    private FellBack() {
+      super("handed on to HTTP/1.1", null, false, false);
+    }
   }
 
   /**

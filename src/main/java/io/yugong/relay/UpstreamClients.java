@@ -137,14 +137,18 @@ public final class UpstreamClients {
    * probed again (it may have become an HTTP/1.1 server) when its connection could not be set up
    * other than by a time-out (a loaded host is still an HTTP/2 host), or when a stream broke
    * HTTP/2's rules; a stream that was refused, reset or cut says nothing of the protocol.
+   *
+   * @return whether the host is no longer taken to speak HTTP/2
    */
-  void failed(RequestOptions options, HttpClientAgent client, Throwable cause, boolean setup) {
+  boolean failed(RequestOptions options, HttpClientAgent client, Throwable cause, boolean setup) {
     if (client != http2 || probe == null || Boolean.TRUE.equals(options.isSsl())) {
-      return;
+      return false;
     }
     if (setup ? !timedOut(cause) : protocolError(cause)) {
       probe.forget(address(options));
+      return true;
     }
+    return false;
   }
 
   private static boolean timedOut(Throwable cause) {
