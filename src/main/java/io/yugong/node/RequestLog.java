@@ -32,8 +32,8 @@ import org.slf4j.LoggerFactory;
  * woken, no text built on the request's path. A writer thread of the node's drains the queue every
  * {@link #DRAIN_MS} ms and writes the entries' lines through logback, a few hundred lines per
  * logging event, to {@code requests-PORT.jsonl} in the configured directory, rolled daily and at
- * 100 MB, gzipped, 14 days and 5 GB kept — or to stdout — and flushes once per batch. (Logback's own
- * AsyncAppender woke its worker and wrote to the file once per line: a write and a futex per
+ * 100 MB, gzipped at the fastest level ({@link RequestLogRolling}), 14 days and 5 GB kept — or to
+ * stdout — and flushes once per batch. (Logback's own AsyncAppender woke its worker and wrote to the file once per line: a write and a futex per
  * request, issue 8's strace.) The queue holds 16,384 lines; when the disk cannot keep up and it
  * is full, lines are dropped, counted and warned of, rather than the event loop stalled.
  */
@@ -280,6 +280,12 @@ public final class RequestLog {
   }
 
   private static OutputStreamAppender<ILoggingEvent> file(LoggerContext lc, Path dir, int port) {
+    return file(lc, dir, port, FileSize.valueOf("100MB"), FileSize.valueOf("5GB"));
+  }
+
+  /** The file appender, with its file size and archive cap given (the test rolls small files). */
+  static OutputStreamAppender<ILoggingEvent> file(LoggerContext lc, Path dir, int port, FileSize maxFile,
+      FileSize archiveCap) {
     try {
       Files.createDirectories(dir);
     } catch (IOException e) {
@@ -295,13 +301,13 @@ public final class RequestLog {
     file.setContext(lc);
     file.setName("requests-file-" + port);
     file.setFile(base + ".jsonl");
-    SizeAndTimeBasedRollingPolicy<ILoggingEvent> policy = new SizeAndTimeBasedRollingPolicy<>();
+    SizeAndTimeBasedRollingPolicy<ILoggingEvent> policy = new RequestLogRolling<>();
     policy.setContext(lc);
     policy.setParent(file);
     policy.setFileNamePattern(base + ".%d{yyyy-MM-dd}.%i.jsonl.gz");
-    policy.setMaxFileSize(FileSize.valueOf("100MB"));
+    policy.setMaxFileSize(maxFile);
     policy.setMaxHistory(14);
-    policy.setTotalSizeCap(FileSize.valueOf("5GB"));
+    policy.setTotalSizeCap(archiveCap);
     policy.start();
     file.setRollingPolicy(policy);
     file.setEncoder(lines(lc));
